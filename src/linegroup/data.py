@@ -1,0 +1,374 @@
+"""COCO-like line annotations -> (image, instance_mask, valid_mask) training samples.
+
+The JSON format (see README, "Data format"):
+
+    {"images": [{"id": 1, "file_name": "a.png", "width": 640, "height": 480}, ...],
+     "annotations": [{"image_id": 1, "category_id": 2, "segmentation": [[x1, y1, x2, y2, ...]]}, ...]}
+
+A line's polyline may also be given as "points": [[x, y], ...] or as
+[{"x": .., "y": ..}, ...] (under "points" or "segmentation"). Each inner list of
+"segmentation" is one piece of the same line. Only annotations whose category_id
+equals `line_category_id` are lines. An optional per-annotation "stroke_width"
+(pixels) widens that line's raster to max(thickness, round(stroke_width)).
+
+Targets: every line is rasterised with cv2.polylines (LINE_8, no anti-aliasing);
+instance_mask holds 0 for background and 1..K for the lines; valid_mask is True where
+exactly one line is drawn (overlaps are ambiguous and left out of the loss);
+line_mask is True where any line is drawn (the line-pixel target).
+
+    ds = LineDataset("train.json", "train/", thickness=2, augment=Augment(crop_size=256))
+    loader = DataLoader(ds, batch_size=4, collate_fn=collate)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+log = logging.getLogger("linegroup.data")
+
+MAX_PIXELS = 64_000_000  # refuse decompression bombs larger than 8000 x 8000
+
+
+class DataError(Exception):
+    """A dataset problem that stops loading; the message names the file."""
+
+
+class ImageError(Exception):
+    """An image that cannot be used; the message names the file and the problem."""
+
+
+# ---------------------------------------------------------------------------------
+# images
+
+
+def to_rgb8(img: np.ndarray, name: str = "image") -> np.ndarray:
+    """Any decoded image (gray, gray+alpha, BGR, BGRA, 16-bit) -> RGB uint8, alpha over white."""
+    if img is None or img.size == 0:
+        raise ImageError(f"{name}: empty image")
+    if img.dtype == np.uint16:
+        img = (img / 257.0).round().astype(np.uint8)
+    elif img.dtype in (np.float32, np.float64):
+        img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ImageError(f"{name}: unsupported pixel type {img.dtype}")
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
+    if img.ndim != 3:
+        raise ImageError(f"{name}: unsupported shape {img.shape}")
+    ch = img.shape[2]
+    if ch == 1:
+        return cv2.cvtColor(img[..., 0], cv2.COLOR_GRAY2RGB)
+    if ch in (2, 4):  # with alpha: composite over white
+        color = img[..., :-1].astype(np.float32)
+        alpha = img[..., -1:].astype(np.float32) / 255.0
+        color = color * alpha + 255.0 * (1 - alpha)
+        img = color.round().astype(np.uint8)
+        if ch == 2:
+            return cv2.cvtColor(img[..., 0], cv2.COLOR_GRAY2RGB)
+    return cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB)
+
+
+def read_image(path: str) -> np.ndarray:
+    """Read an image file as RGB uint8 (H, W, 3). Raises ImageError naming the file."""
+    if not os.path.isfile(path):
+        raise ImageError(f"{path}: file not found")
+    data = np.fromfile(path, dtype=np.uint8)
+    if data.size == 0:
+        raise ImageError(f"{path}: file is empty")
+    hdr = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8)  # cheap size probe
+    if hdr is not None and hdr.shape[0] * hdr.shape[1] * 64 > MAX_PIXELS:
+        raise ImageError(f"{path}: image larger than {MAX_PIXELS} pixels")
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ImageError(f"{path}: not a readable image (corrupt or unsupported format)")
+    return to_rgb8(img, path)
+
+
+# ---------------------------------------------------------------------------------
+# annotations
+
+
+def parse_polyline(ann: dict) -> list[np.ndarray]:
+    """Return the pieces of one line annotation as float arrays of shape (n, 2).
+
+    Raises ValueError for non-numeric values or a piece with fewer than 2 points.
+    """
+    raw = ann.get("segmentation", ann.get("points"))
+    if raw is None:
+        raise ValueError("no 'segmentation' or 'points'")
+    if not isinstance(raw, list) or not raw:
+        raise ValueError("empty polyline")
+    if isinstance(raw[0], dict):  # [{"x":..,"y":..}, ...]
+        pieces = [[[p["x"], p["y"]] for p in raw]]
+    elif isinstance(raw[0], (int, float)):  # flat [x1, y1, x2, y2, ...]
+        pieces = [raw]
+    elif isinstance(raw[0], list) and raw[0] and isinstance(raw[0][0], dict):
+        pieces = [[[p["x"], p["y"]] for p in piece] for piece in raw]
+    elif isinstance(raw[0], list) and raw[0] and isinstance(raw[0][0], list):  # [[[x,y],..],..]
+        pieces = raw
+    elif len(raw) >= 2 and all(isinstance(p, list) and len(p) == 2 for p in raw):  # [[x, y], ...]
+        pieces = [raw]  # a COCO reading would give 1-point pieces, which are never valid
+    else:  # COCO: [[x1, y1, ...], ...]
+        pieces = raw
+    out = []
+    for piece in pieces:
+        try:
+            arr = np.asarray(piece, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError("non-numeric coordinates") from None
+        if arr.ndim == 1:
+            if arr.size % 2:
+                raise ValueError("odd number of coordinates")
+            arr = arr.reshape(-1, 2)
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise ValueError(f"bad polyline shape {arr.shape}")
+        if not np.isfinite(arr).all():
+            raise ValueError("non-finite coordinates")
+        if len(arr) < 2:
+            raise ValueError("fewer than 2 points")
+        out.append(arr)
+    return out
+
+
+@dataclass
+class Record:
+    path: str
+    width: int
+    height: int
+    lines: list  # per line: list of (n, 2) float arrays (pieces)
+    widths: list  # per line: stroke width in px or 0
+    group: str = ""
+    image_id: object = None
+
+
+@dataclass
+class LoadReport:
+    skipped: Counter = field(default_factory=Counter)
+    examples: dict = field(default_factory=dict)
+
+    def skip(self, reason: str, what: str):
+        self.skipped[reason] += 1
+        self.examples.setdefault(reason, what)
+        log.warning("skipped (%s): %s", reason, what)
+
+    def summary(self) -> str:
+        if not self.skipped:
+            return "nothing skipped"
+        return "; ".join(f"{n} x {r} (e.g. {self.examples[r]})" for r, n in self.skipped.items())
+
+
+def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> tuple[list[Record], LoadReport]:
+    """Parse a COCO-like JSON of line polylines. Raises DataError for unusable files."""
+    rep = LoadReport()
+    try:
+        with open(json_path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise DataError(f"{json_path}: annotation file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"{json_path}: malformed JSON ({e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list):
+        raise DataError(f"{json_path}: expected an object with an 'images' list")
+    anns = data.get("annotations", [])
+    if not isinstance(anns, list):
+        raise DataError(f"{json_path}: 'annotations' must be a list")
+
+    images = {}
+    for i, im in enumerate(data["images"]):
+        try:
+            iid, fn = im["id"], im["file_name"]
+            w, h = int(im["width"]), int(im["height"])
+        except (KeyError, TypeError, ValueError):
+            rep.skip("image entry missing id/file_name/width/height", f"{json_path} images[{i}]")
+            continue
+        path = os.path.join(img_dir, fn)
+        if not os.path.isfile(path):
+            rep.skip("image file missing", path)
+            continue
+        images[iid] = Record(path, w, h, [], [], str(im.get("group", "")), iid)
+
+    for j, ann in enumerate(anns):
+        if not isinstance(ann, dict) or ann.get("category_id") != line_category_id:
+            continue
+        rec = images.get(ann.get("image_id"))
+        where = f"{json_path} annotations[{j}] (image_id={ann.get('image_id')!r})"
+        if rec is None:
+            if ann.get("image_id") not in {im.get("id") for im in data["images"] if isinstance(im, dict)}:
+                rep.skip("annotation names an unknown image", where)
+            continue  # image known but skipped already: counted there
+        try:
+            pieces = parse_polyline(ann)
+        except (ValueError, KeyError, TypeError) as e:
+            rep.skip(f"bad polyline: {e}", where)
+            continue
+        allpts = np.concatenate(pieces)
+        if (allpts < -0.5).any() or (allpts[:, 0] > rec.width - 0.5).any() or (allpts[:, 1] > rec.height - 0.5).any():
+            rep.skipped["polyline points outside the image (clipped)"] += 1
+        rec.lines.append(pieces)
+        rec.widths.append(float(ann.get("stroke_width", 0) or 0))
+
+    records = list(images.values())
+    if not records:
+        raise DataError(f"{json_path}: empty dataset (no usable images; {rep.summary()})")
+    return records, rep
+
+
+def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: list | None = None):
+    """Draw each line's pieces with cv2.polylines.
+
+    Returns (instance_mask int32 (H, W): 0 or 1..K, valid_mask bool: exactly one line,
+    line_mask bool: any line).
+    """
+    inst = np.zeros((height, width), np.int32)
+    count = np.zeros((height, width), np.uint8)
+    layer = np.zeros((height, width), np.uint8)
+    for k, pieces in enumerate(lines, start=1):
+        t = thickness
+        if widths and widths[k - 1]:
+            t = max(thickness, int(round(widths[k - 1])))
+        layer[:] = 0
+        pts = [np.round(p * 16).astype(np.int32).reshape(-1, 1, 2) for p in pieces]
+        cv2.polylines(layer, pts, False, 1, thickness=max(1, t), lineType=cv2.LINE_8, shift=4)
+        on = layer.astype(bool)
+        inst[on] = k
+        count += layer
+    line = count > 0
+    valid = count == 1
+    inst[~line] = 0
+    return inst, valid, line
+
+
+# ---------------------------------------------------------------------------------
+# augmentation (numpy + OpenCV; masks stay aligned because polylines are transformed
+# and re-rasterised rather than resampled)
+
+
+@dataclass
+class Augment:
+    crop_size: int = 256
+    scale: tuple = (0.5, 1.5)
+    p_color: float = 0.8
+    p_gray: float = 0.15
+    p_invert: float = 0.03
+    p_jpeg: float = 0.3
+    p_blur: float = 0.2
+    p_noise: float = 0.2
+
+    def geometry(self, rng: np.random.Generator, h: int, w: int):
+        """A 2x3 affine: random scale, then a random crop of crop_size x crop_size."""
+        s = math.exp(rng.uniform(math.log(self.scale[0]), math.log(self.scale[1])))
+        c = self.crop_size
+        sw, sh = w * s, h * s
+        tx = -rng.uniform(0, max(0.0, sw - c)) if sw > c else rng.uniform(0, c - sw)
+        ty = -rng.uniform(0, max(0.0, sh - c)) if sh > c else rng.uniform(0, c - sh)
+        return np.array([[s, 0, tx], [0, s, ty]], np.float64)
+
+    def photometric(self, rng: np.random.Generator, img: np.ndarray) -> np.ndarray:
+        img = img.astype(np.float32)
+        if rng.random() < self.p_color:
+            hsv = cv2.cvtColor(img / 255.0, cv2.COLOR_RGB2HSV)
+            hsv[..., 0] = (hsv[..., 0] + rng.uniform(0, 360)) % 360
+            hsv[..., 1] *= rng.uniform(0.6, 1.3)
+            img = cv2.cvtColor(np.clip(hsv, 0, [360, 1, 1]).astype(np.float32), cv2.COLOR_HSV2RGB) * 255.0
+            img = img * rng.uniform(0.75, 1.25) + rng.uniform(-30, 30)  # contrast, brightness
+            img = img[..., rng.permutation(3)]
+        if rng.random() < self.p_gray:
+            img = np.repeat(img.mean(-1, keepdims=True), 3, -1)
+        if rng.random() < self.p_invert:
+            img = 255.0 - img
+        if rng.random() < self.p_blur:
+            img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.2))
+        if rng.random() < self.p_noise:
+            img = img + rng.normal(0, rng.uniform(2, 12), img.shape).astype(np.float32)
+        img = np.clip(img, 0, 255).astype(np.uint8)
+        if rng.random() < self.p_jpeg:
+            ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(30, 95))])
+            img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+        return img
+
+
+# ---------------------------------------------------------------------------------
+
+
+class LineDataset(Dataset):
+    """Samples {image (3,H,W) float in [0,1], instance_mask, valid_mask, line_mask}.
+
+    A sample whose image cannot be used (unreadable, size differs from its JSON entry)
+    is returned as None with a warning naming the file; `collate` drops and counts it.
+    """
+
+    def __init__(self, json_path, img_dir, thickness=2, line_category_id=2, augment: Augment | None = None, seed=0):
+        self.records, self.report = load_coco_lines(json_path, img_dir, line_category_id)
+        self.thickness = thickness
+        self.augment = augment
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self):
+        return len(self.records)
+
+    def set_epoch(self, epoch: int):
+        self.epoch = epoch
+
+    def __getitem__(self, i):
+        rec = self.records[i]
+        try:
+            img = read_image(rec.path)
+        except ImageError as e:
+            log.warning("skipped sample: %s", e)
+            return None
+        h, w = img.shape[:2]
+        if (w, h) != (rec.width, rec.height):
+            log.warning("skipped sample: %s: image is %dx%d but its JSON entry says %dx%d",
+                        rec.path, w, h, rec.width, rec.height)
+            return None
+        lines = rec.lines
+        if self.augment is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, i])
+            m = self.augment.geometry(rng, h, w)
+            c = self.augment.crop_size
+            img = cv2.warpAffine(img, m, (c, c), flags=cv2.INTER_AREA if m[0, 0] < 1 else cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+            lines = [[p @ m[:, :2].T + m[:, 2] for p in pieces] for pieces in lines]
+            h = w = c
+            img = self.augment.photometric(rng, img)
+        inst, valid, line = rasterize(lines, h, w, self.thickness, rec.widths)
+        return {
+            "image": torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255),
+            "instance_mask": torch.from_numpy(inst).long(),
+            "valid_mask": torch.from_numpy(valid),
+            "line_mask": torch.from_numpy(line),
+        }
+
+
+def collate(samples: list) -> dict:
+    """Pad samples to the largest H, W of the batch; drop (and count) None samples."""
+    good = [s for s in samples if s is not None]
+    out = {"skipped": len(samples) - len(good)}
+    if not good:
+        return out
+    hh = max(s["image"].shape[1] for s in good)
+    ww = max(s["image"].shape[2] for s in good)
+    n = len(good)
+    out["image"] = torch.ones(n, 3, hh, ww)
+    out["instance_mask"] = torch.zeros(n, hh, ww, dtype=torch.long)
+    for key in ("valid_mask", "line_mask", "pixel_mask"):
+        out[key] = torch.zeros(n, hh, ww, dtype=torch.bool)
+    for j, s in enumerate(good):
+        h, w = s["image"].shape[1:]
+        out["image"][j, :, :h, :w] = s["image"]
+        out["instance_mask"][j, :h, :w] = s["instance_mask"]
+        out["valid_mask"][j, :h, :w] = s["valid_mask"]
+        out["line_mask"][j, :h, :w] = s["line_mask"]
+        out["pixel_mask"][j, :h, :w] = True
+    return out

@@ -1,0 +1,147 @@
+"""SmallUNet: a compact U-Net that maps a chart image to per-pixel embeddings.
+
+The network predicts, for every pixel, a D-dimensional embedding (default D = 8)
+in which pixels of the same line lie close together and pixels of different lines
+lie far apart. An optional extra channel is a line-pixel ("foreground") logit, so
+that a user with only an image still gets candidate pixels.
+
+    from linegroup.model import SmallUNet, UNetConfig
+    model = SmallUNet(UNetConfig(emb_dim=8, base=16, depth=4))
+    out = model(images)                 # (B, emb_dim + fg, H, W), same H, W as input
+    emb, fg_logit = model.split(out)    # fg_logit is None without the head
+
+Any H x W works: the input is padded to a multiple of 2**depth inside forward()
+and the output is cropped back, so callers never trim their targets.
+
+The hyper-parameters live in `UNetConfig`, a dataclass that is stored (as a plain
+dict) in every checkpoint; `SmallUNet.from_config_dict` rebuilds the model from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+@dataclass
+class UNetConfig:
+    in_channels: int = 3
+    emb_dim: int = 8  # embedding dimensions D
+    base: int = 16  # channels of the first encoder block; doubled at each level
+    depth: int = 4  # number of MaxPool downsamplings
+    fg_head: bool = True  # extra 1-channel line-pixel logit
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "UNetConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+# ---------------------------------------------------------------------------------
+# Parts (in the manner of Pytorch-UNet's unet_parts.py)
+
+
+class DoubleConv(nn.Module):
+    """(Conv3x3 -> BN -> ReLU) x 2"""
+
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_ch),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(out_ch, out_ch, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_ch),
+            nn.ReLU(inplace=True),
+        )
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class Down(nn.Module):
+    """MaxPool 2x2, then DoubleConv."""
+
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.pool = nn.MaxPool2d(2)
+        self.conv = DoubleConv(in_ch, out_ch)
+
+    def forward(self, x):
+        return self.conv(self.pool(x))
+
+
+class Up(nn.Module):
+    """ConvTranspose 2x2 (stride 2), concatenate the encoder skip, then DoubleConv."""
+
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(in_ch, in_ch // 2, kernel_size=2, stride=2)
+        self.conv = DoubleConv(in_ch // 2 + out_ch, out_ch)
+
+    def forward(self, x, skip):
+        return self.conv(torch.cat([skip, self.up(x)], dim=1))
+
+
+class OutConv(nn.Module):
+    """1x1 convolution head."""
+
+    def __init__(self, in_ch: int, out_ch: int):
+        super().__init__()
+        self.conv = nn.Conv2d(in_ch, out_ch, kernel_size=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+# ---------------------------------------------------------------------------------
+
+
+class SmallUNet(nn.Module):
+    def __init__(self, config: UNetConfig | None = None):
+        super().__init__()
+        self.config = config = config or UNetConfig()
+        widths = [config.base * 2**i for i in range(config.depth + 1)]
+        self.inc = DoubleConv(config.in_channels, widths[0])
+        # encoder levels 1..depth-1, then the bottleneck at the deepest level
+        self.downs = nn.ModuleList(Down(widths[i], widths[i + 1]) for i in range(config.depth - 1))
+        self.bottleneck = Down(widths[-2], widths[-1])
+        self.ups = nn.ModuleList(Up(widths[i + 1], widths[i]) for i in reversed(range(config.depth)))
+        self.head = OutConv(widths[0], config.emb_dim + int(config.fg_head))
+
+    @property
+    def out_channels(self) -> int:
+        return self.config.emb_dim + int(self.config.fg_head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        m = 2**self.config.depth
+        ph, pw = (-h) % m, (-w) % m
+        if ph or pw:  # replicate padding keeps chart borders free of fake black edges
+            x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        skips = [self.inc(x)]
+        for down in self.downs:
+            skips.append(down(skips[-1]))
+        y = self.bottleneck(skips[-1])
+        for up, skip in zip(self.ups, reversed(skips)):
+            y = up(y, skip)
+        return self.head(y)[..., :h, :w]
+
+    def split(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Split the raw output into (embedding, line-pixel logit or None)."""
+        d = self.config.emb_dim
+        return out[:, :d], (out[:, d] if self.config.fg_head else None)
+
+    @classmethod
+    def from_config_dict(cls, d: dict) -> "SmallUNet":
+        return cls(UNetConfig.from_dict(d))
+
+
+def num_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

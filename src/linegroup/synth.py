@@ -1,0 +1,333 @@
+"""Synthetic line charts with exact polylines, for training and evaluation.
+
+    linegroup synth OUT --num 2000 --val 200 --seed 0 --workers 2
+    linegroup synth OUT --num 0 --val 300 --seed 7 --hard     # the hard validation set
+
+writes OUT/train.json + OUT/train/*.png and OUT/val.json + OUT/val/*.png in the
+COCO-like format that main.py reads (category 2 = line). Every chart is drawn with
+matplotlib (Agg); each line's polyline is its data mapped through the axes
+transform into pixel coordinates of the written image (integer = pixel centre), so it
+lies exactly on the drawn line, also after the degradations (scaling and rotation
+move the polylines with the same affine map).
+
+Chart i of a split depends only on (seed, split, i): the output is identical for any
+number of workers. Each annotation carries its drawing style ("style": colour,
+linestyle, marker, markers_only) and "stroke_width" in pixels; each image a "group":
+"distinct", "same_colour" or "grayscale" (how the lines can be told apart by colour).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import cv2
+import numpy as np
+
+LINE_CATEGORY = 2
+PALETTES = ["tab10", "Set1", "Dark2", "tab20", "Paired", "viridis", "plasma", "hsv", "random"]
+DASHES = ["--", ":", "-.", (0, (5, 2)), (0, (1, 1)), (0, (8, 3, 2, 3)), (0, (3, 5, 1, 5, 1, 5))]
+MARKERS = ["o", "s", "^", "v", "D", "x", "+", "*", "d", "p", "h", "."]
+FONTS = ["DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"]
+WORDS = "time rate value signal ratio index mean error loss dose yield temp pressure count score gain".split()
+
+
+@dataclass
+class SynthConfig:
+    hard: bool = False  # 6-12 lines, >= 40% same-colour / grayscale, every image degraded
+    min_size: int = 300  # figure width and height range in pixels
+    max_size: int = 1200
+
+
+# ---------------------------------------------------------------------------------
+# data shapes
+
+
+def _shape(rng, x: np.ndarray, kind: str) -> np.ndarray:
+    n = len(x)
+    t = (x - x.min()) / max(np.ptp(x), 1e-9)
+    if kind == "walk":
+        return np.cumsum(rng.normal(0, 1, n)) + rng.normal(0, 3)
+    if kind == "smooth":
+        y = sum(rng.normal(0, 1 / (k + 1)) * np.sin(2 * np.pi * (k + 1) * t * rng.uniform(0.3, 1.2) + rng.uniform(0, 6))
+                for k in range(4))
+        return y * rng.uniform(1, 5) + rng.normal(0, 2)
+    if kind == "step":
+        levels = np.cumsum(rng.normal(0, 1, rng.integers(3, 10)))
+        return levels[np.minimum((t * len(levels)).astype(int), len(levels) - 1)]
+    if kind == "exp":
+        return rng.uniform(0.5, 2) * np.exp(rng.uniform(-3, 3) * t) + rng.uniform(0, 0.5)
+    if kind == "periodic":
+        return rng.uniform(0.5, 3) * np.sin(2 * np.pi * rng.uniform(1, 6) * t + rng.uniform(0, 6)) + rng.normal(0, 1)
+    if kind == "noisy":
+        base = rng.uniform(-2, 2) * t + rng.uniform(-1, 1) * t**2
+        return base + rng.normal(0, rng.uniform(0.05, 0.4), n) + rng.normal(0, 2)
+    if kind == "linear":
+        return rng.uniform(-3, 3) * t + rng.normal(0, 2)
+    raise ValueError(kind)
+
+
+def _colors(rng, n: int, mode: str):
+    if mode == "same":
+        c = _palette_colors(rng, 1)[0]
+        return [c] * n
+    if mode == "gray":
+        g = rng.uniform(0, 0.6, n) if rng.random() < 0.5 else np.full(n, rng.uniform(0, 0.5))
+        return [(v, v, v) for v in g]
+    if mode == "few":
+        base = _palette_colors(rng, int(rng.integers(2, 4)))
+        return [base[i % len(base)] for i in rng.permutation(n)]
+    return _palette_colors(rng, n)
+
+
+def _palette_colors(rng, n: int):
+    import matplotlib
+
+    name = PALETTES[int(rng.integers(len(PALETTES)))]
+    if name == "random":
+        hsv = np.stack([rng.uniform(0, 1, n), rng.uniform(0.5, 1, n), rng.uniform(0.4, 0.9, n)], 1)
+        return [tuple(c) for c in matplotlib.colors.hsv_to_rgb(hsv)]
+    cmap = matplotlib.colormaps[name]
+    if getattr(cmap, "N", 256) < 50:  # qualitative
+        idx = rng.permutation(max(cmap.N, n))[:n] % cmap.N
+        return [cmap(int(i))[:3] for i in idx]
+    return [cmap(v)[:3] for v in rng.permutation(np.linspace(0.05, 0.95, n))]
+
+
+# ---------------------------------------------------------------------------------
+# one chart
+
+
+def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConfig()):
+    """Draw one chart. Returns (RGB uint8 image, list of line dicts, group)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng([seed, {"train": 0, "val": 1}.get(split, 2), index])
+    W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
+    H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
+    dpi = float(rng.choice([50, 72, 80, 100, 120, 150]))
+    px = 72.0 / dpi  # points per pixel
+
+    n_lines = int(rng.integers(6, 13)) if cfg.hard else int(min(12, 1 + rng.geometric(0.22)))
+    p_mode = rng.random()
+    if cfg.hard:
+        mode = "distinct" if p_mode < 0.5 else ("same" if p_mode < 0.7 else ("gray" if p_mode < 0.85 else "few"))
+    else:
+        mode = "distinct" if p_mode < 0.55 else ("same" if p_mode < 0.7 else ("gray" if p_mode < 0.85 else "few"))
+    colors = _colors(rng, n_lines, mode)
+    identical = rng.random() < 0.15  # every line drawn in an identical style
+
+    bg = "white"
+    r = rng.random()
+    if r < 0.15:
+        bg = tuple(rng.uniform(0.85, 1.0, 3))
+    elif r < 0.2:
+        bg = tuple(rng.uniform(0.0, 0.2, 3))
+        colors = [tuple(1 - 0.6 * (1 - np.asarray(c))) for c in colors]
+    plt.rcParams["font.family"] = FONTS[int(rng.integers(len(FONTS)))]
+    fs = float(rng.uniform(6, 14))
+    fig = plt.figure(figsize=(W / dpi, H / dpi), dpi=dpi, facecolor=bg if rng.random() < 0.5 else "white")
+    legend_out = rng.random() < 0.2
+    left, bottom = rng.uniform(0.08, 0.18), rng.uniform(0.08, 0.18)
+    right = rng.uniform(0.6, 0.75) if legend_out else rng.uniform(0.88, 0.98)
+    ax = fig.add_axes([left, bottom, right - left, rng.uniform(0.78, 0.9) - bottom])
+    ax.set_facecolor(bg)
+    text_color = "white" if isinstance(bg, tuple) and np.mean(bg) < 0.5 else "black"
+    for sp in ax.spines.values():
+        sp.set_color(text_color)
+    ax.tick_params(colors=text_color, labelsize=fs * 0.8)
+    if rng.random() < 0.3:
+        ax.spines[["top", "right"]].set_visible(False)
+    if rng.random() < 0.5:
+        ax.grid(True, linestyle=str(rng.choice(["-", "--", ":"])), alpha=float(rng.uniform(0.2, 0.8)),
+                linewidth=float(rng.uniform(0.3, 1.2)) * px, color=str(rng.choice(["gray", "lightgray", "black"])))
+
+    # x grid shared by all lines (sometimes dates-like integers, sometimes dense)
+    n_pts = int(rng.choice([int(rng.integers(4, 15)), int(rng.integers(15, 60)), int(rng.integers(60, 400))]))
+    x0 = float(rng.uniform(-100, 100))
+    x = np.linspace(x0, x0 + float(rng.uniform(1, 1000)), n_pts)
+    log_y = rng.random() < 0.12
+    kinds = ["walk", "smooth", "step", "exp", "periodic", "noisy", "linear"]
+    shared_kind = str(rng.choice(kinds)) if rng.random() < 0.3 else None
+
+    ys, xs = [], []
+    for k in range(n_lines):
+        kind = shared_kind or str(rng.choice(kinds))
+        if k > 0 and rng.random() < 0.15:  # near-parallel to the previous line
+            y = ys[-1] + (np.ptp(ys[-1]) + 1e-3) * rng.uniform(0.03, 0.1) * rng.choice([-1, 1])
+            xx = xs[-1]
+        else:
+            xx = x
+            if rng.random() < 0.2 and n_pts >= 8:  # starts or ends mid-chart
+                a = int(rng.integers(0, n_pts // 2))
+                b = int(rng.integers(a + max(2, n_pts // 4), n_pts + 1))
+                xx = x[a:b]
+            y = _shape(rng, xx, kind)
+            # each line gets its own vertical band, comparable across lines, so lines cross
+            lo, hi = np.sort(rng.uniform(0, 1, 2))
+            hi = max(hi, lo + 0.15)
+            y = lo + (y - y.min()) / max(np.ptp(y), 1e-9) * (hi - lo)
+        if log_y:
+            y = np.exp((y - y.min()) / max(np.ptp(y), 1e-6) * rng.uniform(1, 6)) * rng.uniform(0.1, 10)
+        ys.append(y)
+        xs.append(xx)
+
+    # styles
+    base_lw = float(rng.uniform(0.5, 4))
+    lines_out = []
+    for k in range(n_lines):
+        lw = base_lw if identical else float(rng.uniform(0.5, 4))
+        ls = "-"
+        if (mode in ("same", "gray") and rng.random() < 0.6) or rng.random() < 0.2:
+            ls = DASHES[int(rng.integers(len(DASHES)))]
+        marker = None
+        if (mode in ("same", "gray") and rng.random() < 0.4) or rng.random() < 0.15:
+            marker = MARKERS[int(rng.integers(len(MARKERS)))]
+        markers_only = marker is not None and rng.random() < 0.15 and len(xs[k]) <= 60
+        if identical:
+            ls, marker, markers_only = "-", None, False
+        ms = float(rng.uniform(3, 9)) * px * dpi / 72 * 0.8
+        every = max(1, len(xs[k]) // int(rng.integers(8, 30))) if marker and len(xs[k]) > 40 else 1
+        kw = dict(color=colors[k], linewidth=lw * px, linestyle="None" if markers_only else ls,
+                  marker=marker, markersize=ms if marker else 0, markevery=every, label=f"series {k + 1}")
+        if marker and rng.random() < 0.3:
+            kw["markerfacecolor"] = "none"
+        (artist,) = ax.plot(xs[k], ys[k], **kw)
+        artist.set_zorder(2 + rng.random())
+        lines_out.append({"artist": artist, "width_px": lw, "style": {
+            "color": [round(float(c), 3) for c in colors[k]], "linestyle": str(ls), "marker": marker or "",
+            "markers_only": bool(markers_only), "dashed": ls != "-"}})
+    if log_y:
+        ax.set_yscale("log")
+    ax.margins(x=float(rng.uniform(0, 0.08)), y=float(rng.uniform(0.02, 0.15)))
+
+    # furniture: titles, labels, legend, overlapping text and arrows
+    if rng.random() < 0.7:
+        ax.set_title(" ".join(rng.choice(WORDS, int(rng.integers(1, 5)))).title(), fontsize=fs, color=text_color)
+    if rng.random() < 0.8:
+        ax.set_xlabel(str(rng.choice(WORDS)), fontsize=fs * 0.9, color=text_color)
+        ax.set_ylabel(str(rng.choice(WORDS)), fontsize=fs * 0.9, color=text_color)
+    if rng.random() < 0.6 and n_lines > 1:
+        kw = dict(fontsize=fs * 0.75, framealpha=float(rng.uniform(0.0, 0.6)), ncol=int(rng.integers(1, 3)))
+        if legend_out:
+            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), **kw)
+        else:
+            ax.legend(loc=int(rng.integers(1, 11)), **kw)
+    for _ in range(int(rng.integers(0, 3))):
+        tx, ty = rng.uniform(0.1, 0.9, 2)
+        if rng.random() < 0.5:
+            ax.annotate(str(rng.choice(WORDS)), xy=(rng.uniform(0.1, 0.9), rng.uniform(0.1, 0.9)),
+                        xytext=(tx, ty), xycoords="axes fraction", textcoords="axes fraction", fontsize=fs * 0.8,
+                        color=text_color, arrowprops=dict(arrowstyle="->", color=text_color, lw=0.8 * px))
+        else:
+            ax.text(tx, ty, str(rng.choice(WORDS)), transform=ax.transAxes, fontsize=fs, color=text_color)
+
+    fig.canvas.draw()
+    img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    Hc, Wc = img.shape[:2]
+    annots = []
+    for k, lo in enumerate(lines_out):
+        disp = ax.transData.transform(np.column_stack([xs[k], ys[k]]))
+        pts = np.column_stack([disp[:, 0] - 0.5, Hc - disp[:, 1] - 0.5])
+        annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"]})
+    plt.close(fig)
+
+    n_colors = len({tuple(np.round(c, 3)) for c in colors})
+    group = "distinct" if n_colors == n_lines else ("grayscale" if mode == "gray" else "same_colour")
+    if n_lines == 1:
+        group = "distinct"
+
+    img, annots = degrade(rng, img, annots, always=cfg.hard)
+    return img, annots, group
+
+
+def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
+    """Down/up-scaling, slight rotation, blur, noise and JPEG; polylines move with the image."""
+    if not always and rng.random() < 0.4:
+        return img, annots
+    h, w = img.shape[:2]
+    m = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if rng.random() < 0.5:
+        f = float(rng.uniform(0.6, 1.4))
+        nw, nh = max(32, round(w * f)), max(32, round(h * f))
+        fx, fy = nw / w, nh / h
+        img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+        m = np.array([[fx, 0, 0.5 * fx - 0.5], [0, fy, 0.5 * fy - 0.5]])
+        for a in annots:
+            a["stroke_width"] *= math.sqrt(fx * fy)
+        h, w = nh, nw
+    if rng.random() < 0.3:
+        rot = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), float(rng.uniform(-2, 2)), 1.0)
+        border = tuple(int(v) for v in img[0, 0])
+        img = cv2.warpAffine(img, rot, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
+        m = rot @ np.vstack([m, [0, 0, 1]])
+    for a in annots:
+        a["points"] = a["points"] @ m[:, :2].T + m[:, 2]
+    if rng.random() < 0.4:
+        img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.3, 1.0)))
+    if rng.random() < 0.4:
+        img = np.clip(img + rng.normal(0, rng.uniform(2, 10), img.shape), 0, 255).astype(np.uint8)
+    if rng.random() < 0.6:
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 95))])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    return img, annots
+
+
+# ---------------------------------------------------------------------------------
+# datasets
+
+
+def _work(job):
+    seed, split, index, out_dir, cfg = job
+    img, annots, group = render_chart(seed, split, index, cfg)
+    name = f"{split}_{index:06d}.png"
+    cv2.imwrite(os.path.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    h, w = img.shape[:2]
+    return {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group}, [
+        {"category_id": LINE_CATEGORY, "segmentation": [np.round(a["points"], 2).ravel().tolist()],
+         "stroke_width": round(float(a["stroke_width"]), 2), "style": a["style"]} for a in annots]
+
+
+def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int = 1,
+                cfg: SynthConfig = SynthConfig(), progress: bool = True) -> str:
+    """Render `num` charts into out_dir/split/ and write out_dir/split.json. Returns the JSON path."""
+    from tqdm import tqdm
+
+    os.makedirs(os.path.join(out_dir, split), exist_ok=True)
+    jobs = [(seed, split, i, out_dir, cfg) for i in range(num)]
+    images, anns = [], []
+    bar = tqdm(total=num, desc=f"synth {split}", unit="chart", disable=not progress)
+    if workers > 1:
+        with get_context("spawn").Pool(workers) as pool:
+            results = pool.imap(_work, jobs, chunksize=4)
+            for im, a in results:
+                images.append(im)
+                anns.append(a)
+                bar.update()
+    else:
+        for job in jobs:
+            im, a = _work(job)
+            images.append(im)
+            anns.append(a)
+            bar.update()
+    bar.close()
+    annotations = []
+    for im, a in zip(images, anns):
+        for ann in a:
+            annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
+    coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard},
+            "images": images, "annotations": annotations,
+            "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
+    path = os.path.join(out_dir, f"{split}.json")
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(coco, f)
+    os.replace(tmp, path)
+    return path
