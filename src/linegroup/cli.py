@@ -54,6 +54,223 @@ def _train(sub):
     p.set_defaults(func=lambda a: (train(a), 0)[1])
 
 
+def _add_model_args(p):
+    g = p.add_argument_group("model and grouping")
+    g.add_argument("--checkpoint", default=None,
+                   help="model checkpoint; default: the weights shipped with the package")
+    g.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to run the network")
+    g.add_argument("--method", default="dbscan", choices=["dbscan", "hdbscan", "meanshift"],
+                   help="clustering of the candidate embeddings")
+    g.add_argument("--eps", type=float, default=0.5, help="DBSCAN radius in embedding space")
+    g.add_argument("--min_samples", type=int, default=10, help="DBSCAN core weight in pixels")
+    g.add_argument("--normalize", action="store_true", help="L2-normalise embeddings before clustering")
+    g.add_argument("--min_line_pixels", type=int, default=25,
+                   help="smaller groups are merged into the nearest line (or dropped if isolated)")
+    g.add_argument("--no_postprocess", action="store_true",
+                   help="skip the geometric pass that rejoins fragments of one line")
+    g.add_argument("--max_side", type=int, default=2048,
+                   help="larger images are downscaled to this longer side for the network")
+    g.add_argument("--fg_threshold", type=float, default=0.5,
+                   help="line-pixel probability above which a pixel is a candidate (no --candidates)")
+
+
+def _grouper(a):
+    from .cluster import GroupParams
+    from .predict import LineGrouper
+
+    params = GroupParams(method=a.method, eps=a.eps, min_samples=a.min_samples, normalize=a.normalize,
+                         min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess)
+    return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
+                            fg_threshold=a.fg_threshold)
+
+
+def _predict(sub):
+    p = sub.add_parser("predict", help="separate the lines of chart images", formatter_class=HELP,
+                       description="For each image write NAME_mask.png (16-bit, 0 = none, k = line k), NAME.json "
+                                   "(lines with colour and points), NAME_overlay.png, and on request the "
+                                   "CHART-Info task-6 JSON and a digitiser CSV.")
+    p.add_argument("inputs", nargs="+", help="chart images and/or folders of images")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--candidates", default=None,
+                   help="candidate line-pixel mask (non-zero = candidate): a PNG for one input, or a folder "
+                        "holding a mask with the same stem as each input; default: the model's own")
+    p.add_argument("--format", nargs="+", default=["json"], choices=["json", "chartinfo", "csv"],
+                   help="extra outputs: chartinfo -> NAME.chartinfo.json, csv -> NAME.csv")
+    p.add_argument("--calib", default="", help="CSV axis calibration 'X1PX=X1VAL,X2PX=X2VAL;Y1PX=Y1VAL,Y2PX=Y2VAL'")
+    p.add_argument("--log_x", action="store_true", help="the x axis is logarithmic (CSV calibration)")
+    p.add_argument("--log_y", action="store_true", help="the y axis is logarithmic (CSV calibration)")
+    p.add_argument("--embedding_png", action="store_true", help="also write NAME_embedding.png (PCA of the embedding)")
+    _add_model_args(p)
+
+    def run(a):
+        import json
+        import os
+
+        import cv2
+        from tqdm import tqdm
+
+        from .checkpoint import CheckpointError
+        from .data import ImageError, read_image
+        from .formats import IMAGE_EXTS, find_image, parse_calib, to_chartinfo, write_csv
+        from .viz import draw_overlay, embedding_pca_image, save_rgb
+
+        if a.calib:
+            try:
+                parse_calib(a.calib)
+            except ValueError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+        files, failed = [], []
+        for inp in a.inputs:
+            if os.path.isdir(inp):
+                found = sorted(f for f in os.listdir(inp) if f.lower().endswith(IMAGE_EXTS))
+                files += [os.path.join(inp, f) for f in found]
+                if not found:
+                    print(f"warning: {inp}: no images in this folder", file=sys.stderr)
+            else:
+                files.append(inp)
+        if a.candidates and not os.path.isdir(a.candidates) and len(files) > 1:
+            print("error: --candidates is a single file but there are several inputs; pass a folder",
+                  file=sys.stderr)
+            return 2
+        try:
+            grouper = _grouper(a)
+        except CheckpointError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        os.makedirs(a.out, exist_ok=True)
+        for path in tqdm(files, desc="predict", unit="image", disable=len(files) < 2):
+            stem = os.path.splitext(os.path.basename(path))[0]
+            try:
+                cand = None
+                if a.candidates:
+                    cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
+                    if cand is None:
+                        raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
+                img = read_image(path)
+                res = grouper.predict(img, candidates=cand, keep_embedding=a.embedding_png)
+                h, w = res.mask.shape
+                base = os.path.join(a.out, stem)
+                if not cv2.imwrite(base + "_mask.png", res.mask):
+                    raise OSError(f"{base}_mask.png: could not write")
+                doc = {"image": os.path.basename(path), "width": w, "height": h, "lines": res.lines}
+                with open(base + ".json", "w") as f:
+                    json.dump(doc, f)
+                save_rgb(base + "_overlay.png", draw_overlay(img, res.mask, res.lines))
+                if "chartinfo" in a.format:
+                    with open(base + ".chartinfo.json", "w") as f:
+                        json.dump(to_chartinfo(res.lines), f)
+                if "csv" in a.format:
+                    write_csv(base + ".csv", res.lines, a.calib, a.log_x, a.log_y)
+                if a.embedding_png:
+                    save_rgb(base + "_embedding.png", embedding_pca_image(res.embedding))
+                tqdm.write(f"{path}: {len(res.lines)} lines, {res.candidates} candidate pixels "
+                           f"(network {res.timings['network_ms']:.0f} ms, grouping {res.timings['grouping_ms']:.0f} ms)")
+            except (ImageError, ValueError, OSError) as e:
+                failed.append(path)
+                tqdm.write(f"error: {e}", file=sys.stderr)
+        print(f"{len(files) - len(failed)} of {len(files)} images done, {len(failed)} failed; outputs in {a.out}")
+        return 1 if failed or not files else 0
+
+    p.set_defaults(func=run)
+
+
+def _evaluate(sub):
+    p = sub.add_parser("evaluate", help="score a model (and baselines) against ground truth", formatter_class=HELP,
+                       description="Adjusted Rand index, panoptic quality, line-count accuracy and the CHART-Info "
+                                   "6a/6b line scores, per chart and per group (image field 'group').")
+    p.add_argument("--json", required=True, help="COCO-like ground truth")
+    p.add_argument("--img_dir", required=True, help="folder of its images")
+    p.add_argument("--mode", default="oracle", choices=["oracle", "e2e"],
+                   help="oracle: candidates are the true line pixels; e2e: the model finds its own")
+    p.add_argument("--baselines", action="store_true",
+                   help="also score colour clustering (DBSCAN on Lab) and connected components")
+    p.add_argument("--only_baselines", action="store_true", help="score the baselines alone (oracle mode, no model)")
+    p.add_argument("--report", default="", help="write the per-chart and summary report to this JSON file")
+    p.add_argument("--thickness", type=int, default=2, help="raster thickness of the true polylines (px)")
+    p.add_argument("--line_category_id", type=int, default=2, help="category_id of line annotations")
+    p.add_argument("--limit", type=int, default=0, help="evaluate at most N charts (0 = all)")
+    _add_model_args(p)
+
+    def run(a):
+        from .checkpoint import CheckpointError
+        from .data import DataError
+        from .evaluate import evaluate_dataset, format_table, write_report
+
+        methods = ["color", "cc"] if a.only_baselines else (["model", "color", "cc"] if a.baselines else ["model"])
+        try:
+            grouper = None if a.only_baselines and a.mode == "oracle" else _grouper(a)
+            result = evaluate_dataset(a.json, a.img_dir, grouper, a.mode, methods, a.thickness,
+                                      a.line_category_id, a.limit)
+        except (CheckpointError, DataError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(format_table(result["summary"]))
+        for err in result["errors"]:
+            print(f"error: {err}", file=sys.stderr)
+        if a.report:
+            write_report(a.report, result)
+            print(f"report: {a.report}")
+        return 1 if result["errors"] else 0
+
+    p.set_defaults(func=run)
+
+
+def _convert(sub):
+    p = sub.add_parser("convert", help="convert annotations from other formats to the COCO-like format",
+                       formatter_class=HELP)
+    csub = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
+    c = csub.add_parser("chartinfo", help="CHART-Info (ICPR 2022, UB-PMC, Adobe synthetic) -> COCO-like",
+                        formatter_class=HELP,
+                        description="Keep line charts (task1 chart_type 'line'), take task6 visual-element "
+                                    "lines as polylines, and write one COCO-like JSON (category 2 = line).")
+    c.add_argument("json_dir", help="folder of CHART-Info *.json files")
+    c.add_argument("img_dir", help="folder of the chart images (same stem as each JSON)")
+    c.add_argument("out_json", help="COCO-like JSON to write")
+    c.add_argument("--line_category_id", type=int, default=2, help="category_id to give the lines")
+
+    def run(a):
+        from .formats import FormatError, convert_chartinfo
+
+        try:
+            counts = convert_chartinfo(a.json_dir, a.img_dir, a.out_json, a.line_category_id)
+        except FormatError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(f"wrote {a.out_json}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+        return 0 if counts.get("converted") else 1
+
+    c.set_defaults(func=run)
+
+
+def _demo(sub):
+    p = sub.add_parser("demo", help="generate charts, predict them with the shipped weights, evaluate",
+                       formatter_class=HELP)
+    p.add_argument("--out", default="demo_out", help="output folder")
+    p.add_argument("--num", type=int, default=6, help="number of charts to generate")
+    p.add_argument("--seed", type=int, default=2026, help="generator seed")
+    p.add_argument("--checkpoint", default=None, help="model checkpoint; default: the shipped weights")
+
+    def run(a):
+        import os
+
+        base = ["--checkpoint", a.checkpoint] if a.checkpoint else []
+        data = os.path.join(a.out, "charts")
+        rc = main(["synth", data, "--num", "0", "--val", str(a.num), "--seed", str(a.seed), "--hard",
+                   "--workers", "1"])
+        rc = rc or main(["predict", os.path.join(data, "val"), "--out", os.path.join(a.out, "predictions"),
+                         "--format", "json", "chartinfo", "csv"] + base)
+        for mode in ("oracle", "e2e"):
+            print(f"\n== evaluation, {mode} ==")
+            rc = rc or main(["evaluate", "--json", os.path.join(data, "val.json"), "--img_dir",
+                             os.path.join(data, "val"), "--mode", mode, "--baselines",
+                             "--report", os.path.join(a.out, f"report_{mode}.json")] + base)
+        print(f"\noverlays: {os.path.join(a.out, 'predictions')}/*_overlay.png")
+        return rc
+
+    p.set_defaults(func=run)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="linegroup", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -64,7 +281,7 @@ def main(argv=None) -> int:
     return args.func(args) or 0
 
 
-ADDERS = [_synth, _train]
+ADDERS = [_synth, _train, _predict, _evaluate, _convert, _demo]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,184 @@
+"""Inference: chart image (+ optional candidate mask) -> line instances.
+
+    from linegroup import LineGrouper
+    g = LineGrouper.load(path=None, device="cpu")    # None: the weights shipped in the package
+    res = g.predict("chart.png", candidates=None)    # or an RGB array; candidates: mask path/array
+    res.mask       # (H, W) uint16: 0 = no line, k = line k
+    res.lines      # [{"id", "num_pixels", "color", "points", "segments"}, ...]
+    res.timings    # {"network_ms", "grouping_ms"}
+
+Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
+candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
+by `cluster.group_pixels`; each group becomes a line with one point per column.
+
+Huge images: the network sees the image downscaled so that its longer side is at most
+`max_side` px (default 2048); each full-resolution candidate pixel reads the embedding
+at its scaled position (nearest), and the model's own candidates are upsampled by
+nearest neighbour. Memory then stays bounded (a 6000 x 4000 chart runs in about
+2 GB of RSS, see benchmarks/).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+
+import cv2
+import numpy as np
+import torch
+
+from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+from .cluster import GroupParams, group_pixels
+from .data import ImageError, read_image, to_rgb8
+
+DEFAULT_WEIGHTS = "linegroup_default.pt"
+
+
+def bundled_weights_path() -> str | None:
+    """Path of the weights shipped inside the package, or None if there are none."""
+    ref = resources.files("linegroup").joinpath("weights", DEFAULT_WEIGHTS)
+    return str(ref) if ref.is_file() else None
+
+
+@dataclass
+class PredictResult:
+    mask: np.ndarray  # (H, W) uint16
+    lines: list  # list of dicts, see lines_from_mask
+    candidates: int = 0
+    timings: dict = field(default_factory=dict)
+    embedding: np.ndarray | None = None  # (D, h, w) at network resolution, if asked for
+
+
+def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: int | None = None) -> list[dict]:
+    """Per line: pixel count, median colour and its series (one point per column, at the
+    centre of the line's pixels in that column, ordered by x). The series is split into
+    "segments" where the line has no pixel for more than seg_gap columns."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return []
+    lab = mask[ys, xs].astype(np.int64)
+    k = int(lab.max())
+    seg_gap = seg_gap if seg_gap is not None else max(10, w // 50)
+    key = lab * w + xs
+    cnt = np.bincount(key, minlength=(k + 1) * w).reshape(k + 1, w)
+    ysum = np.bincount(key, weights=ys, minlength=(k + 1) * w).reshape(k + 1, w)
+    order = np.argsort(lab, kind="stable")
+    bounds = np.searchsorted(lab[order], np.arange(1, k + 2))
+    lines = []
+    for c in range(1, k + 1):
+        cols = np.flatnonzero(cnt[c])
+        if len(cols) == 0:
+            continue
+        yc = ysum[c, cols] / cnt[c, cols]
+        pts = np.column_stack([cols, np.round(yc, 2)])
+        cuts = np.flatnonzero(np.diff(cols) > seg_gap) + 1
+        segs = [s.tolist() for s in np.split(pts, cuts)]
+        color = None
+        if image is not None:
+            idx = order[bounds[c - 1]: bounds[c]]
+            color = [int(v) for v in np.median(image[ys[idx], xs[idx]], axis=0)]
+        lines.append({"id": c, "num_pixels": int(cnt[c].sum()), "color": color,
+                      "points": pts.tolist(), "segments": segs})
+    return lines
+
+
+class LineGrouper:
+    def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
+                 max_side: int = 2048, fg_threshold: float = 0.5, source: str = ""):
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval().to(memory_format=torch.channels_last)
+        self.params = params or GroupParams()
+        self.max_side = max_side
+        self.fg_threshold = fg_threshold
+        self.source = source
+
+    @property
+    def has_fg_head(self) -> bool:
+        return bool(self.model.config.fg_head)
+
+    @classmethod
+    def load(cls, path: str | None = None, device: str = "cpu", **kw) -> "LineGrouper":
+        """Load a checkpoint (path) or, with path=None, the weights shipped in the package."""
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        if path is None:
+            path = bundled_weights_path()
+            if path is None:
+                raise CheckpointError("no weights are bundled with this installation of linegroup; "
+                                      "pass a checkpoint (--checkpoint PATH) trained with `linegroup train`")
+        ckpt = load_checkpoint(path)
+        model = model_from_checkpoint(ckpt).float()
+        return cls(model, device, source=path, **kw)
+
+    # -----------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def embed(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale)."""
+        h, w = image.shape[:2]
+        scale = min(1.0, self.max_side / max(h, w))
+        if scale < 1.0:
+            image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).to(self.device)
+        x = x.unsqueeze(0).float().div_(255).contiguous(memory_format=torch.channels_last)
+        out = self.model(x)
+        emb, fg = self.model.split(out)
+        emb = emb[0].float().cpu().numpy()
+        prob = torch.sigmoid(fg[0]).float().cpu().numpy() if fg is not None else None
+        return emb, prob, scale
+
+    def predict(self, image, candidates=None, keep_embedding: bool = False) -> PredictResult:
+        """image: path or array (gray, RGB, RGBA; 8- or 16-bit). candidates: None (the model
+        finds line pixels), or a path/array of the same H x W where non-zero = candidate."""
+        name = image if isinstance(image, str) else "image"
+        img = read_image(image) if isinstance(image, str) else to_rgb8(np.asarray(image), name)
+        h, w = img.shape[:2]
+        cand = None
+        if candidates is not None:
+            cand = _load_candidates(candidates, name)
+            if cand.shape != (h, w):
+                raise ImageError(f"{candidates if isinstance(candidates, str) else 'candidate mask'}: size "
+                                 f"{cand.shape[1]}x{cand.shape[0]} differs from the image {name} ({w}x{h})")
+        elif not self.has_fg_head:
+            raise ValueError("this checkpoint has no line-pixel head: pass a candidate mask (--candidates)")
+
+        t0 = time.perf_counter()
+        emb, prob, scale = self.embed(img)
+        t1 = time.perf_counter()
+        eh, ew = emb.shape[1:]
+        if cand is None:
+            if scale < 1.0:  # nearest-neighbour upsampling of the line-pixel decision
+                ry = np.minimum((np.arange(h) * scale).astype(np.int64), eh - 1)
+                rx = np.minimum((np.arange(w) * scale).astype(np.int64), ew - 1)
+                cand = (prob > self.fg_threshold)[ry[:, None], rx[None, :]]
+            else:
+                cand = prob > self.fg_threshold
+        ys, xs = np.nonzero(cand)
+        sy = np.minimum((ys * scale).astype(np.int64), eh - 1)
+        sx = np.minimum((xs * scale).astype(np.int64), ew - 1)
+        feats = emb[:, sy, sx].T
+        labels = group_pixels(feats, np.column_stack([xs, ys]), self.params)
+        mask = np.zeros((h, w), np.uint16)
+        mask[ys, xs] = labels
+        t2 = time.perf_counter()
+        lines = lines_from_mask(mask, img)
+        return PredictResult(mask, lines, int(len(ys)),
+                             {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1)},
+                             emb if keep_embedding else None)
+
+
+def _load_candidates(candidates, name: str) -> np.ndarray:
+    if isinstance(candidates, str):
+        if not os.path.isfile(candidates):
+            raise ImageError(f"{candidates}: candidate mask not found (for {name})")
+        m = cv2.imread(candidates, cv2.IMREAD_UNCHANGED)
+        if m is None:
+            raise ImageError(f"{candidates}: candidate mask is not a readable image (for {name})")
+    else:
+        m = np.asarray(candidates)
+    if m.ndim == 3:
+        m = m.max(axis=2) if m.shape[2] != 4 else m[..., :3].max(axis=2)  # any non-zero colour channel
+    return m != 0
