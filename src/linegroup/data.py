@@ -213,7 +213,7 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
             continue
         allpts = np.concatenate(pieces)
         if (allpts < -0.5).any() or (allpts[:, 0] > rec.width - 0.5).any() or (allpts[:, 1] > rec.height - 0.5).any():
-            rep.skipped["polyline points outside the image (clipped)"] += 1
+            rep.skip("polyline points outside the image (clipped)", where)  # kept, and counted
         rec.lines.append(pieces)
         rec.widths.append(float(ann.get("stroke_width", 0) or 0))
 

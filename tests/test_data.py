@@ -1,0 +1,168 @@
+"""Targets, polyline formats, image decoding, augmentation alignment and bad input."""
+
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from conftest import write_dataset
+from linegroup.data import (Augment, DataError, ImageError, LineDataset, collate, load_coco_lines,
+                            parse_polyline, rasterize, read_image)
+
+
+def test_overlap_pixels_are_excluded_from_valid():
+    a = [np.array([[0, 10], [39, 10]], float)]
+    b = [np.array([[20, 0], [20, 19]], float)]
+    inst, valid, line = rasterize([a, b], 20, 40, thickness=1)
+    assert line[10, 20] and not valid[10, 20]  # the crossing
+    assert valid[10, 5] and inst[10, 5] == 1
+    assert valid[3, 20] and inst[3, 20] == 2
+    assert line.sum() - valid.sum() == 1
+    assert not (inst[~line]).any()
+
+
+# cv2.polylines draws thickness t as a band of 2 * (t // 2) + 1 pixels (1, 3, 5, 5, 7, ...)
+@pytest.mark.parametrize("t,px", [(1, 1), (2, 3), (3, 5), (5, 7)])
+def test_thickness_is_respected(t, px):
+    inst, valid, line = rasterize([[np.array([[5, 20], [35, 20]], float)]], 40, 40, thickness=t)
+    assert line[:, 20].sum() == px
+    assert line[20, 5:36].all() and not line[20, :5 - px // 2].any()  # round caps of radius px // 2
+
+
+def test_stroke_width_widens_the_raster():
+    _, _, line = rasterize([[np.array([[5, 20], [35, 20]], float)]], 40, 40, thickness=1, widths=[3.2])
+    assert line[:, 20].sum() == 5  # round(3.2) = 3 -> 5 px, wider than thickness 1
+
+
+@pytest.mark.parametrize("ann", [
+    {"segmentation": [[0, 0, 10, 5, 20, 0]]},
+    {"points": [[0, 0], [10, 5], [20, 0]]},
+    {"points": [{"x": 0, "y": 0}, {"x": 10, "y": 5}, {"x": 20, "y": 0}]},
+    {"segmentation": [{"x": 0, "y": 0}, {"x": 10, "y": 5}, {"x": 20, "y": 0}]},
+])
+def test_polyline_formats(ann):
+    pieces = parse_polyline(ann)
+    assert len(pieces) == 1
+    np.testing.assert_allclose(pieces[0], [[0, 0], [10, 5], [20, 0]])
+
+
+def test_polyline_with_several_pieces():
+    pieces = parse_polyline({"segmentation": [[0, 0, 5, 5], [10, 10, 20, 20, 30, 30]]})
+    assert [len(p) for p in pieces] == [2, 3]
+
+
+@pytest.mark.parametrize("ann,msg", [
+    ({"segmentation": [[0, 0]]}, "fewer than 2"),
+    ({"points": [["a", 1], [2, 3]]}, "non-numeric"),
+    ({"segmentation": [[0, 0, 1]]}, "odd"),
+    ({"foo": 1}, "no 'segmentation'"),
+    ({"segmentation": [[0, float("nan"), 1, 1]]}, "non-finite"),
+])
+def test_bad_polylines_raise(ann, msg):
+    with pytest.raises(ValueError, match=msg):
+        parse_polyline(ann)
+
+
+def test_image_modes_come_in_as_rgb(tmp_path):
+    gray = np.full((10, 12), 100, np.uint8)
+    rgba = np.zeros((10, 12, 4), np.uint8)  # fully transparent -> white
+    rgba[0, 0] = (0, 0, 255, 255)  # opaque red (BGRA)
+    deep = np.full((10, 12, 3), 65535, np.uint16)
+    for name, arr in [("g.png", gray), ("a.png", rgba), ("d.png", deep)]:
+        cv2.imwrite(str(tmp_path / name), arr)
+    g = read_image(str(tmp_path / "g.png"))
+    assert g.shape == (10, 12, 3) and g.dtype == np.uint8 and (g == 100).all()
+    a = read_image(str(tmp_path / "a.png"))
+    assert tuple(a[0, 0]) == (255, 0, 0) and tuple(a[5, 5]) == (255, 255, 255)
+    d = read_image(str(tmp_path / "d.png"))
+    assert d.dtype == np.uint8 and (d == 255).all()
+    # palette PNG (written through matplotlib's Pillow dependency)
+    from PIL import Image
+
+    Image.fromarray(np.arange(120, dtype=np.uint8).reshape(10, 12)).convert("P").save(tmp_path / "p.png")
+    assert read_image(str(tmp_path / "p.png")).shape == (10, 12, 3)
+
+
+def test_unreadable_and_missing_images_name_the_file(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a png at all")
+    with pytest.raises(ImageError, match="bad.png"):
+        read_image(str(bad))
+    with pytest.raises(ImageError, match="nope.png: file not found"):
+        read_image(str(tmp_path / "nope.png"))
+
+
+def test_bad_dataset_entries_are_counted_skips(tmp_path):
+    extra_images = [{"id": 99, "file_name": "missing.png", "width": 80, "height": 64}]
+    extra_anns = [
+        {"image_id": 12345, "category_id": 2, "segmentation": [[0, 0, 5, 5]]},  # unknown image
+        {"image_id": 1, "category_id": 2, "segmentation": [[0, 0]]},  # 1 point
+        {"image_id": 1, "category_id": 2, "points": [["x", 0], [1, 1]]},  # non-numeric
+        {"image_id": 1, "category_id": 2, "segmentation": [[-50, 0, 500, 30]]},  # outside: clipped
+        {"image_id": 1, "category_id": 1, "segmentation": [[0, 0, 5, 5]]},  # not a line: ignored
+    ]
+    path, img_dir = write_dataset(str(tmp_path), n=2, extra_images=extra_images, extra_anns=extra_anns)
+    records, rep = load_coco_lines(path, img_dir)
+    assert len(records) == 2
+    assert rep.skipped["image file missing"] == 1
+    assert rep.skipped["annotation names an unknown image"] == 1
+    assert rep.skipped["bad polyline: fewer than 2 points"] == 1
+    assert rep.skipped["bad polyline: non-numeric coordinates"] == 1
+    assert rep.skipped["polyline points outside the image (clipped)"] == 1
+    assert len(records[0].lines) == 2  # 1 original + the clipped one
+    assert "missing.png" in rep.summary()
+
+
+def test_malformed_and_empty_datasets_raise(tmp_path):
+    p = tmp_path / "broken.json"
+    p.write_text("{not json")
+    with pytest.raises(DataError, match="broken.json: malformed JSON"):
+        load_coco_lines(str(p), str(tmp_path))
+    p.write_text(json.dumps({"images": [], "annotations": []}))
+    with pytest.raises(DataError, match="empty dataset"):
+        load_coco_lines(str(p), str(tmp_path))
+    p.write_text(json.dumps([1, 2]))
+    with pytest.raises(DataError, match="'images' list"):
+        load_coco_lines(str(p), str(tmp_path))
+    with pytest.raises(DataError, match="not found"):
+        load_coco_lines(str(tmp_path / "none.json"), str(tmp_path))
+
+
+def test_wrong_size_and_corrupt_images_are_dropped_and_counted(tmp_path):
+    path, img_dir = write_dataset(str(tmp_path), n=3)
+    cv2.imwrite(os.path.join(img_dir, "c1.png"), np.zeros((10, 10, 3), np.uint8))  # JSON says 80x64
+    with open(os.path.join(img_dir, "c2.png"), "wb") as f:
+        f.write(b"\x89PNG broken")
+    ds = LineDataset(path, img_dir)
+    assert ds[1] is None and ds[2] is None
+    batch = collate([ds[0], ds[1], ds[2]])
+    assert batch["skipped"] == 2 and batch["image"].shape[0] == 1
+    assert "image" not in collate([None, None]) and collate([None])["skipped"] == 1
+
+
+def test_augmentation_keeps_masks_aligned(tmp_path):
+    path, img_dir = write_dataset(str(tmp_path), n=3)
+    aug = Augment(crop_size=48, p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
+    ds = LineDataset(path, img_dir, thickness=1, augment=aug)
+    for i in range(3):
+        for epoch in range(3):
+            ds.set_epoch(epoch)
+            s = ds[i]
+            assert s["image"].shape == (3, 48, 48) and s["instance_mask"].shape == (48, 48)
+            dark = s["image"].mean(0) < 0.9
+            on = s["line_mask"]
+            if on.sum() > 5:  # the 1-px target must sit on the drawn (2-px) line
+                assert dark[on].float().mean() > 0.9
+
+
+def test_collate_pads_and_marks_real_pixels():
+    a = {"image": torch.zeros(3, 4, 5), "instance_mask": torch.ones(4, 5, dtype=torch.long),
+         "valid_mask": torch.ones(4, 5, dtype=torch.bool), "line_mask": torch.ones(4, 5, dtype=torch.bool)}
+    b = {k: v[..., :3, :2] for k, v in a.items()}
+    out = collate([a, b])
+    assert out["image"].shape == (2, 3, 4, 5)
+    assert out["pixel_mask"][1].sum() == 6 and out["valid_mask"][1].sum() == 6
+    assert out["image"][1, :, 3, 4].eq(1).all()  # padding is white
