@@ -70,7 +70,7 @@ def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray
         return DBSCAN(eps=p.eps, min_samples=p.min_samples).fit(pts, sample_weight=w).labels_
     if p.method == "hdbscan":
         return HDBSCAN(min_cluster_size=max(2, min(len(pts), 5)), min_samples=1,
-                       cluster_selection_epsilon=p.eps).fit(pts).labels_
+                       cluster_selection_epsilon=p.eps, copy=True).fit(pts).labels_
     if p.method == "meanshift":
         return MeanShift(bandwidth=2 * p.eps, bin_seeding=True, cluster_all=False).fit(pts).labels_
     raise ValueError(f"unknown clustering method {p.method!r} (dbscan, hdbscan, meanshift)")

@@ -1,0 +1,69 @@
+"""The generator draws what it annotates, and is deterministic."""
+
+import hashlib
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from linegroup.data import rasterize, read_image
+from linegroup.synth import SynthConfig, render_chart, write_split
+
+
+def _on_ink_fraction(img, pts):
+    """Share of the 1-px raster of pts lying within 1 px of a pixel that differs from the background."""
+    h, w = img.shape[:2]
+    _, _, line = rasterize([[pts]], h, w, thickness=1)
+    corners = np.concatenate([img[:3, :3].reshape(-1, 3), img[-3:, -3:].reshape(-1, 3)])
+    bg = np.median(corners, axis=0)
+    ink = (np.abs(img.astype(int) - bg).max(-1) > 20).astype(np.uint8)
+    ink = cv2.dilate(ink, np.ones((3, 3), np.uint8)).astype(bool)
+    inside = line.copy()
+    return ink[inside].mean() if inside.any() else 1.0
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_annotations_lie_on_drawn_pixels(hard):
+    checked_solid = checked_dashed = 0
+    for i in range(10):
+        img, annots, group = render_chart(3, "val", i, SynthConfig(hard=hard))
+        assert group in ("distinct", "same_colour", "grayscale")
+        for a in annots:
+            st = a["style"]
+            if st["markers_only"]:
+                continue
+            frac = _on_ink_fraction(img, a["points"])
+            if st["linestyle"] == "-":
+                assert frac >= 0.95, (i, st, frac)
+                checked_solid += 1
+            else:  # dashes, dots: the drawn dashes still cover a good part of the line
+                assert frac >= 0.3, (i, st, frac)
+                checked_dashed += 1
+    assert checked_solid >= 5
+
+
+def test_hard_setting_is_hard():
+    groups, counts = [], []
+    for i in range(12):
+        _, annots, group = render_chart(5, "val", i, SynthConfig(hard=True))
+        groups.append(group)
+        counts.append(len(annots))
+    assert min(counts) >= 6 and max(counts) <= 12
+    assert sum(g != "distinct" for g in groups) >= 3  # same-colour or grayscale
+
+
+def test_same_seed_same_output(tmp_path):
+    def digest(folder):
+        write_split(str(folder), "val", 3, seed=11, workers=1, progress=False)
+        h = hashlib.sha256(open(folder / "val.json", "rb").read())
+        for f in sorted(os.listdir(folder / "val")):
+            h.update(open(folder / "val" / f, "rb").read())
+        return h.hexdigest()
+
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+    doc = json.load(open(tmp_path / "a" / "val.json"))
+    assert len(doc["images"]) == 3 and all(a["category_id"] == 2 for a in doc["annotations"])
+    im = doc["images"][0]
+    assert read_image(str(tmp_path / "a" / "val" / im["file_name"])).shape[:2] == (im["height"], im["width"])
