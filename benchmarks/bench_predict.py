@@ -1,0 +1,116 @@
+"""Inference speed: network and grouping at 800x600, grouping vs number of candidates, peak RSS.
+
+    python benchmarks/bench_predict.py [--checkpoint CKPT] [--threads 2] [--out benchmarks/results/predict.json]
+
+Prints markdown tables (the README's) and writes the figures as JSON.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+from linegroup.cluster import group_pixels  # noqa: E402
+from linegroup.data import rasterize  # noqa: E402
+from linegroup.predict import LineGrouper  # noqa: E402
+from linegroup.synth import SynthConfig, render_chart  # noqa: E402
+
+
+def chart_800x600(seed=0):
+    img, annots, _ = render_chart(seed, "bench", 0, SynthConfig(hard=True))
+    h, w = img.shape[:2]
+    fx, fy = 800 / w, 600 / h
+    img = cv2.resize(img, (800, 600), interpolation=cv2.INTER_AREA)
+    lines = [[a["points"] * [fx, fy]] for a in annots]
+    return img, lines
+
+
+def timed(fn, repeat):
+    fn()  # warm-up
+    ts = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        ts.append(1000 * (time.perf_counter() - t))
+    return statistics.median(ts)
+
+
+def rss_huge(checkpoint):
+    """Peak RSS (MB) of one predict call on a 6000x4000 chart, in a fresh process."""
+    code = f"""
+import resource, sys, numpy as np, cv2
+sys.path.insert(0, {os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")!r})
+from linegroup.predict import LineGrouper
+img = np.full((4000, 6000, 3), 255, np.uint8)
+for k in range(8):
+    xs = np.linspace(100, 5900, 60); ys = 2000 + 1500 * np.sin(xs / 700 + k) * (0.3 + k / 10)
+    cv2.polylines(img, [np.column_stack([xs, ys]).astype(np.int32).reshape(-1, 1, 2)], False, (40 * k, 0, 200), 6)
+g = LineGrouper.load({checkpoint!r})
+res = g.predict(img)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, res.candidates, len(res.lines))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", default=None, help="default: the shipped weights")
+    ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--out", default="benchmarks/results/predict.json")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    g = LineGrouper.load(a.checkpoint)
+    img, lines = chart_800x600()
+    _, _, gt_line = rasterize(lines, 600, 800, 2)
+    res = {"threads": a.threads, "torch": torch.__version__, "cpu_count": os.cpu_count()}
+    res["network_ms"] = timed(lambda: g.embed(img), a.repeat)
+    res["predict_oracle_ms"] = timed(lambda: g.predict(img, candidates=gt_line), a.repeat)
+    res["predict_e2e_ms"] = timed(lambda: g.predict(img), a.repeat)
+    emb, _, _ = g.embed(img)
+
+    # grouping time vs number of candidates: true line pixels, widened until there are enough
+    rng = np.random.default_rng(0)
+    scaling = []
+    for n in (5_000, 20_000, 50_000, 100_000, 200_000):
+        cand, r = gt_line.astype(np.uint8), 0
+        while cand.sum() < n and r < 60:
+            r += 2
+            cand = cv2.dilate(gt_line.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+        ys, xs = np.nonzero(cand)
+        pick = rng.choice(len(ys), min(n, len(ys)), replace=False)
+        ys, xs = ys[pick], xs[pick]
+        feats, xy = emb[:, ys, xs].T.copy(), np.column_stack([xs, ys])
+        ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
+        scaling.append({"candidates": int(len(ys)), "grouping_ms": ms})
+    res["grouping_scaling"] = scaling
+    res["peak_rss_mb_6000x4000"], res["huge_candidates"], res["huge_lines"] = rss_huge(
+        a.checkpoint or g.source)
+    res["peak_rss_mb_this_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"| step (800x600, {a.threads} threads) | median ms |\n|---|---|")
+    print(f"| network | {res['network_ms']:.0f} |")
+    print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")
+    print(f"| predict, model's own candidates | {res['predict_e2e_ms']:.0f} |")
+    print("\n| candidates | grouping ms |\n|---|---|")
+    for s in scaling:
+        print(f"| {s['candidates']:,} | {s['grouping_ms']:.1f} |")
+    print(f"\npeak RSS, 6000x4000 chart: {res['peak_rss_mb_6000x4000']:.0f} MB "
+          f"({res['huge_candidates']:,} candidates, {res['huge_lines']} lines)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Metric known answers and `linegroup evaluate` on tiny data."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import run_cli, write_dataset
+from linegroup.data import rasterize
+from linegroup.evaluate import chartinfo_line_scores, group_baseline, line_pair_score, score_chart
+from linegroup.predict import lines_from_mask
+
+
+def test_line_pair_score_known_answers():
+    g = np.array([[0, 100], [10, 110], [20, 120]], float)
+    assert line_pair_score(g, g) == pytest.approx(1.0)
+    far = g + [0, 1000]
+    assert line_pair_score(far, g) == pytest.approx(0.0)
+    # every predicted y 1% too high relative to |y| + eps -> recall ~0.99
+    eps = 20 / 100
+    off = g.copy()
+    off[:, 1] += 0.01 * (np.abs(g[:, 1]) + eps)
+    assert line_pair_score(off, g) == pytest.approx(0.99, abs=2e-3)
+
+
+def test_6a_and_6b_count_missing_and_extra_lines():
+    a = np.array([[0, 10], [50, 10]], float)
+    b = np.array([[0, 50], [50, 60]], float)
+    assert chartinfo_line_scores([a, b], [a, b]) == pytest.approx((1.0, 1.0))
+    s6a, s6b = chartinfo_line_scores([a, b, a + [0, 500]], [a, b])  # one extra line
+    assert s6a == pytest.approx(1.0) and s6b == pytest.approx(2 / 3)
+    s6a, s6b = chartinfo_line_scores([a], [a, b])  # one missing
+    assert s6a == pytest.approx(0.5) and s6b == pytest.approx(0.5)
+    assert chartinfo_line_scores([], []) == (1.0, 1.0)
+
+
+def test_perfect_prediction_scores_one_and_merged_lines_do_not():
+    gt = [[np.array([[2, 10], [60, 12]], float)], [np.array([[2, 30], [60, 40]], float)],
+          [np.array([[2, 50], [60, 45]], float)]]
+    inst, valid, line = rasterize(gt, 64, 64, 2)
+    mask = inst.astype(np.uint16)
+    s = score_chart(mask, lines_from_mask(mask), gt, 64, 64, 2)
+    assert s["ari"] == pytest.approx(1.0) and s["pq"] == pytest.approx(1.0) and s["count"] == 1.0
+    assert s["s6a"] > 0.98
+    merged = (mask > 0).astype(np.uint16)
+    s2 = score_chart(merged, lines_from_mask(merged), gt, 64, 64, 2)
+    assert s2["ari"] == pytest.approx(0.0) and s2["count"] == 0.0 and s2["pq"] < 0.5
+    s3 = score_chart(mask, lines_from_mask(mask), gt, 64, 64, 2, e2e=True)
+    assert s3["pix_p"] == 1.0 and s3["pix_r"] == 1.0 and s3["pq"] == pytest.approx(1.0)
+
+
+def test_baselines_on_colour_and_connectivity():
+    img = np.full((40, 60, 3), 255, np.uint8)
+    cand = np.zeros((40, 60), bool)
+    cand[10, 5:55] = cand[11, 5:55] = True
+    cand[30, 5:55] = cand[31, 5:55] = True
+    img[10:12, 5:55] = (255, 0, 0)
+    img[30:32, 5:55] = (255, 0, 0)  # same colour, separate: colour merges, cc separates
+    assert group_baseline("color", img, cand).max() == 1
+    assert group_baseline("cc", img, cand).max() == 2
+    img[30:32, 5:55] = (0, 0, 255)
+    assert group_baseline("color", img, cand).max() == 2
+
+
+def test_evaluate_cli_writes_a_report(tmp_path, tiny_ckpt):
+    path, img_dir = write_dataset(str(tmp_path / "d"), n=3)
+    rep = tmp_path / "rep.json"
+    r = run_cli("evaluate", "--json", path, "--img_dir", img_dir, "--checkpoint", tiny_ckpt, "--baselines",
+                "--report", rep)
+    assert r.returncode == 0, r.stderr
+    assert "method" in r.stdout and "color" in r.stdout and "cc" in r.stdout
+    doc = json.load(open(rep))
+    assert {c["method"] for c in doc["per_chart"]} == {"model", "color", "cc"}
+    assert set(doc["summary"]["model"]) == {"all", "g0", "g1"}
+    assert doc["summary"]["model"]["all"]["n"] == 3
+    r = run_cli("evaluate", "--json", path, "--img_dir", img_dir, "--checkpoint", tiny_ckpt, "--mode", "e2e")
+    assert r.returncode == 0 and "pix_p" in r.stdout

@@ -1,0 +1,111 @@
+"""Prediction: the Python API and `linegroup predict` end to end, including bad input."""
+
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import draw_chart, run_cli
+from linegroup.data import ImageError
+from linegroup.predict import LineGrouper, lines_from_mask
+
+
+def test_lines_from_mask_series_and_gaps():
+    mask = np.zeros((20, 60), np.uint16)
+    mask[5, 0:20] = 1
+    mask[5:7, 40:60] = 1  # gap of 20 columns, 2 px thick
+    mask[15, 10:30] = 2
+    img = np.zeros((20, 60, 3), np.uint8)
+    img[mask == 1] = (10, 20, 30)
+    lines = lines_from_mask(mask, img, seg_gap=10)
+    assert [ln["id"] for ln in lines] == [1, 2]
+    a = lines[0]
+    assert a["num_pixels"] == 60 and a["color"] == [10, 20, 30]
+    assert len(a["points"]) == 40 and a["points"][0] == [0, 5.0] and a["points"][-1] == [59, 5.5]
+    assert len(a["segments"]) == 2
+    assert all(p[0] < q[0] for p, q in zip(a["points"], a["points"][1:]))  # ordered by x
+
+
+def test_api_sizes_and_empty_candidates(tiny_ckpt):
+    g = LineGrouper.load(tiny_ckpt)
+    img, _ = draw_chart(45, 67)
+    res = g.predict(img)
+    assert res.mask.shape == (45, 67) and res.mask.dtype == np.uint16
+    res = g.predict(img, candidates=np.zeros((45, 67), np.uint8))
+    assert res.lines == [] and res.mask.max() == 0
+    with pytest.raises(ImageError, match="differs from the image"):
+        g.predict(img, candidates=np.ones((10, 10), np.uint8))
+
+
+@pytest.mark.parametrize("kind", ["gray", "rgba", "16bit"])
+def test_api_accepts_other_image_modes(tiny_ckpt, kind):
+    img, _ = draw_chart(40, 50)
+    arr = {"gray": img[..., 0], "rgba": np.dstack([img, np.full(img.shape[:2], 255, np.uint8)]),
+           "16bit": img.astype(np.uint16) * 257}[kind]
+    res = LineGrouper.load(tiny_ckpt).predict(arr, candidates=img[..., 0] < 128)
+    assert res.mask.shape == (40, 50) and res.candidates == int((img[..., 0] < 128).sum())
+
+
+def test_downscale_rule_keeps_full_resolution_outputs(tiny_ckpt):
+    g = LineGrouper.load(tiny_ckpt, max_side=32)
+    img, _ = draw_chart(60, 90)
+    cand = img[..., 0] < 128
+    res = g.predict(img, candidates=cand)
+    assert res.mask.shape == (60, 90) and ((res.mask > 0) <= cand).all()
+
+
+def test_predict_cli_end_to_end(tmp_path, tiny_ckpt):
+    img, _ = draw_chart(48, 64)
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    cv2.imwrite(str(tmp_path / "b.png"), img[..., 0])  # grayscale file
+    cand = tmp_path / "cand"
+    cand.mkdir()
+    cv2.imwrite(str(cand / "a.png"), (img[..., 0] < 128).astype(np.uint8) * 255)
+    cv2.imwrite(str(cand / "b.png"), np.zeros((48, 64), np.uint8))  # empty mask -> zero lines
+    out = tmp_path / "out"
+    r = run_cli("predict", tmp_path / "a.png", tmp_path / "b.png", "--out", out, "--checkpoint", tiny_ckpt,
+                "--candidates", cand, "--format", "json", "chartinfo", "csv", "--embedding_png")
+    assert r.returncode == 0, r.stderr
+    for stem in ("a", "b"):
+        m = cv2.imread(str(out / f"{stem}_mask.png"), cv2.IMREAD_UNCHANGED)
+        assert m.dtype == np.uint16 and m.shape == (48, 64)
+        doc = json.load(open(out / f"{stem}.json"))
+        assert set(doc) == {"image", "width", "height", "lines"} and (doc["width"], doc["height"]) == (64, 48)
+        for ln in doc["lines"]:
+            assert set(ln) >= {"id", "num_pixels", "color", "points"} and len(ln["color"]) == 3
+            assert all(len(p) == 2 for p in ln["points"])
+        ov = cv2.imread(str(out / f"{stem}_overlay.png"))
+        assert ov.shape == (48, 64, 3)
+        assert os.path.exists(out / f"{stem}_embedding.png") and os.path.exists(out / f"{stem}.csv")
+        ci = json.load(open(out / f"{stem}.chartinfo.json"))
+        assert isinstance(ci["task6"]["output"]["visual elements"]["lines"], list)
+    assert json.load(open(out / "b.json"))["lines"] == []
+
+
+def test_predict_cli_bad_inputs_are_reported_and_the_rest_continue(tmp_path, tiny_ckpt):
+    img, _ = draw_chart(48, 64)
+    cv2.imwrite(str(tmp_path / "good.png"), img)
+    (tmp_path / "corrupt.png").write_bytes(b"\x89PNG nonsense")
+    cand = tmp_path / "cand"
+    cand.mkdir()
+    cv2.imwrite(str(cand / "good.png"), np.ones((48, 64), np.uint8))
+    cv2.imwrite(str(cand / "wrongsize.png"), np.ones((10, 10), np.uint8))
+    cv2.imwrite(str(tmp_path / "wrongsize.png"), img)
+    out = tmp_path / "out"
+    r = run_cli("predict", tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "wrongsize.png",
+                tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand)
+    assert r.returncode == 1
+    assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "differs from the image" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert os.path.exists(out / "good.json")
+    assert "1 of 4 images done, 3 failed" in r.stdout
+
+
+def test_predict_cli_reports_a_bad_checkpoint(tmp_path):
+    img, _ = draw_chart(20, 20)
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    (tmp_path / "bad.pt").write_bytes(b"x")
+    r = run_cli("predict", tmp_path / "a.png", "--out", tmp_path / "o", "--checkpoint", tmp_path / "bad.pt")
+    assert r.returncode == 2 and "bad.pt" in r.stderr and "Traceback" not in r.stderr
