@@ -109,3 +109,20 @@ def test_predict_cli_reports_a_bad_checkpoint(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"x")
     r = run_cli("predict", tmp_path / "a.png", "--out", tmp_path / "o", "--checkpoint", tmp_path / "bad.pt")
     assert r.returncode == 2 and "bad.pt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_load_without_bundled_weights_says_so(monkeypatch):
+    from linegroup import predict
+    from linegroup.checkpoint import CheckpointError
+
+    monkeypatch.setattr(predict, "bundled_weights_path", lambda: None)
+    with pytest.raises(CheckpointError, match="no weights are bundled"):
+        LineGrouper.load()
+
+
+def test_demo_runs_end_to_end(tmp_path, tiny_ckpt):
+    r = run_cli("demo", "--out", tmp_path / "demo", "--num", "2", "--checkpoint", tiny_ckpt)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "== evaluation, e2e ==" in r.stdout and "color" in r.stdout
+    assert len(list((tmp_path / "demo" / "predictions").glob("*_overlay.png"))) == 2
+    assert (tmp_path / "demo" / "report_oracle.json").exists()

@@ -43,6 +43,7 @@ class GroupParams:
     method: str = "dbscan"  # dbscan | hdbscan | meanshift
     eps: float = 0.5  # DBSCAN radius in embedding space (delta_v = 0.5 at training)
     min_samples: int = 10  # DBSCAN core weight, in pixels
+    min_samples_frac: float = 0.01  # core weight at least this share of all candidates
     normalize: bool = False  # L2-normalise embeddings first
     max_points: int = 4000  # cells clustered directly; the rest are assigned to the nearest
     noise_dist: float = 1.5  # noise farther than this from any cluster is dropped
@@ -67,10 +68,12 @@ def _quantise(feats: np.ndarray, cell: float):
 
 def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray:
     if p.method == "dbscan":
-        return DBSCAN(eps=p.eps, min_samples=p.min_samples).fit(pts, sample_weight=w).labels_
+        ms = max(p.min_samples, int(p.min_samples_frac * float(w.sum())))
+        return DBSCAN(eps=p.eps, min_samples=ms).fit(pts, sample_weight=w).labels_
     if p.method == "hdbscan":
-        return HDBSCAN(min_cluster_size=max(2, min(len(pts), 5)), min_samples=1,
-                       cluster_selection_epsilon=p.eps, copy=True).fit(pts).labels_
+        if len(pts) < 3:
+            return np.zeros(len(pts), np.int64)
+        return HDBSCAN(min_cluster_size=min(len(pts), 5), min_samples=1, copy=True).fit(pts).labels_
     if p.method == "meanshift":
         return MeanShift(bandwidth=2 * p.eps, bin_seeding=True, cluster_all=False).fit(pts).labels_
     raise ValueError(f"unknown clustering method {p.method!r} (dbscan, hdbscan, meanshift)")
