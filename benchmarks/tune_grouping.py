@@ -20,14 +20,16 @@ from linegroup.data import load_coco_lines, rasterize, read_image  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 
 VARIANTS = {
-    "dbscan eps=0.5 ms=10": {},
+    "default (dbscan eps=0.5, ms=1%)": {},
     "dbscan eps=0.35": {"eps": 0.35},
     "dbscan eps=0.75": {"eps": 0.75},
     "dbscan ms=0.5%": {"min_samples_frac": 0.005},
-    "dbscan ms=1%": {"min_samples_frac": 0.01},
     "dbscan ms=2%": {"min_samples_frac": 0.02},
     "dbscan ms=1% eps=0.35": {"min_samples_frac": 0.01, "eps": 0.35},
-    "dbscan, no postprocess": {"postprocess": False},
+    "dbscan ms=10 px only": {"min_samples_frac": 0.0},
+    "dbscan ms=1%, no postprocess": {"postprocess": False},
+    "dbscan ms=1%, split_share 0.15": {"split_share": 0.15},
+    "dbscan ms=1%, split_share 0.4": {"split_share": 0.4},
     "hdbscan": {"method": "hdbscan"},
     "meanshift": {"method": "meanshift"},
 }

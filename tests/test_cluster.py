@@ -3,7 +3,8 @@
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-from linegroup.cluster import GroupParams, absorb_small, cluster_embeddings, group_pixels, join_fragments
+from linegroup.cluster import GroupParams, cluster_embeddings, group_pixels
+from linegroup.geometry import absorb_small, join_fragments, multi_run_share, split_merged
 
 
 def _blobs(n=3000, k=5, d=8, spread=0.1, seed=0):
@@ -82,3 +83,29 @@ def test_other_methods_run():
     for m in ("hdbscan", "meanshift"):
         out = cluster_embeddings(f, GroupParams(method=m))
         assert adjusted_rand_score(lab, out) > 0.95, m
+
+
+def test_multi_run_share_tells_one_line_from_two():
+    x = np.arange(0, 100, dtype=float)
+    one = np.column_stack([np.repeat(x, 3), np.repeat(0.5 * x, 3) + np.tile([0, 1, 2], 100)])
+    assert multi_run_share(one) == 0.0
+    steep = np.column_stack([np.repeat(np.arange(30.0), 10), np.arange(300.0)])  # one long run per column
+    assert multi_run_share(steep) == 0.0
+    two = np.concatenate([one, one + [0, 40]])
+    assert multi_run_share(two) == 1.0
+
+
+def test_a_group_holding_two_lines_is_split_by_its_embeddings():
+    rng = np.random.default_rng(0)
+    x = np.arange(0, 200, dtype=float)
+    a = np.column_stack([x, 0.2 * x + 10])
+    b = np.column_stack([x, 80 - 0.2 * x])  # crosses a
+    xy = np.concatenate([a, b])
+    feats = np.concatenate([rng.normal(0, 0.1, (200, 4)), rng.normal(0, 0.1, (200, 4)) + [1.2, 0, 0, 0]])
+    labels = np.ones(400, np.int32)  # DBSCAN chained them into one group
+    out = split_merged(labels, feats.astype(np.float32), xy, GroupParams())
+    assert out.max() == 2 and adjusted_rand_score(np.repeat([0, 1], 200), out) > 0.95
+    # one line with two embedding modes (a receptive-field seam) stays one group
+    one = split_merged(np.ones(200, np.int32), feats[:200] + np.repeat([[0, 0, 0, 0], [2, 0, 0, 0]], 100, 0),
+                       a, GroupParams())
+    assert one.max() == 1

@@ -13,20 +13,14 @@ trained line lies within eps of every other. Instead
      through the inverse index.
 The cost is linear in the number of candidates plus a bounded DBSCAN.
 
-Rule for small groups ("every candidate ends up in a line unless clearly isolated"):
-  - DBSCAN noise cells (and cells left out of the subset) take the label of the nearest
-    cluster centroid in embedding space if it is within `noise_dist` (= delta_d, half
-    the distance the loss keeps between centroids); farther ones are clearly isolated
-    and get 0;
-  - clusters smaller than `min_line_pixels` are merged into the line with the spatially
-    nearest pixel if it is within `merge_radius` px; otherwise they are isolated specks
-    and get 0.
+DBSCAN noise cells (and cells left out of the subset) take the label of the nearest
+cluster centroid in embedding space if it is within `noise_dist` (= delta_d, half the
+distance the loss keeps between centroids); farther ones are clearly isolated and get 0.
+The DBSCAN core weight is at least `min_samples_frac` of all candidates, so that a few
+ambiguous pixels where lines cross cannot chain two lines into one.
 
-Geometric pass (`postprocess`): fragments of one line that the embedding split at a
-gap, a dash or a crossing are rejoined when their x-ranges do not overlap, the gap
-between their ends is at most `max_gap` px, and each end, extrapolated along its local
-slope, lands within `join_tol` px (+ 10% of the gap) of the other; only mutual best
-matches are joined, repeatedly.
+The geometric rules that follow the clustering (small groups, splitting, joining) are
+in `geometry.py`.
 """
 
 from __future__ import annotations
@@ -35,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import DBSCAN, HDBSCAN, MeanShift
-from sklearn.neighbors import NearestNeighbors
+
+from .geometry import absorb_small, join_fragments, split_merged
 
 
 @dataclass
@@ -49,7 +44,8 @@ class GroupParams:
     noise_dist: float = 1.5  # noise farther than this from any cluster is dropped
     min_line_pixels: int = 25  # smaller clusters are merged into a neighbouring line
     merge_radius: float = 12.0  # px: how far a small cluster may be from the line it joins
-    postprocess: bool = True  # geometric fragment joining
+    postprocess: bool = True  # geometric passes: split merged lines, join fragments
+    split_share: float = 0.25  # a group with 2+ separate runs in this share of its columns is split
     max_gap: float = 60.0  # px between fragment ends
     join_tol: float = 4.0  # px of extrapolation error allowed
     seed: int = 0
@@ -122,102 +118,8 @@ def cluster_embeddings(feats: np.ndarray, p: GroupParams = GroupParams()) -> np.
     return res
 
 
-def absorb_small(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.ndarray:
-    """Merge clusters under min_line_pixels into the spatially nearest larger line."""
-    labels = labels.copy()
-    k = labels.max()
-    if k == 0:
-        return labels
-    sizes = np.bincount(labels, minlength=k + 1)
-    small = np.flatnonzero((sizes > 0) & (sizes < p.min_line_pixels))
-    small = small[small > 0]
-    big = np.flatnonzero(sizes >= p.min_line_pixels)
-    big = big[big > 0]
-    if len(small) == 0:
-        return labels
-    is_small = np.isin(labels, small)
-    if len(big) == 0:
-        labels[is_small] = 0
-        return _renumber(labels)
-    big_pix = np.isin(labels, big)
-    nn = NearestNeighbors(n_neighbors=1).fit(xy[big_pix])
-    dist, idx = nn.kneighbors(xy[is_small])
-    target = labels[big_pix][idx[:, 0]]
-    # one decision per small cluster: the target of its closest pixel
-    sl = labels[is_small]
-    for s in small:
-        mine = sl == s
-        j = np.argmin(dist[mine, 0])
-        labels[np.flatnonzero(is_small)[mine]] = target[mine][j] if dist[mine, 0][j] <= p.merge_radius else 0
-    return _renumber(labels)
-
-
-def _renumber(labels: np.ndarray) -> np.ndarray:
-    if labels.max() == 0:
-        return labels
-    sizes = np.bincount(labels)
-    sizes[0] = 0
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.zeros(len(sizes), labels.dtype)
-    remap[order] = np.arange(1, len(order) + 1)
-    return remap[labels]
-
-
-def _ends(xy: np.ndarray, labels: np.ndarray, k: int, window: float = 12.0):
-    """Per cluster: x-range and (x, y, slope) at the left and right ends."""
-    out = {}
-    for c in range(1, k + 1):
-        pts = xy[labels == c]
-        if len(pts) < 2:
-            continue
-        x0, x1 = pts[:, 0].min(), pts[:, 0].max()
-        ends = []
-        for xe, side in ((x0, 1), (x1, -1)):
-            sel = pts[np.abs(pts[:, 0] - xe) <= window]
-            ye = np.median(sel[np.abs(sel[:, 0] - xe) <= 1.5][:, 1])
-            slope = np.polyfit(sel[:, 0], sel[:, 1], 1)[0] if np.ptp(sel[:, 0]) >= 3 else 0.0
-            ends.append((xe, ye, slope))
-        out[c] = (x0, x1, ends[0], ends[1])
-    return out
-
-
-def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.ndarray:
-    """Rejoin fragments of one line whose ends line up (see module docstring)."""
-    labels = labels.copy()
-    for _ in range(32):
-        k = labels.max()
-        if k < 2:
-            break
-        info = _ends(xy, labels, k)
-        best_right, best_left = {}, {}  # a -> (err, b): a's right end continues into b's left end
-        for a, (ax0, ax1, _, (rx, ry, rs)) in info.items():
-            for b, (bx0, bx1, (lx, ly, ls), _) in info.items():
-                if a == b or bx0 < ax1 - 2 or bx1 <= ax1:  # b must start after a ends
-                    continue
-                gap = bx0 - ax1
-                if gap > p.max_gap:
-                    continue
-                err = min(abs(ry + rs * gap - ly), abs(ly - ls * gap - ry))
-                if err > p.join_tol + 0.1 * gap:
-                    continue
-                if err < best_right.get(a, (np.inf,))[0]:
-                    best_right[a] = (err, b)
-                if err < best_left.get(b, (np.inf,))[0]:
-                    best_left[b] = (err, a)
-        pairs = [(a, b) for a, (_, b) in best_right.items() if best_left.get(b, (0, None))[1] == a]
-        if not pairs:
-            break
-        remap = np.arange(k + 1)
-        for a, b in pairs:
-            ra, rb = remap[a], remap[b]
-            remap[remap == rb] = ra
-        labels = _renumber(remap[labels].astype(labels.dtype))
-    return labels
-
-
 def group_pixels(feats: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams()) -> np.ndarray:
-    """Full grouping: clustering, small-cluster rule, optional geometric joining.
+    """Full grouping: clustering, small-cluster rule, optional geometric passes.
 
     feats: (N, D) embeddings of the candidate pixels; xy: (N, 2) their (x, y).
     Returns int32 labels (N,): 1..K by decreasing size, 0 = isolated noise.
@@ -228,5 +130,6 @@ def group_pixels(feats: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams
     xy = np.asarray(xy, np.float32)
     labels = absorb_small(labels, xy, p)
     if p.postprocess:
+        labels = split_merged(labels, np.asarray(feats, np.float32), xy, p)
         labels = join_fragments(labels, xy, p)
     return labels.astype(np.int32)

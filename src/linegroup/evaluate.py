@@ -32,7 +32,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from .cluster import GroupParams, absorb_small, group_pixels
+from .cluster import GroupParams, group_pixels
+from .geometry import absorb_small
 from .data import ImageError, load_coco_lines, rasterize, read_image
 from .predict import lines_from_mask
 

@@ -1,0 +1,166 @@
+"""Geometric rules applied after the embedding clustering: what the embeddings may miss.
+
+Small groups ("every candidate ends up in a line unless clearly isolated"): groups
+smaller than `min_line_pixels` join the line with the spatially nearest pixel if it is
+within `merge_radius` px; otherwise they are isolated specks and get 0.
+
+Splitting (`split_merged`): a line chart's series has one y per x, so a group that has
+two or more separate vertical runs of pixels in at least `split_share` of its columns
+(and 20 columns or more) holds several lines. It is split in two by k-means on its
+embeddings, and the split is kept only if each part has markedly fewer such columns;
+the parts are examined again (up to 3 levels).
+
+Joining (`join_fragments`): fragments of one line that the embedding split at a gap, a
+dash or a crossing are rejoined when their x-ranges do not overlap, the gap between
+their ends is at most `max_gap` px, and each end, extrapolated along its local slope,
+lands within `join_tol` px (+ 10% of the gap) of the other; only mutual best matches
+are joined, repeatedly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.neighbors import NearestNeighbors
+
+if TYPE_CHECKING:
+    from .cluster import GroupParams
+
+def absorb_small(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.ndarray:
+    """Merge clusters under min_line_pixels into the spatially nearest larger line."""
+    labels = labels.copy()
+    k = labels.max()
+    if k == 0:
+        return labels
+    sizes = np.bincount(labels, minlength=k + 1)
+    small = np.flatnonzero((sizes > 0) & (sizes < p.min_line_pixels))
+    small = small[small > 0]
+    big = np.flatnonzero(sizes >= p.min_line_pixels)
+    big = big[big > 0]
+    if len(small) == 0:
+        return labels
+    is_small = np.isin(labels, small)
+    if len(big) == 0:
+        labels[is_small] = 0
+        return _renumber(labels)
+    big_pix = np.isin(labels, big)
+    nn = NearestNeighbors(n_neighbors=1).fit(xy[big_pix])
+    dist, idx = nn.kneighbors(xy[is_small])
+    target = labels[big_pix][idx[:, 0]]
+    # one decision per small cluster: the target of its closest pixel
+    sl = labels[is_small]
+    for s in small:
+        mine = sl == s
+        j = np.argmin(dist[mine, 0])
+        labels[np.flatnonzero(is_small)[mine]] = target[mine][j] if dist[mine, 0][j] <= p.merge_radius else 0
+    return _renumber(labels)
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    if labels.max() == 0:
+        return labels
+    sizes = np.bincount(labels)
+    sizes[0] = 0
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.zeros(len(sizes), labels.dtype)
+    remap[order] = np.arange(1, len(order) + 1)
+    return remap[labels]
+
+
+def multi_run_share(xy: np.ndarray, gap: float = 3.0, min_columns: int = 20) -> float:
+    """Share of a group's columns holding two or more separate vertical runs of pixels."""
+    if len(xy) == 0:
+        return 0.0
+    x = np.round(xy[:, 0]).astype(np.int64)
+    order = np.lexsort((xy[:, 1], x))
+    xs, ys = x[order], xy[order, 1]
+    new_col = np.r_[True, xs[1:] != xs[:-1]]
+    breaks = ~new_col & (np.r_[0.0, np.diff(ys)] > gap)
+    cols, col_idx = np.unique(xs, return_inverse=True)
+    if len(cols) < min_columns:
+        return 0.0
+    return float((np.bincount(col_idx, weights=breaks, minlength=len(cols)) > 0).mean())
+
+
+def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth: int = 3) -> np.ndarray:
+    """Split groups that hold several lines (see module docstring)."""
+    labels = labels.copy()
+    queue = [(c, depth) for c in range(1, int(labels.max()) + 1)]
+    rng = np.random.default_rng(p.seed)
+    while queue:
+        c, d = queue.pop()
+        idx = np.flatnonzero(labels == c)
+        if d == 0 or len(idx) < 2 * p.min_line_pixels:
+            continue
+        share = multi_run_share(xy[idx])
+        if share < p.split_share:
+            continue
+        fit = idx if len(idx) <= 3000 else rng.choice(idx, 3000, replace=False)
+        km = KMeans(2, n_init=3, random_state=p.seed).fit(feats[fit])
+        part = km.predict(feats[idx])
+        a, b = idx[part == 0], idx[part == 1]
+        if min(len(a), len(b)) < p.min_line_pixels:
+            continue
+        if max(multi_run_share(xy[a]), multi_run_share(xy[b])) > 0.6 * share:
+            continue
+        new = int(labels.max()) + 1
+        labels[b] = new
+        queue += [(c, d - 1), (new, d - 1)]
+    return _renumber(labels)
+
+
+def _ends(xy: np.ndarray, labels: np.ndarray, k: int, window: float = 12.0):
+    """Per cluster: x-range and (x, y, slope) at the left and right ends."""
+    out = {}
+    for c in range(1, k + 1):
+        pts = xy[labels == c]
+        if len(pts) < 2:
+            continue
+        x0, x1 = pts[:, 0].min(), pts[:, 0].max()
+        ends = []
+        for xe, side in ((x0, 1), (x1, -1)):
+            sel = pts[np.abs(pts[:, 0] - xe) <= window]
+            ye = np.median(sel[np.abs(sel[:, 0] - xe) <= 1.5][:, 1])
+            slope = np.polyfit(sel[:, 0], sel[:, 1], 1)[0] if np.ptp(sel[:, 0]) >= 3 else 0.0
+            ends.append((xe, ye, slope))
+        out[c] = (x0, x1, ends[0], ends[1])
+    return out
+
+
+def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.ndarray:
+    """Rejoin fragments of one line whose ends line up (see module docstring)."""
+    labels = labels.copy()
+    for _ in range(32):
+        k = labels.max()
+        if k < 2:
+            break
+        info = _ends(xy, labels, k)
+        best_right, best_left = {}, {}  # a -> (err, b): a's right end continues into b's left end
+        for a, (ax0, ax1, _, (rx, ry, rs)) in info.items():
+            for b, (bx0, bx1, (lx, ly, ls), _) in info.items():
+                if a == b or bx0 < ax1 - 2 or bx1 <= ax1:  # b must start after a ends
+                    continue
+                gap = bx0 - ax1
+                if gap > p.max_gap:
+                    continue
+                err = min(abs(ry + rs * gap - ly), abs(ly - ls * gap - ry))
+                if err > p.join_tol + 0.1 * gap:
+                    continue
+                if err < best_right.get(a, (np.inf,))[0]:
+                    best_right[a] = (err, b)
+                if err < best_left.get(b, (np.inf,))[0]:
+                    best_left[b] = (err, a)
+        pairs = [(a, b) for a, (_, b) in best_right.items() if best_left.get(b, (0, None))[1] == a]
+        if not pairs:
+            break
+        remap = np.arange(k + 1)
+        for a, b in pairs:
+            ra, rb = remap[a], remap[b]
+            remap[remap == rb] = ra
+        labels = _renumber(remap[labels].astype(labels.dtype))
+    return labels
+
+
