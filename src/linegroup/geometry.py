@@ -7,7 +7,7 @@ within `merge_radius` px; otherwise they are isolated specks and get 0.
 Splitting (`split_merged`): a line chart's series has one y per x, so a group that has
 two or more separate vertical runs of pixels in at least `split_share` of its columns
 (and 20 columns or more) holds several lines. It is split in two by k-means on its
-embeddings, and the split is kept only if each part has markedly fewer such columns;
+embeddings (2-means from the ends of the principal axis), and the split is kept only if each part has markedly fewer such columns;
 the parts are examined again (up to 3 levels).
 
 Joining (`join_fragments`): fragments of one line that the embedding split at a gap, a
@@ -22,7 +22,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 
 if TYPE_CHECKING:
@@ -85,6 +84,21 @@ def multi_run_share(xy: np.ndarray, gap: float = 3.0, min_columns: int = 20) -> 
     return float((np.bincount(col_idx, weights=breaks, minlength=len(cols)) > 0).mean())
 
 
+def _two_means(fit: np.ndarray, allf: np.ndarray, iters: int = 10) -> np.ndarray:
+    """2-means (Lloyd), started from the two ends of the principal axis; labels of allf."""
+    mu = fit.mean(0)
+    _, _, vt = np.linalg.svd(fit - mu, full_matrices=False)
+    proj = (fit - mu) @ vt[0]
+    c = np.stack([fit[proj <= np.median(proj)].mean(0), fit[proj > np.median(proj)].mean(0)]) \
+        if np.ptp(proj) > 0 else np.stack([mu, mu])
+    for _ in range(iters):
+        lab = ((fit[:, None] - c[None]) ** 2).sum(-1).argmin(1)
+        if lab.min() == lab.max():
+            break
+        c = np.stack([fit[lab == 0].mean(0), fit[lab == 1].mean(0)])
+    return ((allf[:, None] - c[None]) ** 2).sum(-1).argmin(1)
+
+
 def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth: int = 3) -> np.ndarray:
     """Split groups that hold several lines (see module docstring)."""
     labels = labels.copy()
@@ -98,9 +112,8 @@ def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth
         share = multi_run_share(xy[idx])
         if share < p.split_share:
             continue
-        fit = idx if len(idx) <= 3000 else rng.choice(idx, 3000, replace=False)
-        km = KMeans(2, n_init=3, random_state=p.seed).fit(feats[fit])
-        part = km.predict(feats[idx])
+        fit = idx if len(idx) <= 2000 else rng.choice(idx, 2000, replace=False)
+        part = _two_means(feats[fit], feats[idx])
         a, b = idx[part == 0], idx[part == 1]
         if min(len(a), len(b)) < p.min_line_pixels:
             continue
