@@ -40,7 +40,7 @@ class GroupParams:
     min_samples: int = 10  # DBSCAN core weight, in pixels
     min_samples_frac: float = 0.01  # core weight at least this share of all candidates
     normalize: bool = False  # L2-normalise embeddings first
-    max_points: int = 4000  # cells clustered directly; the rest are assigned to the nearest
+    max_points: int = 2000  # cells clustered directly; the rest are assigned to the nearest
     noise_dist: float = 1.5  # noise farther than this from any cluster is dropped
     min_line_pixels: int = 25  # smaller clusters are merged into a neighbouring line
     merge_radius: float = 12.0  # px: how far a small cluster may be from the line it joins

@@ -87,8 +87,9 @@ def multi_run_share(xy: np.ndarray, gap: float = 3.0, min_columns: int = 20) -> 
 def _two_means(fit: np.ndarray, allf: np.ndarray, iters: int = 10) -> np.ndarray:
     """2-means (Lloyd), started from the two ends of the principal axis; labels of allf."""
     mu = fit.mean(0)
-    _, _, vt = np.linalg.svd(fit - mu, full_matrices=False)
-    proj = (fit - mu) @ vt[0]
+    centred = fit - mu
+    _, vecs = np.linalg.eigh(centred.T @ centred)  # D x D: cheap, unlike an SVD of the points
+    proj = centred @ vecs[:, -1]
     c = np.stack([fit[proj <= np.median(proj)].mean(0), fit[proj > np.median(proj)].mean(0)]) \
         if np.ptp(proj) > 0 else np.stack([mu, mu])
     for _ in range(iters):
