@@ -14,4 +14,4 @@ python main.py --train_json "$WORK/data/train.json" --train_img_dir "$WORK/data/
   --val_json "$WORK/data/val.json" --val_img_dir "$WORK/data/val" --max_val_images 40 --eval_every 2 \
   --epochs 36 --max_steps 200 --batch_size 4 --crop_size 256 --lr 2e-3 --seed 0 --num_workers 2 \
   --save_dir "$WORK/ckpt"
-python scripts/export_weights.py "$WORK/ckpt/ckpt_best.pt" src/linegroup/weights/linegroup_default.pt
+python scripts/export_weights.py "$WORK/ckpt/ckpt_final.pt" src/linegroup/weights/linegroup_default.pt
