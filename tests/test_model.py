@@ -44,3 +44,19 @@ def test_broken_checkpoints_are_reported(tmp_path):
     torch.save({"x": 1}, str(p))
     with pytest.raises(CheckpointError, match="lacks"):
         load_checkpoint(str(p))
+
+
+def test_folding_batchnorm_keeps_the_outputs():
+    from linegroup.model import fuse_conv_bn
+
+    torch.manual_seed(0)
+    m = SmallUNet(UNetConfig(base=4, depth=2))
+    m.train()
+    for _ in range(3):  # non-trivial running statistics
+        m(torch.rand(2, 3, 32, 32) * 3)
+    m.eval()
+    x = torch.rand(1, 3, 29, 31)
+    ref = m(x)
+    fused = fuse_conv_bn(m)
+    assert not any(isinstance(mod, torch.nn.BatchNorm2d) for mod in fused.modules())
+    torch.testing.assert_close(fused(x), ref, atol=1e-4, rtol=1e-4)

@@ -32,6 +32,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
+from .model import fuse_conv_bn
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
 
@@ -89,7 +90,7 @@ class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = ""):
         self.device = torch.device(device)
-        self.model = model.to(self.device).eval().to(memory_format=torch.channels_last)
+        self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
         self.max_side = max_side
         self.fg_threshold = fg_threshold
