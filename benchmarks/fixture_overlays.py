@@ -41,7 +41,7 @@ if __name__ == "__main__":
         both = np.concatenate([img, draw_overlay(img, res.mask, res.lines)], axis=1)
         scale = 900 / both.shape[1]
         both = cv2.resize(both, (900, round(both.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-        save_rgb(os.path.join(a.out, f"chartinfo_{stem[:20]}.png"), both)
+        save_rgb(os.path.join(a.out, f"chartinfo_{stem.split('___')[0]}.png"), both)
         n_true = len(chartinfo_lines(json.load(open(js))))
         print(f"| {stem} | {n_true} | {len(res.lines)} | {res.timings['network_ms']:.0f} | "
               f"{res.timings['grouping_ms']:.0f} |")
