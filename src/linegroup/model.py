@@ -146,7 +146,7 @@ class SmallUNet(nn.Module):
 @torch.no_grad()
 def fuse_conv_bn(model: SmallUNet) -> SmallUNet:
     """For inference: fold every BatchNorm into the convolution before it (eval mode only).
-    The outputs are unchanged up to float rounding; the network runs ~15% faster on CPU."""
+    The outputs are unchanged up to float rounding; it saves a few percent on CPU."""
     for block in model.modules():
         if not isinstance(block, DoubleConv):
             continue
