@@ -166,3 +166,18 @@ def test_collate_pads_and_marks_real_pixels():
     assert out["image"].shape == (2, 3, 4, 5)
     assert out["pixel_mask"][1].sum() == 6 and out["valid_mask"][1].sum() == 6
     assert out["image"][1, :, 3, 4].eq(1).all()  # padding is white
+
+
+def test_augmentation_changes_between_epochs_in_worker_processes(tmp_path):
+    from linegroup.train import make_loader
+
+    path, img_dir = write_dataset(str(tmp_path), n=2)
+    ds = LineDataset(path, img_dir, augment=Augment(crop_size=32))
+    loader = make_loader(ds, 2, 1)  # as train() builds its loaders
+    seen = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        seen.append(next(iter(loader))["image"])
+    assert not torch.equal(seen[0], seen[1])
+    ds.set_epoch(0)
+    assert torch.equal(next(iter(loader))["image"], seen[0])  # and it is reproducible
