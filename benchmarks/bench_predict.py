@@ -21,6 +21,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 from linegroup.cluster import group_pixels  # noqa: E402
 from linegroup.data import rasterize  # noqa: E402
+from linegroup.model import num_parameters  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 from linegroup.synth import SynthConfig, render_chart  # noqa: E402
 
@@ -73,7 +74,8 @@ def main():
     g = LineGrouper.load(a.checkpoint)
     img, lines = chart_800x600()
     _, _, gt_line = rasterize(lines, 600, 800, 2)
-    res = {"threads": a.threads, "torch": torch.__version__, "cpu_count": os.cpu_count()}
+    res = {"threads": a.threads, "torch": torch.__version__, "cpu_count": os.cpu_count(),
+           "parameters": num_parameters(g.model)}
     res["network_ms"] = timed(lambda: g.embed(img), a.repeat)
     res["predict_oracle_ms"] = timed(lambda: g.predict(img, candidates=gt_line), a.repeat)
     res["predict_e2e_ms"] = timed(lambda: g.predict(img), a.repeat)
@@ -101,6 +103,7 @@ def main():
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)
+    print(f"model: {res['parameters']:,} parameters (BatchNorm folded)\n")
     print(f"| step (800x600, {a.threads} threads) | median ms |\n|---|---|")
     print(f"| network | {res['network_ms']:.0f} |")
     print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")

@@ -148,7 +148,6 @@ class Record:
     lines: list  # per line: list of (n, 2) float arrays (pieces)
     widths: list  # per line: stroke width in px or 0
     group: str = ""
-    image_id: object = None
 
 
 @dataclass
@@ -184,6 +183,7 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         raise DataError(f"{json_path}: 'annotations' must be a list")
 
     images = {}
+    all_ids = {im.get("id") for im in data["images"] if isinstance(im, dict)}
     for i, im in enumerate(data["images"]):
         try:
             iid, fn = im["id"], im["file_name"]
@@ -195,7 +195,7 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         if not os.path.isfile(path):
             rep.skip("image file missing", path)
             continue
-        images[iid] = Record(path, w, h, [], [], str(im.get("group", "")), iid)
+        images[iid] = Record(path, w, h, [], [], str(im.get("group", "")))
 
     for j, ann in enumerate(anns):
         if not isinstance(ann, dict) or ann.get("category_id") != line_category_id:
@@ -203,7 +203,7 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         rec = images.get(ann.get("image_id"))
         where = f"{json_path} annotations[{j}] (image_id={ann.get('image_id')!r})"
         if rec is None:
-            if ann.get("image_id") not in {im.get("id") for im in data["images"] if isinstance(im, dict)}:
+            if ann.get("image_id") not in all_ids:
                 rep.skip("annotation names an unknown image", where)
             continue  # image known but skipped already: counted there
         try:

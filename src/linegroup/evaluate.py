@@ -116,22 +116,29 @@ def panoptic_quality(gt_masks: np.ndarray, pred_masks: np.ndarray) -> float:
     return float(iou[tp].sum() / (n_tp + 0.5 * (npred - n_tp) + 0.5 * (ng - n_tp)))
 
 
-def score_chart(pred_mask: np.ndarray, pred_lines: list, gt_lines: list, height: int, width: int,
-                thickness: int = 2, e2e: bool = False) -> dict:
-    """All metrics of one chart. gt_lines: per line a list of (n, 2) pieces."""
+def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e: bool = False) -> dict:
+    """Rasters of the true lines, made once per chart and shared by every method scored:
+    inst/valid/line (see data.rasterize) and `full`, each line's own (k, H*W) mask with its
+    overlaps (dilated by 2 px in e2e)."""
     inst, valid, line = rasterize(gt_lines, height, width, thickness)
+    ker = np.ones((5, 5), np.uint8) if e2e else None
+    full = np.zeros((len(gt_lines), height * width), np.float32)
+    for i, pieces in enumerate(gt_lines):
+        m = rasterize([pieces], height, width, thickness)[2].astype(np.uint8)
+        full[i] = (cv2.dilate(m, ker) if ker is not None else m).reshape(-1)
+    return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
+
+
+def score_chart(pred_mask: np.ndarray, pred_lines: list, gt_lines: list, height: int, width: int,
+                thickness: int = 2, e2e: bool = False, truth: dict | None = None) -> dict:
+    """All metrics of one chart. gt_lines: per line a list of (n, 2) pieces; truth: their
+    truth_masks(), if already made."""
+    if truth is None or truth["e2e"] != e2e:
+        truth = truth_masks(gt_lines, height, width, thickness, e2e)
+    inst, valid, line, gt_full = truth["inst"], truth["valid"], truth["line"], truth["full"]
     k = len(gt_lines)
     npred = int(pred_mask.max())
-    gt_full = np.zeros((k, height * width), np.float32)  # each true line's own raster, overlaps included
-    for i, pieces in enumerate(gt_lines):
-        _, _, m = rasterize([pieces], height, width, thickness)
-        gt_full[i] = m.reshape(-1)
-    tol = 2 if e2e else 0
-    if tol:
-        ker = np.ones((2 * tol + 1,) * 2, np.uint8)
-        gt_full = np.stack([cv2.dilate(m.reshape(height, width).astype(np.uint8), ker).reshape(-1)
-                            for m in gt_full]).astype(np.float32) if k else gt_full
-    pred_masks = _masks(pred_mask, npred, tol)
+    pred_masks = _masks(pred_mask, npred, 2 if e2e else 0)
     res = {"n_true": k, "n_pred": npred, "count": float(npred == k),
            "pq": panoptic_quality(gt_full, pred_masks)}
     res["ari"] = float(adjusted_rand_score(inst[valid], pred_mask[valid])) if valid.any() else float("nan")
@@ -211,7 +218,8 @@ def evaluate_dataset(json_path: str, img_dir: str, grouper=None, mode: str = "or
         except ImageError as e:
             errors.append(str(e))
             continue
-        _, _, gt_line = rasterize(rec.lines, rec.height, rec.width, thickness)
+        truth = truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=mode == "e2e")
+        gt_line = truth["line"]
         model_res = None
         if "model" in methods or mode == "e2e":
             model_res = grouper.predict(img, candidates=gt_line if mode == "oracle" else None)
@@ -222,7 +230,7 @@ def evaluate_dataset(json_path: str, img_dir: str, grouper=None, mode: str = "or
                 cand = gt_line if mode == "oracle" else model_res.mask > 0
                 mask = group_baseline(method, img, cand)
                 lines, t = lines_from_mask(mask), {}
-            s = score_chart(mask, lines, rec.lines, rec.height, rec.width, thickness, e2e=mode == "e2e")
+            s = score_chart(mask, lines, rec.lines, rec.height, rec.width, thickness, mode == "e2e", truth)
             per_chart.append({"image": os.path.basename(rec.path), "group": rec.group or "all",
                               "method": method, **s, **t})
     return {"mode": mode, "json": json_path, "per_chart": per_chart, "summary": summarise(per_chart),

@@ -115,10 +115,6 @@ class SmallUNet(nn.Module):
         self.ups = nn.ModuleList(Up(widths[i + 1], widths[i]) for i in reversed(range(config.depth)))
         self.head = OutConv(widths[0], config.emb_dim + int(config.fg_head))
 
-    @property
-    def out_channels(self) -> int:
-        return self.config.emb_dim + int(self.config.fg_head)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
         m = 2**self.config.depth
