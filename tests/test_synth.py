@@ -24,11 +24,12 @@ def _on_ink_fraction(img, pts):
     return ink[inside].mean() if inside.any() else 1.0
 
 
-@pytest.mark.parametrize("hard", [False, True])
-def test_annotations_lie_on_drawn_pixels(hard):
+@pytest.mark.parametrize("cfg", [SynthConfig(), SynthConfig(hard=True), SynthConfig(hard_frac=0.5, variety=True)],
+                         ids=["default", "hard", "variety"])
+def test_annotations_lie_on_drawn_pixels(cfg):
     checked_solid = checked_dashed = 0
     for i in range(10):
-        img, annots, group = render_chart(3, "val", i, SynthConfig(hard=hard))
+        img, annots, group = render_chart(3, "val", i, cfg)
         assert group in ("distinct", "same_colour", "grayscale")
         for a in annots:
             st = a["style"]
@@ -67,3 +68,20 @@ def test_same_seed_same_output(tmp_path):
     assert len(doc["images"]) == 3 and all(a["category_id"] == 2 for a in doc["annotations"])
     im = doc["images"][0]
     assert read_image(str(tmp_path / "a" / "val" / im["file_name"])).shape[:2] == (im["height"], im["width"])
+
+
+def test_options_leave_other_charts_unchanged_and_mix_in_hard_charts():
+    """hard_frac and variety draw from their own random stream: a chart they do not touch is
+    byte-identical to the plain setting's, so the hard validation set stays the same."""
+    plain = [render_chart(2, "train", i, SynthConfig())[0] for i in range(6)]
+    mixed = [render_chart(2, "train", i, SynthConfig(hard_frac=0.5)) for i in range(6)]
+    styled = [render_chart(2, "train", i, SynthConfig(variety=True))[0] for i in range(6)]
+    xr = [np.random.default_rng([2, 0, i, 1]) for i in range(6)]
+    hard = [r.random() < 0.5 for r in xr]
+    assert 0 < sum(hard) < 6
+    for i in range(6):
+        if not hard[i]:
+            assert np.array_equal(plain[i], mixed[i][0])
+        else:
+            assert len(mixed[i][1]) >= 6  # the hard setting draws 6-12 lines
+    assert sum(not np.array_equal(a, b) for a, b in zip(plain, styled)) >= 1

@@ -31,11 +31,20 @@ def _synth(sub):
                    help="range of figure width/height in pixels")
     p.add_argument("--hard", action="store_true",
                    help="hard setting: 6-12 lines, >=40%% same-colour/grayscale charts, every image degraded")
+    p.add_argument("--hard_frac", type=float, default=0.0,
+                   help="without --hard: share of charts drawn with the hard setting anyway (training mixes)")
+    p.add_argument("--variety", action="store_true",
+                   help="draw about a third of the charts with other tools' looks (ggplot, seaborn, bmh, "
+                        "fivethirtyeight, ... style sheets) and some with aliased lines")
 
     def run(a):
         from .synth import SynthConfig, write_split
 
-        cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1])
+        if not 0.0 <= a.hard_frac <= 1.0:
+            print(f"error: --hard_frac must lie in [0, 1], got {a.hard_frac}", file=sys.stderr)
+            return 2
+        cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
+                          variety=a.variety)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

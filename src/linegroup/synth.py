@@ -2,6 +2,7 @@
 
     linegroup synth OUT --num 2000 --val 200 --seed 0 --workers 2
     linegroup synth OUT --num 0 --val 300 --seed 7 --hard     # the hard validation set
+    linegroup synth OUT --num 6000 --val 100 --seed 1 --hard_frac 0.3 --variety   # the training mix
 
 writes OUT/train.json + OUT/train/*.png and OUT/val.json + OUT/val/*.png in the
 COCO-like format that main.py reads (category 2 = line). Every chart is drawn with
@@ -18,6 +19,7 @@ linestyle, marker, markers_only) and "stroke_width" in pixels; each image a "gro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -35,11 +37,19 @@ FONTS = ["DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"]
 WORDS = "time rate value signal ratio index mean error loss dose yield temp pressure count score gain".split()
 
 
+# matplotlib style sheets that change the chart furniture (background, grid, spines, fonts)
+# the way other plotting tools do; dark_background is left out (our own dark mode covers it)
+STYLE_SHEETS = ["ggplot", "seaborn-v0_8-darkgrid", "seaborn-v0_8-whitegrid", "seaborn-v0_8-ticks", "bmh",
+                "fivethirtyeight", "Solarize_Light2", "classic", "seaborn-v0_8-poster", "seaborn-v0_8-paper"]
+
+
 @dataclass
 class SynthConfig:
     hard: bool = False  # 6-12 lines, >= 40% same-colour / grayscale, every image degraded
     min_size: int = 300  # figure width and height range in pixels
     max_size: int = 1200
+    hard_frac: float = 0.0  # with hard=False: share of charts drawn with the hard setting anyway
+    variety: bool = False  # style sheets (ggplot, seaborn, bmh, ...) and aliased lines on some charts
 
 
 # ---------------------------------------------------------------------------------
@@ -108,15 +118,26 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rng = np.random.default_rng([seed, {"train": 0, "val": 1}.get(split, 2), index])
+    split_id = {"train": 0, "val": 1}.get(split, 2)
+    rng = np.random.default_rng([seed, split_id, index])
+    # the options below draw from their own stream, so charts without them stay unchanged
+    xrng = np.random.default_rng([seed, split_id, index, 1])
+    hard = cfg.hard or xrng.random() < cfg.hard_frac
+    sheet = str(xrng.choice(STYLE_SHEETS)) if cfg.variety and xrng.random() < 0.35 else None
+    aliased = cfg.variety and xrng.random() < 0.15
+    with plt.style.context(sheet) if sheet else contextlib.nullcontext():
+        return _draw(plt, rng, cfg, hard, sheet, aliased)
+
+
+def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool):
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
     dpi = float(rng.choice([50, 72, 80, 100, 120, 150]))
     px = 72.0 / dpi  # points per pixel
 
-    n_lines = int(rng.integers(6, 13)) if cfg.hard else int(min(12, 1 + rng.geometric(0.22)))
+    n_lines = int(rng.integers(6, 13)) if hard else int(min(12, 1 + rng.geometric(0.22)))
     p_mode = rng.random()
-    if cfg.hard:
+    if hard:
         mode = "distinct" if p_mode < 0.5 else ("same" if p_mode < 0.7 else ("gray" if p_mode < 0.85 else "few"))
     else:
         mode = "distinct" if p_mode < 0.55 else ("same" if p_mode < 0.7 else ("gray" if p_mode < 0.85 else "few"))
@@ -125,6 +146,8 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
 
     bg = "white"
     r = rng.random()
+    if sheet:  # the style sheet decides background, grid, spines and text colours
+        r = 1.0
     if r < 0.15:
         bg = tuple(rng.uniform(0.85, 1.0, 3))
     elif r < 0.2:
@@ -132,19 +155,24 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
         colors = [tuple(1 - 0.6 * (1 - np.asarray(c))) for c in colors]
     plt.rcParams["font.family"] = FONTS[int(rng.integers(len(FONTS)))]
     fs = float(rng.uniform(6, 14))
-    fig = plt.figure(figsize=(W / dpi, H / dpi), dpi=dpi, facecolor=bg if rng.random() < 0.5 else "white")
+    fig_bg = bg if rng.random() < 0.5 else "white"
+    fig = plt.figure(figsize=(W / dpi, H / dpi), dpi=dpi, **({} if sheet else {"facecolor": fig_bg}))
     legend_out = rng.random() < 0.2
     left, bottom = rng.uniform(0.08, 0.18), rng.uniform(0.08, 0.18)
     right = rng.uniform(0.6, 0.75) if legend_out else rng.uniform(0.88, 0.98)
     ax = fig.add_axes([left, bottom, right - left, rng.uniform(0.78, 0.9) - bottom])
-    ax.set_facecolor(bg)
     text_color = "white" if isinstance(bg, tuple) and np.mean(bg) < 0.5 else "black"
-    for sp in ax.spines.values():
-        sp.set_color(text_color)
-    ax.tick_params(colors=text_color, labelsize=fs * 0.8)
+    if sheet:
+        text_color = plt.rcParams["text.color"]
+        ax.tick_params(labelsize=fs * 0.8)
+    else:
+        ax.set_facecolor(bg)
+        for sp in ax.spines.values():
+            sp.set_color(text_color)
+        ax.tick_params(colors=text_color, labelsize=fs * 0.8)
     if rng.random() < 0.3:
         ax.spines[["top", "right"]].set_visible(False)
-    if rng.random() < 0.5:
+    if rng.random() < 0.5 and not sheet:
         ax.grid(True, linestyle=str(rng.choice(["-", "--", ":"])), alpha=float(rng.uniform(0.2, 0.8)),
                 linewidth=float(rng.uniform(0.3, 1.2)) * px, color=str(rng.choice(["gray", "lightgray", "black"])))
 
@@ -195,7 +223,8 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
         ms = float(rng.uniform(3, 9)) * px * dpi / 72 * 0.8
         every = max(1, len(xs[k]) // int(rng.integers(8, 30))) if marker and len(xs[k]) > 40 else 1
         kw = dict(color=colors[k], linewidth=lw * px, linestyle="None" if markers_only else ls,
-                  marker=marker, markersize=ms if marker else 0, markevery=every, label=f"series {k + 1}")
+                  marker=marker, markersize=ms if marker else 0, markevery=every, label=f"series {k + 1}",
+                  antialiased=not aliased)
         if marker and rng.random() < 0.3:
             kw["markerfacecolor"] = "none"
         (artist,) = ax.plot(xs[k], ys[k], **kw)
@@ -243,7 +272,7 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     if n_lines == 1:
         group = "distinct"
 
-    img, annots = degrade(rng, img, annots, always=cfg.hard)
+    img, annots = degrade(rng, img, annots, always=hard)
     return img, annots, group
 
 
@@ -322,7 +351,8 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
     for im, a in zip(images, anns):
         for ann in a:
             annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
-    coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard},
+    coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
+                     "hard_frac": cfg.hard_frac, "variety": cfg.variety},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")
