@@ -13,6 +13,6 @@ WORK=${1:-runs/v2}
 linegroup synth "$WORK/data" --num 6000 --val 100 --seed 1 --hard_frac 0.3 --variety --workers 2
 python main.py --train_json "$WORK/data/train.json" --train_img_dir "$WORK/data/train" \
   --val_json "$WORK/data/val.json" --val_img_dir "$WORK/data/val" --max_val_images 40 --eval_every 4 \
-  --epochs 40 --max_steps 250 --batch_size 4 --crop_size 320 --lr 2e-3 --seed 0 --num_workers 2 \
+  --epochs 44 --max_steps 250 --batch_size 4 --crop_size 320 --lr 2e-3 --seed 0 --num_workers 2 \
   --base 8 --depth 5 --save_dir "$WORK/ckpt"
 python scripts/export_weights.py "$WORK/ckpt/ckpt_final.pt" src/linegroup/weights/linegroup_default.pt

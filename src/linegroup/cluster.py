@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.cluster import DBSCAN, HDBSCAN, MeanShift
 
 from .geometry import absorb_small, join_fragments, split_merged
+from .trace import trace_merged
 
 
 @dataclass
@@ -46,6 +47,8 @@ class GroupParams:
     merge_radius: float = 12.0  # px: how far a small cluster may be from the line it joins
     postprocess: bool = True  # geometric passes: split merged lines, join fragments
     split_share: float = 0.25  # a group with 2+ separate runs in this share of its columns is split
+    trace: bool = True  # groups the embedding split cannot separate are traced column by column
+    trace_min_span: float = 0.25  # a trace split is kept if its tracks are this long (share of width)
     max_gap: float = 60.0  # px between fragment ends
     join_tol: float = 4.0  # px of extrapolation error allowed
     seed: int = 0
@@ -131,5 +134,7 @@ def group_pixels(feats: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams
     labels = absorb_small(labels, xy, p)
     if p.postprocess:
         labels = split_merged(labels, np.asarray(feats, np.float32), xy, p)
+        if p.trace:
+            labels = trace_merged(labels, xy, p)
         labels = join_fragments(labels, xy, p)
     return labels.astype(np.int32)

@@ -13,8 +13,8 @@ the parts are examined again (up to 3 levels).
 Joining (`join_fragments`): fragments of one line that the embedding split at a gap, a
 dash or a crossing are rejoined when their x-ranges do not overlap, the gap between
 their ends is at most `max_gap` px, and each end, extrapolated along its local slope,
-lands within `join_tol` px (+ 10% of the gap) of the other; only mutual best matches
-are joined, repeatedly.
+lands within `join_tol` px (+ 10% of the gap) of the other, or the two ends touch
+(within 3 px: a peak or a sharp turn); only mutual best matches are joined, repeatedly.
 """
 
 from __future__ import annotations
@@ -161,6 +161,8 @@ def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.nda
                 if gap > p.max_gap:
                     continue
                 err = min(abs(ry + rs * gap - ly), abs(ly - ls * gap - ry))
+                if np.hypot(gap, ly - ry) <= 3.0:  # ends that touch (a peak, a sharp turn)
+                    err = 0.0
                 if err > p.join_tol + 0.1 * gap:
                     continue
                 if err < best_right.get(a, (np.inf,))[0]:

@@ -1,0 +1,208 @@
+"""Column tracing: split a group of same-looking lines by following each line along x.
+
+A line chart's series has one y per x. When the embeddings cannot tell lines apart
+(same colour, same style), their pixels land in one group, and each column of that group
+holds several separate vertical runs of pixels, one per line. `trace_split` follows the
+runs from column to column, left to right, the way a tracker follows targets:
+
+  1. the group's pixels are cut into runs (per column, y-gaps over `gap` px);
+  2. each live track predicts its y in the next column from its last y and slope;
+  3. a run takes the tracks whose prediction falls inside it (within `tol` px);
+     a track inside two runs takes the nearer; a run that takes no track starts one;
+  4. a run taken by one track moves the track to the run's centre and updates its
+     slope (secant over its last `window` columns, robust to pixel staircases); a run taken by several tracks (lines crossing or
+     touching) lets them coast on their slopes, and its pixels go to the track whose
+     prediction is nearest;
+  5. a track that meets no run for more than `max_gap` columns (a dash gap, the end
+     of a line) ends.
+
+Then tracks shorter than `min_cols` columns (marker outlines, text specks) join the
+track with the nearest pixel if within `merge_radius`, and tracks that coasted together
+over most of their length (one line seen twice) are merged. Fragments of one line that
+a tracker leaves at a crossing are rejoined afterwards by `geometry.join_fragments`.
+
+The loop runs over columns (hundreds), never over pixels; each step is vectorised over
+the few runs and tracks of one column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+
+def column_runs(xy: np.ndarray, gap: float = 3.0):
+    """Vertical runs of pixels: (order, run id per sorted pixel, run x, y0, y1, centre)."""
+    x = np.round(xy[:, 0]).astype(np.int64)
+    y = xy[:, 1]
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    start = np.r_[True, (xs[1:] != xs[:-1]) | (np.diff(ys) > gap)]
+    rid = np.cumsum(start) - 1
+    end = np.r_[start[1:], True]
+    cnt = np.bincount(rid)
+    centre = np.bincount(rid, weights=ys) / cnt
+    return order, rid, xs[start], ys[start], ys[end], centre
+
+
+def _slope(h: list, window: int) -> float:
+    """Secant slope over the last `window` points of the track history h ((x, y) pairs):
+    robust to the one-pixel staircase of a rasterised line, and O(1)."""
+    (xa, ya), (xb, yb) = h[max(0, len(h) - window)], h[-1]
+    return (yb - ya) / (xb - xa) if xb > xa else 0.0
+
+
+def trace_split(xy: np.ndarray, gap: float = 3.0, tol: float = 3.0, max_gap: int = 40,
+                min_cols: int = 12, merge_radius: float = 12.0, window: int = 16) -> np.ndarray:
+    """Labels 0..T-1 for the pixels xy (N, 2) of one group, one per traced line."""
+    n = len(xy)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    order, rid, rx, ry0, ry1, rc = column_runs(xy, gap)
+    nruns = len(rx)
+    thick = float(np.median(ry1 - ry0 + 1))
+    run_track = np.full(nruns, -1, np.int64)  # the run's track; -1 while shared (see `shared`)
+    shared = {}  # run index -> (track ids, their predicted y)
+    # track state, grown as tracks start
+    last_x, last_y, slope, hits, alone, hist, last_y0, last_y1 = [], [], [], [], [], [], [], []
+    live = []  # tracks that met a run within the last max_gap columns
+    col_start = np.flatnonzero(np.r_[True, rx[1:] != rx[:-1]])
+    col_end = np.r_[col_start[1:], nruns]
+    for s, e in zip(col_start, col_end):
+        x = rx[s]
+        y0, y1, c = ry0[s:e], ry1[s:e], rc[s:e]
+        live = [k for k in live if x - last_x[k] <= max_gap]
+        owner = [[] for _ in range(e - s)]
+        if live:
+            dx = x - np.array([last_x[k] for k in live], np.float64)
+            pred = np.array([last_y[k] for k in live]) + np.array([slope[k] for k in live]) * dx
+            t = tol + 0.05 * dx
+            inside = (pred[:, None] >= y0[None] - t[:, None]) & (pred[:, None] <= y1[None] + t[:, None])
+            dist = np.where(inside, np.abs(pred[:, None] - c[None]), np.inf)
+            best = dist.argmin(1)
+            ok = np.isfinite(dist[np.arange(len(live)), best])
+            for i in np.flatnonzero(ok):
+                owner[best[i]].append((live[i], pred[i]))
+            # a track that lost its prediction (a sharp turn, a peak) keeps a run that touches
+            # its run in the previous column, if nothing else claimed that run
+            for i in np.flatnonzero(~ok & (dx == 1)):
+                k = live[i]
+                touch = np.flatnonzero((y0 <= last_y1[k] + 1) & (y1 >= last_y0[k] - 1))
+                touch = [j for j in touch if not owner[j]]
+                if len(touch) == 1:
+                    owner[touch[0]].append((k, c[touch[0]]))
+        for j in range(e - s):
+            r = s + j
+            if not owner[j]:  # a new track
+                last_x.append(x), last_y.append(c[j]), slope.append(0.0), hits.append(1), alone.append(1)
+                hist.append([(x, c[j])]), last_y0.append(y0[j]), last_y1.append(y1[j])
+                run_track[r] = len(last_x) - 1
+                live.append(run_track[r])
+            elif len(owner[j]) == 1:
+                k, _ = owner[j][0]
+                hist[k].append((x, c[j]))
+                slope[k] = _slope(hist[k], window)
+                last_x[k], last_y[k], last_y0[k], last_y1[k] = x, c[j], y0[j], y1[j]
+                hits[k] += 1
+                alone[k] += 1
+                run_track[r] = k
+            else:  # crossing or touching lines: coast, share the pixels by predicted y
+                if y1[j] - y0[j] + 1 <= 1.5 * thick:  # a thin run cannot hold two lines: nearest keeps it
+                    k, _ = min(owner[j], key=lambda o: abs(o[1] - c[j]))
+                    run_track[r] = k
+                else:
+                    shared[r] = (np.array([o[0] for o in owner[j]]), np.array([o[1] for o in owner[j]]))
+                for k, p in owner[j]:
+                    last_x[k], last_y[k], last_y0[k], last_y1[k] = x, p, p, p
+                    hits[k] += 1
+    # pixels -> tracks
+    lab_sorted = run_track[rid]
+    if shared:  # a run's pixels are contiguous in sorted order
+        ys = xy[order, 1]
+        first = np.searchsorted(rid, np.arange(nruns + 1))
+        for r, (ks, ps) in shared.items():
+            sl = slice(first[r], first[r + 1])
+            lab_sorted[sl] = ks[np.abs(ys[sl, None] - ps[None]).argmin(1)]
+    labels = np.empty(n, np.int64)
+    labels[order] = lab_sorted
+    return _clean(labels, xy, min_cols, merge_radius, alone, hits)
+
+
+def _clean(labels, xy, min_cols, merge_radius, alone, hits) -> np.ndarray:
+    """Short tracks join the nearest long one; tracks that were mostly coasting merge."""
+    k = labels.max() + 1
+    x = np.round(xy[:, 0]).astype(np.int64)
+    xmin = np.full(k, np.iinfo(np.int64).max)
+    xmax = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(xmin, labels, x)
+    np.maximum.at(xmax, labels, x)
+    present = np.bincount(labels, minlength=k) > 0
+    span = np.where(present, xmax - xmin + 1, 0)
+    solo = np.asarray(alone, np.float64) / np.maximum(np.asarray(hits, np.float64), 1)
+    weak = present & ((span < min_cols) | (solo < 0.3))
+    strong = present & ~weak
+    if not strong.any():
+        return np.zeros_like(labels)
+    is_weak = weak[labels]
+    if is_weak.any():
+        is_strong = ~is_weak
+        nn = NearestNeighbors(n_neighbors=1).fit(xy[is_strong])
+        dist, idx = nn.kneighbors(xy[is_weak])
+        target = labels[is_strong][idx[:, 0]]
+        # one decision per weak track: the target of its closest pixel
+        wl = labels[is_weak]
+        order = np.lexsort((dist[:, 0], wl))
+        first = order[np.r_[True, wl[order][1:] != wl[order][:-1]]]
+        dest = np.full(k, -1)
+        dest[wl[first]] = np.where(dist[first, 0] <= merge_radius, target[first], -1)
+        new = dest[wl]
+        keep_own = new < 0
+        new[keep_own] = wl[keep_own]
+        labels = labels.copy()
+        labels[is_weak] = new
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels.ravel()
+
+
+def trace_merged(labels: np.ndarray, xy: np.ndarray, p) -> np.ndarray:
+    """Trace-split every group that still has two or more runs in `p.split_share` of its
+    columns. The split (after rejoining aligned fragments) is kept if its parts have
+    markedly fewer such columns and are long: at least 75% of the pixels lie in tracks
+    spanning `p.trace_min_span` of the group's width; the pixels of the short tracks then
+    join the nearest long one. Zigzag lines that a tracker breaks into short pieces are
+    left as the embeddings grouped them."""
+    from .geometry import _renumber, join_fragments, multi_run_share
+
+    labels = labels.copy()
+    for c in range(1, int(labels.max()) + 1):
+        idx = np.flatnonzero(labels == c)
+        if len(idx) < 2 * p.min_line_pixels:
+            continue
+        share = multi_run_share(xy[idx])
+        if share < p.split_share:
+            continue
+        pts = xy[idx]
+        sub = join_fragments(trace_split(pts, max_gap=int(p.max_gap), merge_radius=p.merge_radius) + 1,
+                             pts, p) - 1
+        if sub.max() == 0:
+            continue
+        parts = [multi_run_share(pts[sub == t]) for t in range(sub.max() + 1)]
+        if max(parts) > 0.5 * share:
+            continue
+        # trust the tracks only if they are long: most pixels in tracks over a quarter of the group's width
+        x = pts[:, 0]
+        lo = np.full(sub.max() + 1, np.inf)
+        hi = np.full(sub.max() + 1, -np.inf)
+        np.minimum.at(lo, sub, x)
+        np.maximum.at(hi, sub, x)
+        long_ = (hi - lo) >= p.trace_min_span * max(np.ptp(x), 1.0)
+        if long_.sum() < 2 or long_[sub].mean() < 0.75:
+            continue
+        short = ~long_[sub]
+        if short.any():  # the pieces of short tracks join the nearest long track
+            nn = NearestNeighbors(n_neighbors=1).fit(pts[~short])
+            sub[short] = sub[~short][nn.kneighbors(pts[short])[1][:, 0]]
+        _, sub = np.unique(sub, return_inverse=True)
+        new = np.where(sub == 0, c, labels.max() + sub)
+        labels[idx] = new
+    return _renumber(labels)
