@@ -129,16 +129,20 @@ def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth
 def _ends(xy: np.ndarray, labels: np.ndarray, k: int, window: float = 12.0):
     """Per cluster: x-range and (x, y, slope) at the left and right ends."""
     out = {}
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 2))
     for c in range(1, k + 1):
-        pts = xy[labels == c]
+        pts = xy[order[bounds[c]:bounds[c + 1]]]
         if len(pts) < 2:
             continue
         x0, x1 = pts[:, 0].min(), pts[:, 0].max()
         ends = []
-        for xe, side in ((x0, 1), (x1, -1)):
+        for xe in (x0, x1):
             sel = pts[np.abs(pts[:, 0] - xe) <= window]
             ye = np.median(sel[np.abs(sel[:, 0] - xe) <= 1.5][:, 1])
-            slope = np.polyfit(sel[:, 0], sel[:, 1], 1)[0] if np.ptp(sel[:, 0]) >= 3 else 0.0
+            dx = sel[:, 0] - sel[:, 0].mean()
+            v = float((dx * dx).sum())
+            slope = float((dx * (sel[:, 1] - sel[:, 1].mean())).sum()) / v if np.ptp(sel[:, 0]) >= 3 else 0.0
             ends.append((xe, ye, slope))
         out[c] = (x0, x1, ends[0], ends[1])
     return out

@@ -128,8 +128,38 @@ def trace_split(xy: np.ndarray, gap: float = 3.0, tol: float = 3.0, max_gap: int
     return _clean(labels, xy, min_cols, merge_radius, alone, hits)
 
 
+def _adopt(labels: np.ndarray, xy: np.ndarray, weak: np.ndarray, max_dist: float,
+           per_track: int = 64, max_ref: int = 20000) -> np.ndarray:
+    """Each weak track (weak[label] True) takes, as a whole, the label of the strong pixel
+    nearest to it if within max_dist. Distances come from up to `per_track` pixels of each
+    weak track and `max_ref` strong pixels, so the cost stays bounded on huge groups."""
+    is_weak = weak[labels]
+    if not is_weak.any() or is_weak.all():
+        return labels
+    rng = np.random.default_rng(0)
+    ref = np.flatnonzero(~is_weak)
+    if len(ref) > max_ref:
+        ref = rng.choice(ref, max_ref, replace=False)
+    src = np.flatnonzero(is_weak)
+    wl = labels[src]
+    order = np.lexsort((rng.random(len(src)), wl))  # random order within each weak track
+    starts = np.flatnonzero(np.r_[True, wl[order][1:] != wl[order][:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    src = src[order[rank < per_track]]
+    dist, idx = NearestNeighbors(n_neighbors=1).fit(xy[ref]).kneighbors(xy[src])
+    dist, target, wl = dist[:, 0], labels[ref][idx[:, 0]], labels[src]
+    # one decision per weak track: the target of its closest sampled pixel
+    order = np.lexsort((dist, wl))
+    first = order[np.r_[True, wl[order][1:] != wl[order][:-1]]]
+    dest = np.arange(len(weak))
+    ok = dist[first] <= max_dist
+    dest[wl[first][ok]] = target[first][ok]
+    return dest[labels]
+
+
 def _clean(labels, xy, min_cols, merge_radius, alone, hits) -> np.ndarray:
-    """Short tracks join the nearest long one; tracks that were mostly coasting merge."""
+    """Short tracks, and tracks that mostly coasted on others' runs, join the nearest
+    other track within merge_radius."""
     k = labels.max() + 1
     x = np.round(xy[:, 0]).astype(np.int64)
     xmin = np.full(k, np.iinfo(np.int64).max)
@@ -143,23 +173,7 @@ def _clean(labels, xy, min_cols, merge_radius, alone, hits) -> np.ndarray:
     strong = present & ~weak
     if not strong.any():
         return np.zeros_like(labels)
-    is_weak = weak[labels]
-    if is_weak.any():
-        is_strong = ~is_weak
-        nn = NearestNeighbors(n_neighbors=1).fit(xy[is_strong])
-        dist, idx = nn.kneighbors(xy[is_weak])
-        target = labels[is_strong][idx[:, 0]]
-        # one decision per weak track: the target of its closest pixel
-        wl = labels[is_weak]
-        order = np.lexsort((dist[:, 0], wl))
-        first = order[np.r_[True, wl[order][1:] != wl[order][:-1]]]
-        dest = np.full(k, -1)
-        dest[wl[first]] = np.where(dist[first, 0] <= merge_radius, target[first], -1)
-        new = dest[wl]
-        keep_own = new < 0
-        new[keep_own] = wl[keep_own]
-        labels = labels.copy()
-        labels[is_weak] = new
+    labels = _adopt(labels, xy, weak, merge_radius)
     _, labels = np.unique(labels, return_inverse=True)
     return labels.ravel()
 
@@ -198,10 +212,7 @@ def trace_merged(labels: np.ndarray, xy: np.ndarray, p) -> np.ndarray:
         long_ = (hi - lo) >= p.trace_min_span * max(np.ptp(x), 1.0)
         if long_.sum() < 2 or long_[sub].mean() < 0.75:
             continue
-        short = ~long_[sub]
-        if short.any():  # the pieces of short tracks join the nearest long track
-            nn = NearestNeighbors(n_neighbors=1).fit(pts[~short])
-            sub[short] = sub[~short][nn.kneighbors(pts[short])[1][:, 0]]
+        sub = _adopt(sub, pts, ~long_, np.inf)  # short tracks join the nearest long one
         _, sub = np.unique(sub, return_inverse=True)
         new = np.where(sub == 0, c, labels.max() + sub)
         labels[idx] = new
