@@ -76,7 +76,10 @@ def _add_model_args(p):
     g.add_argument("--min_line_pixels", type=int, default=25,
                    help="smaller groups are merged into the nearest line (or dropped if isolated)")
     g.add_argument("--no_postprocess", action="store_true",
-                   help="skip the geometric pass that rejoins fragments of one line")
+                   help="skip the geometric passes (splitting groups with two y per x, column tracing, "
+                        "rejoining fragments of one line)")
+    g.add_argument("--no_trace", action="store_true",
+                   help="skip column tracing, which separates same-looking lines by following them along x")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network")
     g.add_argument("--fg_threshold", type=float, default=0.5,
@@ -88,7 +91,8 @@ def _grouper(a):
     from .predict import LineGrouper
 
     params = GroupParams(method=a.method, eps=a.eps, min_samples=a.min_samples, normalize=a.normalize,
-                         min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess)
+                         min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess,
+                         trace=not a.no_trace)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold)
 
