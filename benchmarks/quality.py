@@ -5,7 +5,7 @@
 1. generates the hard validation set (seed 7, a seed never used for training):
    6-12 lines, >= 40% same-colour or grayscale charts, every image degraded;
 2. scores the model and both baselines in oracle and e2e mode, per group;
-3. ablation: the same without the geometric post-processing pass;
+3. ablation: the same without column tracing, and without any geometric pass;
 4. scores the CHART-Info samples in ../shared/fixtures/chartinfo (if present).
 Reports go to benchmarks/results/*.json; the markdown tables are printed.
 """
@@ -52,15 +52,18 @@ def main():
     g = LineGrouper.load(a.checkpoint)
     tables, abl = [], {}
     g_raw = LineGrouper.load(a.checkpoint, params=GroupParams(postprocess=False))
+    g_notrace = LineGrouper.load(a.checkpoint, params=GroupParams(trace=False))
     for mode in ("oracle", "e2e"):
         r = evaluate_dataset(val_json, img_dir, g, mode, ("model", "color", "cc"))
         write_report(os.path.join(a.results, f"quality_{mode}.json"), r)
         tables.append(table(r["summary"], f"Hard synthetic validation set ({a.num} charts), {mode} mode"))
         abl[f"with post-processing, {mode}"] = r["summary"]["model"]["all"]
+        r = evaluate_dataset(val_json, img_dir, g_notrace, mode, ("model",))
+        abl[f"no column tracing, {mode}"] = r["summary"]["model"]["all"]
         r = evaluate_dataset(val_json, img_dir, g_raw, mode, ("model",))
-        abl[f"no post-processing, {mode}"] = r["summary"]["model"]["all"]
+        abl[f"no post-processing at all, {mode}"] = r["summary"]["model"]["all"]
     write_report(os.path.join(a.results, "ablation_postprocess.json"), abl)
-    tables.append(table({"model": abl}, "Ablation: geometric post-processing (all charts)"))
+    tables.append(table({"model": abl}, "Ablation: geometric post-processing, column tracing (all charts)"))
 
     fixtures = os.path.join(ROOT, "..", "shared", "fixtures", "chartinfo")
     if os.path.isdir(fixtures):
