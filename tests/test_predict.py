@@ -95,7 +95,7 @@ def test_predict_cli_bad_inputs_are_reported_and_the_rest_continue(tmp_path, tin
     cv2.imwrite(str(tmp_path / "wrongsize.png"), img)
     out = tmp_path / "out"
     r = run_cli("predict", tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "wrongsize.png",
-                tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand, "--no_trace")
+                tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand, "--no_trace", "--keep_rulings")
     assert r.returncode == 1
     assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "differs from the image" in r.stderr
     assert "Traceback" not in r.stderr

@@ -48,3 +48,22 @@ def test_group_pixels_splits_same_embedding_lines_by_geometry():
     lab = group_pixels(feats, xy, GroupParams())
     assert lab.max() == 2 and adjusted_rand_score(truth, lab) > 0.9
     assert group_pixels(feats, xy, GroupParams(trace=False)).max() == 1
+
+
+def test_drop_rulings_removes_grid_and_axis_lines_and_keeps_series():
+    from linegroup.geometry import drop_rulings
+
+    xs = np.arange(20, 380)
+    series = _band(xs, 100 + 40 * np.sin(xs / 30), 0)[:, :2]
+    flat_long = _band(xs, np.full(len(xs), 150.0), 0)[:, :2]  # a horizontal grid line, 90% of the width
+    flat_short = _band(np.arange(20, 80), np.full(60, 170.0), 0)[:, :2]  # 15% of the width: kept
+    vys = np.arange(10, 190)
+    verticals = np.concatenate([np.column_stack([np.full(len(vys), x0 + d), vys])  # two vertical grid lines
+                                for x0 in (100, 300) for d in (0, 1)])
+    parts = [series, flat_long, flat_short, verticals]
+    xy = np.concatenate(parts).astype(np.float32)
+    labels = np.concatenate([np.full(len(p), k + 1) for k, p in enumerate(parts)])
+    out = drop_rulings(labels, xy, width=400)
+    assert out.max() == 2
+    assert (out[labels == 1] > 0).all() and (out[labels == 3] > 0).all()
+    assert (out[labels == 2] == 0).all() and (out[labels == 4] == 0).all()

@@ -82,6 +82,9 @@ def _add_model_args(p):
                    help="skip column tracing, which separates same-looking lines by following them along x")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network")
+    g.add_argument("--keep_rulings", action="store_true",
+                   help="with the model's own candidates, keep groups that look like grid or axis lines "
+                        "(vertical, or straight horizontal over 30%% of the width); dropped by default")
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates)")
 
@@ -94,7 +97,7 @@ def _grouper(a):
                          min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess,
                          trace=not a.no_trace)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
-                            fg_threshold=a.fg_threshold)
+                            fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings)
 
 
 def _predict(sub):

@@ -9,7 +9,10 @@
 
 Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
-by `cluster.group_pixels`; each group becomes a line with one point per column.
+by `cluster.group_pixels`; each group becomes a line with one point per column. With the
+model's own candidates, groups that are grid or axis rulings (`geometry.drop_rulings`:
+vertical, or straight horizontal over 30% of the width) are dropped; given candidates
+are kept as they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048); each full-resolution candidate pixel reads the embedding
@@ -32,6 +35,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
+from .geometry import drop_rulings
 from .model import fuse_conv_bn
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -88,12 +92,14 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 
 class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
-                 max_side: int = 2048, fg_threshold: float = 0.5, source: str = ""):
+                 max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
+                 drop_rulings: bool = True):
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
         self.max_side = max_side
         self.fg_threshold = fg_threshold
+        self.drop_rulings = drop_rulings
         self.source = source
 
     @property
@@ -162,6 +168,8 @@ class LineGrouper:
         sx = np.minimum((xs * scale).astype(np.int64), ew - 1)
         feats = emb[:, sy, sx].T
         labels = group_pixels(feats, np.column_stack([xs, ys]), self.params)
+        if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
+            labels = drop_rulings(labels, np.column_stack([xs, ys]).astype(np.float32), w)
         mask = np.zeros((h, w), np.uint16)
         mask[ys, xs] = labels
         t2 = time.perf_counter()
