@@ -8,6 +8,12 @@
 # same-colour/grayscale, degraded) and about a third with other tools' looks (--variety).
 # The hard validation set of benchmarks/quality.py uses seed 7 and no --variety: it is not
 # part of training.
+#
+# The shipped run: its first 3 epochs ran under --epochs 50; it was then resumed
+# (--resume ckpt_last.pt, step 750) with --epochs 44 as below, so the cosine schedule was
+# recomputed there (lr 1.98e-3 -> 1.99e-3, under 1%). 11,000 steps in 6133 s of wall time
+# (618 s + 5515 s, log.csv wall_s restarts at the resume), on the 2-core CPU while it
+# was shared with development work; alone it runs at 9.5 images/s.
 set -euo pipefail
 WORK=${1:-runs/v2}
 linegroup synth "$WORK/data" --num 6000 --val 100 --seed 1 --hard_frac 0.3 --variety --workers 2

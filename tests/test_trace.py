@@ -67,3 +67,9 @@ def test_drop_rulings_removes_grid_and_axis_lines_and_keeps_series():
     assert out.max() == 2
     assert (out[labels == 1] > 0).all() and (out[labels == 3] > 0).all()
     assert (out[labels == 2] == 0).all() and (out[labels == 4] == 0).all()
+
+
+def test_drop_rulings_on_no_candidates():
+    from linegroup.geometry import drop_rulings
+
+    assert len(drop_rulings(np.zeros(0, np.int32), np.zeros((0, 2), np.float32), width=100)) == 0

@@ -194,7 +194,7 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
     and horizontal ones that are straight to within `flat` px in y (2nd-98th percentile)
     over at least `min_share` of the image width. Used on the model's own candidates, where
     grid lines, axes and frames are the usual false positives."""
-    k = int(labels.max())
+    k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
     order = np.argsort(labels, kind="stable")

@@ -6,7 +6,7 @@ lie far apart. An optional extra channel is a line-pixel ("foreground") logit, s
 that a user with only an image still gets candidate pixels.
 
     from linegroup.model import SmallUNet, UNetConfig
-    model = SmallUNet(UNetConfig(emb_dim=8, base=16, depth=4))
+    model = SmallUNet(UNetConfig(emb_dim=8, base=8, depth=5))
     out = model(images)                 # (B, emb_dim + fg, H, W), same H, W as input
     emb, fg_logit = model.split(out)    # fg_logit is None without the head
 
@@ -30,8 +30,8 @@ import torch.nn.functional as F
 class UNetConfig:
     in_channels: int = 3
     emb_dim: int = 8  # embedding dimensions D
-    base: int = 16  # channels of the first encoder block; doubled at each level
-    depth: int = 4  # number of MaxPool downsamplings
+    base: int = 8  # channels of the first encoder block; doubled at each level
+    depth: int = 5  # number of MaxPool downsamplings
     fg_head: bool = True  # extra 1-channel line-pixel logit
 
     def to_dict(self) -> dict:
