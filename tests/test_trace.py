@@ -73,3 +73,14 @@ def test_drop_rulings_on_no_candidates():
     from linegroup.geometry import drop_rulings
 
     assert len(drop_rulings(np.zeros(0, np.int32), np.zeros((0, 2), np.float32), width=100)) == 0
+
+
+def test_drop_rulings_keeps_stacked_series_of_one_group():
+    """Eight same-colour series merged in one group fill each column with 48 px, in eight
+    short runs: that is not a vertical ruling."""
+    from linegroup.geometry import drop_rulings
+
+    xs = np.arange(600)
+    xy = np.concatenate([_band(xs, 100 + 40 * k + 10 * np.sin(xs / 50), 0, half=3)[:, :2]
+                         for k in range(8)]).astype(np.float32)
+    assert drop_rulings(np.ones(len(xy), np.int32), xy, width=600).max() == 1

@@ -189,14 +189,16 @@ def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.nda
 def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: float = 0.3,
                  flat: float = 3.0) -> np.ndarray:
     """Remove groups that are grid or axis rulings rather than data series: vertical ones
-    (70% of the pixels in columns holding 20 or more of the group's pixels; a series has
-    one y per x and is a few px thick),
+    (70% of the pixels in vertical runs 20 px or taller; a series has one y per x and is a
+    few px thick, and several series stacked in one group make several short runs),
     and horizontal ones that are straight to within `flat` px in y (2nd-98th percentile)
     over at least `min_share` of the image width. Used on the model's own candidates, where
     grid lines, axes and frames are the usual false positives."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
+    from .trace import column_runs
+
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(k + 2))
     drop = np.zeros(k + 1, bool)
@@ -205,9 +207,8 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         if len(pts) == 0:
             continue
         (x_lo, y_lo), (x_hi, y_hi) = np.percentile(pts, [2, 98], axis=0)
-        col = np.round(pts[:, 0]).astype(np.int64) - int(pts[:, 0].min())
-        per_col = np.bincount(col)
-        vertical = (per_col[col] >= 20).mean() >= 0.7  # most pixels in columns 20+ px tall
+        _, rid, _, y0, y1, _ = column_runs(pts)
+        vertical = ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7  # most pixels in vertical runs 20+ px tall
         horizontal = y_hi - y_lo <= flat and np.ptp(pts[:, 0]) >= min_share * width
         drop[c] = vertical or horizontal
     if not drop.any():
