@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -94,7 +95,9 @@ def main():
         ys, xs = ys[pick], xs[pick]
         feats, xy = emb[:, ys, xs].T.copy(), np.column_stack([xs, ys])
         ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
-        scaling.append({"candidates": int(len(ys)), "grouping_ms": ms})
+        no_trace = replace(g.params, trace=False)
+        ms_nt = timed(lambda: group_pixels(feats, xy, no_trace), max(3, a.repeat // 2))
+        scaling.append({"candidates": int(len(ys)), "grouping_ms": ms, "grouping_ms_no_trace": ms_nt})
     res["grouping_scaling"] = scaling
     res["peak_rss_mb_6000x4000"], res["huge_candidates"], res["huge_lines"] = rss_huge(
         a.checkpoint or g.source)
@@ -108,9 +111,9 @@ def main():
     print(f"| network | {res['network_ms']:.0f} |")
     print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")
     print(f"| predict, model's own candidates | {res['predict_e2e_ms']:.0f} |")
-    print("\n| candidates | grouping ms |\n|---|---|")
+    print("\n| candidates | grouping ms | without column tracing |\n|---|---|---|")
     for s in scaling:
-        print(f"| {s['candidates']:,} | {s['grouping_ms']:.1f} |")
+        print(f"| {s['candidates']:,} | {s['grouping_ms']:.1f} | {s['grouping_ms_no_trace']:.1f} |")
     print(f"\npeak RSS, 6000x4000 chart: {res['peak_rss_mb_6000x4000']:.0f} MB "
           f"({res['huge_candidates']:,} candidates, {res['huge_lines']} lines)")
 
