@@ -21,8 +21,8 @@ track with the nearest pixel if within `merge_radius`, and tracks that coasted t
 over most of their length (one line seen twice) are merged. Fragments of one line that
 a tracker leaves at a crossing are rejoined afterwards by `geometry.join_fragments`.
 
-The loop runs over columns (hundreds), never over pixels; each step is vectorised over
-the few runs and tracks of one column.
+The loop runs over columns (hundreds), never over pixels; within a column it works on
+the few runs and tracks there in plain Python, cheaper than numpy calls at that size.
 """
 
 from __future__ import annotations
@@ -61,60 +61,65 @@ def trace_split(xy: np.ndarray, gap: float = 3.0, tol: float = 3.0, max_gap: int
     order, rid, rx, ry0, ry1, rc = column_runs(xy, gap)
     nruns = len(rx)
     thick = float(np.median(ry1 - ry0 + 1))
-    run_track = np.full(nruns, -1, np.int64)  # the run's track; -1 while shared (see `shared`)
+    # plain Python lists: a column holds a handful of runs and tracks, where numpy's
+    # per-call overhead would dominate
+    RX, Y0, Y1, C = rx.tolist(), ry0.tolist(), ry1.tolist(), rc.tolist()
+    run_track = [-1] * nruns  # the run's track; -1 while shared (see `shared`)
     shared = {}  # run index -> (track ids, their predicted y)
     # track state, grown as tracks start
     last_x, last_y, slope, hits, alone, hist, last_y0, last_y1 = [], [], [], [], [], [], [], []
     live = []  # tracks that met a run within the last max_gap columns
     col_start = np.flatnonzero(np.r_[True, rx[1:] != rx[:-1]])
     col_end = np.r_[col_start[1:], nruns]
-    for s, e in zip(col_start, col_end):
-        x = rx[s]
-        y0, y1, c = ry0[s:e], ry1[s:e], rc[s:e]
+    for s, e in zip(col_start.tolist(), col_end.tolist()):
+        x = RX[s]
         live = [k for k in live if x - last_x[k] <= max_gap]
         owner = [[] for _ in range(e - s)]
-        if live:
-            dx = x - np.array([last_x[k] for k in live], np.float64)
-            pred = np.array([last_y[k] for k in live]) + np.array([slope[k] for k in live]) * dx
+        lost = []
+        for k in live:  # each track takes the run its prediction falls in (the nearest centre)
+            dx = x - last_x[k]
+            p = last_y[k] + slope[k] * dx
             t = tol + 0.05 * dx
-            inside = (pred[:, None] >= y0[None] - t[:, None]) & (pred[:, None] <= y1[None] + t[:, None])
-            dist = np.where(inside, np.abs(pred[:, None] - c[None]), np.inf)
-            best = dist.argmin(1)
-            ok = np.isfinite(dist[np.arange(len(live)), best])
-            for i in np.flatnonzero(ok):
-                owner[best[i]].append((live[i], pred[i]))
-            # a track that lost its prediction (a sharp turn, a peak) keeps a run that touches
-            # its run in the previous column, if nothing else claimed that run
-            for i in np.flatnonzero(~ok & (dx == 1)):
-                k = live[i]
-                touch = np.flatnonzero((y0 <= last_y1[k] + 1) & (y1 >= last_y0[k] - 1))
-                touch = [j for j in touch if not owner[j]]
-                if len(touch) == 1:
-                    owner[touch[0]].append((k, c[touch[0]]))
+            best, bd = -1, float("inf")
+            for r in range(s, e):
+                if Y0[r] - t <= p <= Y1[r] + t and abs(p - C[r]) < bd:
+                    best, bd = r - s, abs(p - C[r])
+            if best >= 0:
+                owner[best].append((k, p))
+            elif dx == 1:
+                lost.append(k)
+        # a track that lost its prediction (a sharp turn, a peak) keeps a run that touches
+        # its run in the previous column, if nothing else claimed that run
+        for k in lost:
+            touch = [r - s for r in range(s, e) if Y0[r] <= last_y1[k] + 1 and Y1[r] >= last_y0[k] - 1
+                     and not owner[r - s]]
+            if len(touch) == 1:
+                owner[touch[0]].append((k, C[s + touch[0]]))
         for j in range(e - s):
             r = s + j
             if not owner[j]:  # a new track
-                last_x.append(x), last_y.append(c[j]), slope.append(0.0), hits.append(1), alone.append(1)
-                hist.append([(x, c[j])]), last_y0.append(y0[j]), last_y1.append(y1[j])
+                last_x.append(x), last_y.append(C[r]), slope.append(0.0), hits.append(1), alone.append(1)
+                hist.append([(x, C[r])]), last_y0.append(Y0[r]), last_y1.append(Y1[r])
                 run_track[r] = len(last_x) - 1
                 live.append(run_track[r])
             elif len(owner[j]) == 1:
                 k, _ = owner[j][0]
-                hist[k].append((x, c[j]))
+                hist[k].append((x, C[r]))
                 slope[k] = _slope(hist[k], window)
-                last_x[k], last_y[k], last_y0[k], last_y1[k] = x, c[j], y0[j], y1[j]
+                last_x[k], last_y[k], last_y0[k], last_y1[k] = x, C[r], Y0[r], Y1[r]
                 hits[k] += 1
                 alone[k] += 1
                 run_track[r] = k
             else:  # crossing or touching lines: coast, share the pixels by predicted y
-                if y1[j] - y0[j] + 1 <= 1.5 * thick:  # a thin run cannot hold two lines: nearest keeps it
-                    k, _ = min(owner[j], key=lambda o: abs(o[1] - c[j]))
+                if Y1[r] - Y0[r] + 1 <= 1.5 * thick:  # a thin run cannot hold two lines: nearest keeps it
+                    k, _ = min(owner[j], key=lambda o: abs(o[1] - C[r]))
                     run_track[r] = k
                 else:
                     shared[r] = (np.array([o[0] for o in owner[j]]), np.array([o[1] for o in owner[j]]))
                 for k, p in owner[j]:
                     last_x[k], last_y[k], last_y0[k], last_y1[k] = x, p, p, p
                     hits[k] += 1
+    run_track = np.asarray(run_track, np.int64)
     # pixels -> tracks
     lab_sorted = run_track[rid]
     if shared:  # a run's pixels are contiguous in sorted order
