@@ -10,15 +10,16 @@ runs from column to column, left to right, the way a tracker follows targets:
   3. a run takes the tracks whose prediction falls inside it (within `tol` px);
      a track inside two runs takes the nearer; a run that takes no track starts one;
   4. a run taken by one track moves the track to the run's centre and updates its
-     slope (secant over its last `window` columns, robust to pixel staircases); a run taken by several tracks (lines crossing or
-     touching) lets them coast on their slopes, and its pixels go to the track whose
-     prediction is nearest;
+     slope (secant over its last `window` columns, robust to pixel staircases); a run
+     taken by several tracks (lines crossing or touching) lets them coast on their
+     slopes, and its pixels go to the track whose prediction is nearest; a track that
+     loses its prediction at a sharp turn keeps an unclaimed run touching its last one;
   5. a track that meets no run for more than `max_gap` columns (a dash gap, the end
      of a line) ends.
 
-Then tracks shorter than `min_cols` columns (marker outlines, text specks) join the
-track with the nearest pixel if within `merge_radius`, and tracks that coasted together
-over most of their length (one line seen twice) are merged. Fragments of one line that
+Then tracks shorter than `min_cols` columns (marker outlines, text specks), and tracks
+that mostly coasted on other tracks' runs (one line seen twice), join the track with the
+nearest pixel if within `merge_radius`. Fragments of one line that
 a tracker leaves at a crossing are rejoined afterwards by `geometry.join_fragments`.
 
 The loop runs over columns (hundreds), never over pixels; within a column it works on
