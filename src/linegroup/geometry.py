@@ -69,19 +69,28 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     return remap[labels]
 
 
+def column_runs(xy: np.ndarray, gap: float = 3.0):
+    """Vertical runs of pixels: (order, run id per sorted pixel, run x, y0, y1, centre)."""
+    x = np.round(xy[:, 0]).astype(np.int64)
+    y = xy[:, 1]
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    start = np.r_[True, (xs[1:] != xs[:-1]) | (np.diff(ys) > gap)]
+    rid = np.cumsum(start) - 1
+    end = np.r_[start[1:], True]
+    cnt = np.bincount(rid)
+    centre = np.bincount(rid, weights=ys) / cnt
+    return order, rid, xs[start], ys[start], ys[end], centre
+
+
 def multi_run_share(xy: np.ndarray, gap: float = 3.0, min_columns: int = 20) -> float:
     """Share of a group's columns holding two or more separate vertical runs of pixels."""
     if len(xy) == 0:
         return 0.0
-    x = np.round(xy[:, 0]).astype(np.int64)
-    order = np.lexsort((xy[:, 1], x))
-    xs, ys = x[order], xy[order, 1]
-    new_col = np.r_[True, xs[1:] != xs[:-1]]
-    breaks = ~new_col & (np.r_[0.0, np.diff(ys)] > gap)
-    cols, col_idx = np.unique(xs, return_inverse=True)
-    if len(cols) < min_columns:
+    runs_per_col = np.unique(column_runs(xy, gap)[2], return_counts=True)[1]
+    if len(runs_per_col) < min_columns:
         return 0.0
-    return float((np.bincount(col_idx, weights=breaks, minlength=len(cols)) > 0).mean())
+    return float((runs_per_col >= 2).mean())
 
 
 def _two_means(fit: np.ndarray, allf: np.ndarray, iters: int = 10) -> np.ndarray:
@@ -197,8 +206,6 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
-    from .trace import column_runs
-
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(k + 2))
     drop = np.zeros(k + 1, bool)

@@ -31,19 +31,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-
-def column_runs(xy: np.ndarray, gap: float = 3.0):
-    """Vertical runs of pixels: (order, run id per sorted pixel, run x, y0, y1, centre)."""
-    x = np.round(xy[:, 0]).astype(np.int64)
-    y = xy[:, 1]
-    order = np.lexsort((y, x))
-    xs, ys = x[order], y[order]
-    start = np.r_[True, (xs[1:] != xs[:-1]) | (np.diff(ys) > gap)]
-    rid = np.cumsum(start) - 1
-    end = np.r_[start[1:], True]
-    cnt = np.bincount(rid)
-    centre = np.bincount(rid, weights=ys) / cnt
-    return order, rid, xs[start], ys[start], ys[end], centre
+from .geometry import _renumber, column_runs, join_fragments, multi_run_share
 
 
 def _slope(h: list, window: int) -> float:
@@ -191,8 +179,6 @@ def trace_merged(labels: np.ndarray, xy: np.ndarray, p) -> np.ndarray:
     spanning `p.trace_min_span` of the group's width; the pixels of the short tracks then
     join the nearest long one. Zigzag lines that a tracker breaks into short pieces are
     left as the embeddings grouped them."""
-    from .geometry import _renumber, join_fragments, multi_run_share
-
     labels = labels.copy()
     for c in range(1, int(labels.max()) + 1):
         idx = np.flatnonzero(labels == c)
