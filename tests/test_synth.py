@@ -7,6 +7,7 @@ import os
 import cv2
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from linegroup.data import rasterize, read_image
 from linegroup.synth import SynthConfig, render_chart, write_split
@@ -85,3 +86,13 @@ def test_options_leave_other_charts_unchanged_and_mix_in_hard_charts():
         else:
             assert len(mixed[i][1]) >= 6  # the hard setting draws 6-12 lines
     assert sum(not np.array_equal(a, b) for a, b in zip(plain, styled)) >= 1
+
+
+def test_synth_cli_options_and_bad_hard_frac(tmp_path):
+    r = run_cli("synth", tmp_path / "d", "--num", "2", "--val", "0", "--seed", "4", "--workers", "1",
+                "--hard_frac", "0.5", "--variety")
+    assert r.returncode == 0, r.stderr
+    info = json.load(open(tmp_path / "d" / "train.json"))["info"]
+    assert info["hard_frac"] == 0.5 and info["variety"] is True
+    r = run_cli("synth", tmp_path / "e", "--num", "1", "--hard_frac", "2")
+    assert r.returncode == 2 and "--hard_frac must lie in [0, 1]" in r.stderr

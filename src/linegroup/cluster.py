@@ -20,7 +20,7 @@ The DBSCAN core weight is at least `min_samples_frac` of all candidates, so that
 ambiguous pixels where lines cross cannot chain two lines into one.
 
 The geometric rules that follow the clustering (small groups, splitting, joining) are
-in `geometry.py`.
+in `geometry.py`; column tracing of same-looking lines in `trace.py`.
 """
 
 from __future__ import annotations
