@@ -4,7 +4,8 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
 from linegroup.cluster import GroupParams, group_pixels
-from linegroup.trace import column_runs, trace_split
+from linegroup.geometry import column_runs
+from linegroup.trace import trace_split
 
 
 def _band(xs, ys, label, half=1):

@@ -69,6 +69,13 @@ def _renumber(labels: np.ndarray) -> np.ndarray:
     return remap[labels]
 
 
+def label_slices(labels: np.ndarray, k: int):
+    """(order, bounds): the indices of label c are order[bounds[c]:bounds[c + 1]], c = 0..k.
+    One sort instead of a `labels == c` scan per label."""
+    order = np.argsort(labels, kind="stable")
+    return order, np.searchsorted(labels[order], np.arange(k + 2))
+
+
 def column_runs(xy: np.ndarray, gap: float = 3.0):
     """Vertical runs of pixels: (order, run id per sorted pixel, run x, y0, y1, centre)."""
     x = np.round(xy[:, 0]).astype(np.int64)
@@ -138,8 +145,7 @@ def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth
 def _ends(xy: np.ndarray, labels: np.ndarray, k: int, window: float = 12.0):
     """Per cluster: x-range and (x, y, slope) at the left and right ends."""
     out = {}
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(k + 2))
+    order, bounds = label_slices(labels, k)
     for c in range(1, k + 1):
         pts = xy[order[bounds[c]:bounds[c + 1]]]
         if len(pts) < 2:
@@ -193,8 +199,6 @@ def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.nda
     return labels
 
 
-
-
 def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: float = 0.3,
                  flat: float = 3.0) -> np.ndarray:
     """Remove groups that are grid or axis rulings rather than data series: vertical ones
@@ -206,14 +210,13 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(k + 2))
+    order, bounds = label_slices(labels, k)
     drop = np.zeros(k + 1, bool)
     for c in range(1, k + 1):
         pts = xy[order[bounds[c]:bounds[c + 1]]]
         if len(pts) == 0:
             continue
-        (x_lo, y_lo), (x_hi, y_hi) = np.percentile(pts, [2, 98], axis=0)
+        y_lo, y_hi = np.percentile(pts[:, 1], [2, 98])
         _, rid, _, y0, y1, _ = column_runs(pts)
         vertical = ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7  # most pixels in vertical runs 20+ px tall
         horizontal = y_hi - y_lo <= flat and np.ptp(pts[:, 0]) >= min_share * width

@@ -35,7 +35,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
-from .geometry import drop_rulings
+from .geometry import drop_rulings, label_slices
 from .model import fuse_conv_bn
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -70,8 +70,7 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
     key = lab * w + xs
     cnt = np.bincount(key, minlength=(k + 1) * w).reshape(k + 1, w)
     ysum = np.bincount(key, weights=ys, minlength=(k + 1) * w).reshape(k + 1, w)
-    order = np.argsort(lab, kind="stable")
-    bounds = np.searchsorted(lab[order], np.arange(1, k + 2))
+    order, bounds = label_slices(lab, k)
     lines = []
     for c in range(1, k + 1):
         cols = np.flatnonzero(cnt[c])
@@ -83,7 +82,7 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
         segs = [s.tolist() for s in np.split(pts, cuts)]
         color = None
         if image is not None:
-            idx = order[bounds[c - 1]: bounds[c]]
+            idx = order[bounds[c]:bounds[c + 1]]
             color = [int(v) for v in np.median(image[ys[idx], xs[idx]], axis=0)]
         lines.append({"id": c, "num_pixels": int(cnt[c].sum()), "color": color,
                       "points": pts.tolist(), "segments": segs})
@@ -167,9 +166,10 @@ class LineGrouper:
         sy = np.minimum((ys * scale).astype(np.int64), eh - 1)
         sx = np.minimum((xs * scale).astype(np.int64), ew - 1)
         feats = emb[:, sy, sx].T
-        labels = group_pixels(feats, np.column_stack([xs, ys]), self.params)
+        xy = np.column_stack([xs, ys]).astype(np.float32)
+        labels = group_pixels(feats, xy, self.params)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
-            labels = drop_rulings(labels, np.column_stack([xs, ys]).astype(np.float32), w)
+            labels = drop_rulings(labels, xy, w)
         mask = np.zeros((h, w), np.uint16)
         mask[ys, xs] = labels
         t2 = time.perf_counter()

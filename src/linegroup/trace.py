@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
-from .geometry import _renumber, column_runs, join_fragments, multi_run_share
+from .geometry import _renumber, column_runs, join_fragments, label_slices, multi_run_share
 
 
 def _slope(h: list, window: int) -> float:
@@ -180,8 +180,10 @@ def trace_merged(labels: np.ndarray, xy: np.ndarray, p) -> np.ndarray:
     join the nearest long one. Zigzag lines that a tracker breaks into short pieces are
     left as the embeddings grouped them."""
     labels = labels.copy()
-    for c in range(1, int(labels.max()) + 1):
-        idx = np.flatnonzero(labels == c)
+    k = int(labels.max())
+    order, bounds = label_slices(labels, k)
+    for c in range(1, k + 1):
+        idx = order[bounds[c]:bounds[c + 1]]
         if len(idx) < 2 * p.min_line_pixels:
             continue
         share = multi_run_share(xy[idx])
