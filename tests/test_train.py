@@ -25,10 +25,11 @@ def _args(tmp_path, *extra):
 
 
 def test_tiny_run_writes_all_checkpoints_and_logs(tmp_path):
-    args = _args(tmp_path, "--epochs", "2")
+    args = _args(tmp_path, "--epochs", "2", "--keep_every", "2")
     out = train(args)
     ck = tmp_path / "ck"
-    for name in ("ckpt_last.pt", "ckpt_best.pt", "ckpt_final.pt"):
+    assert sorted(p.name for p in ck.glob("ckpt_epoch*.pt")) == ["ckpt_epoch002.pt"]
+    for name in ("ckpt_last.pt", "ckpt_best.pt", "ckpt_final.pt", "ckpt_epoch002.pt"):
         c = torch.load(ck / name, weights_only=True)  # plain dict, safe loader
         assert set(c) >= {"model", "optimizer", "scheduler", "epoch", "global_step", "best_val_loss",
                           "model_config", "args"}

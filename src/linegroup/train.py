@@ -6,7 +6,8 @@
     torchrun --nproc_per_node 2 main.py ...               # DistributedDataParallel
 
 Every --save_every epochs ckpt_last.pt is written, ckpt_best.pt whenever val_loss
-improves, and ckpt_final.pt at the end; all atomically. --resume PATH continues from a
+improves, ckpt_epochNNN.pt every --keep_every epochs (if set), and ckpt_final.pt at the
+end; all atomically. --resume PATH continues from a
 checkpoint's epoch, step, optimizer, scheduler and best val_loss. Under torchrun, the
 gloo backend is used on CPU and nccl on GPU; only rank 0 writes files.
 
@@ -62,6 +63,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     g = p.add_argument_group("checkpoints")
     g.add_argument("--save_dir", default="./checkpoints", help="folder for checkpoints, log.csv and curves")
     g.add_argument("--save_every", type=int, default=1, help="write ckpt_last.pt every N epochs")
+    g.add_argument("--keep_every", type=int, default=0,
+                   help="also keep ckpt_epochNNN.pt every N epochs, for quality-vs-training-time curves (0 = none)")
     g.add_argument("--eval_every", type=int, default=1, help="compute val_loss every N epochs")
     g.add_argument("--resume", default="", help="checkpoint to continue from")
     g.add_argument("--init", default="", help="start from these weights (new optimizer and counters)")
@@ -307,6 +310,8 @@ def train(args) -> dict:
                 save_checkpoint(os.path.join(args.save_dir, "ckpt_best.pt"), state(epoch))
         if is_main and (epoch + 1) % args.save_every == 0:
             save_checkpoint(os.path.join(args.save_dir, "ckpt_last.pt"), state(epoch))
+        if is_main and args.keep_every and (epoch + 1) % args.keep_every == 0:
+            save_checkpoint(os.path.join(args.save_dir, f"ckpt_epoch{epoch + 1:03d}.pt"), state(epoch))
 
     final_epoch = max(start_epoch, args.epochs) - 1
     if is_main:
