@@ -82,22 +82,25 @@ def main():
     res["predict_e2e_ms"] = timed(lambda: g.predict(img), a.repeat)
     emb, _, _ = g.embed(img)
 
-    # grouping time vs number of candidates: true line pixels, widened until there are enough
-    rng = np.random.default_rng(0)
+    # grouping time vs number of candidates: the same chart drawn larger (lines scaled by s,
+    # thickness 2s px), its pixels reading the 800x600 embedding as predict does above
+    # max_side; whole lines, as a real candidate mask has them
+    n1 = int(gt_line.sum())
     scaling = []
     for n in (5_000, 20_000, 50_000, 100_000, 200_000):
-        cand, r = gt_line.astype(np.uint8), 0
-        while cand.sum() < n and r < 60:
-            r += 2
-            cand = cv2.dilate(gt_line.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+        s = (n / n1) ** 0.5
+        big = [[seg * s for seg in segs] for segs in lines]
+        hh, ww = round(600 * s), round(800 * s)
+        _, _, cand = rasterize(big, hh, ww, max(1, round(2 * s)))
         ys, xs = np.nonzero(cand)
-        pick = rng.choice(len(ys), min(n, len(ys)), replace=False)
-        ys, xs = ys[pick], xs[pick]
-        feats, xy = emb[:, ys, xs].T.copy(), np.column_stack([xs, ys])
+        feats = emb[:, np.minimum((ys / s).astype(int), 599), np.minimum((xs / s).astype(int), 799)].T.copy()
+        xy = np.column_stack([xs, ys])
         ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
         no_trace = replace(g.params, trace=False)
         ms_nt = timed(lambda: group_pixels(feats, xy, no_trace), max(3, a.repeat // 2))
-        scaling.append({"candidates": int(len(ys)), "grouping_ms": ms, "grouping_ms_no_trace": ms_nt})
+        scaling.append({"candidates": int(len(ys)), "chart_px": f"{ww}x{hh}", "line_px": max(1, round(2 * s)),
+                        "lines_found": int(group_pixels(feats, xy, g.params).max()),
+                        "grouping_ms": ms, "grouping_ms_no_trace": ms_nt})
     res["grouping_scaling"] = scaling
     res["peak_rss_mb_6000x4000"], res["huge_candidates"], res["huge_lines"] = rss_huge(
         a.checkpoint or g.source)
@@ -111,9 +114,11 @@ def main():
     print(f"| network | {res['network_ms']:.0f} |")
     print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")
     print(f"| predict, model's own candidates | {res['predict_e2e_ms']:.0f} |")
-    print("\n| candidates | grouping ms | without column tracing |\n|---|---|---|")
+    print(f"\n| candidates | chart (px) | line width (px) | lines found (of {len(lines)}) | grouping ms "
+          "| without column tracing |\n|---|---|---|---|---|---|")
     for s in scaling:
-        print(f"| {s['candidates']:,} | {s['grouping_ms']:.1f} | {s['grouping_ms_no_trace']:.1f} |")
+        print(f"| {s['candidates']:,} | {s['chart_px']} | {s['line_px']} | {s['lines_found']} "
+              f"| {s['grouping_ms']:.1f} | {s['grouping_ms_no_trace']:.1f} |")
     print(f"\npeak RSS, 6000x4000 chart: {res['peak_rss_mb_6000x4000']:.0f} MB "
           f"({res['huge_candidates']:,} candidates, {res['huge_lines']} lines)")
 

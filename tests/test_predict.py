@@ -72,7 +72,7 @@ def test_predict_cli_end_to_end(tmp_path, tiny_ckpt):
         m = cv2.imread(str(out / f"{stem}_mask.png"), cv2.IMREAD_UNCHANGED)
         assert m.dtype == np.uint16 and m.shape == (48, 64)
         doc = json.load(open(out / f"{stem}.json"))
-        assert set(doc) == {"image", "width", "height", "lines"} and (doc["width"], doc["height"]) == (64, 48)
+        assert set(doc) == {"image", "width", "height", "lines", "plot_area"} and (doc["width"], doc["height"]) == (64, 48)
         for ln in doc["lines"]:
             assert set(ln) >= {"id", "num_pixels", "color", "points"} and len(ln["color"]) == 3
             assert all(len(p) == 2 for p in ln["points"])

@@ -85,3 +85,13 @@ def test_drop_rulings_keeps_stacked_series_of_one_group():
     xy = np.concatenate([_band(xs, 100 + 40 * k + 10 * np.sin(xs / 50), 0, half=3)[:, :2]
                          for k in range(8)]).astype(np.float32)
     assert drop_rulings(np.ones(len(xy), np.int32), xy, width=600).max() == 1
+
+
+def test_drop_rulings_keeps_a_blob_that_fills_its_columns():
+    """A 2-D blob (lines merged with background texture) has tall runs in every column
+    it spans: it is not a thin ruling, and dropping it would drop the lines inside."""
+    from linegroup.geometry import drop_rulings
+
+    ys, xs = np.mgrid[100:200, 50:350]
+    xy = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float32)
+    assert drop_rulings(np.ones(len(xy), np.int32), xy, width=400).max() == 1

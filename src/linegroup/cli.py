@@ -85,6 +85,10 @@ def _add_model_args(p):
     g.add_argument("--keep_rulings", action="store_true",
                    help="with the model's own candidates, keep groups that look like grid or axis lines "
                         "(vertical, or straight horizontal over 30%% of the width); dropped by default")
+    g.add_argument("--keep_outside_axes", action="store_true",
+                   help="with the model's own candidates, keep pixels outside the plot area (the rectangle "
+                        "the x and y axes enclose: tick labels, titles); left out by default when both axes "
+                        "are found meeting at a corner")
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates)")
 
@@ -97,7 +101,8 @@ def _grouper(a):
                          min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess,
                          trace=not a.no_trace)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
-                            fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings)
+                            fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
+                            plot_area=not a.keep_outside_axes)
 
 
 def _predict(sub):
@@ -169,7 +174,8 @@ def _predict(sub):
                 base = os.path.join(a.out, stem)
                 if not cv2.imwrite(base + "_mask.png", res.mask):
                     raise OSError(f"{base}_mask.png: could not write")
-                doc = {"image": os.path.basename(path), "width": w, "height": h, "lines": res.lines}
+                doc = {"image": os.path.basename(path), "width": w, "height": h, "lines": res.lines,
+                       "plot_area": list(res.plot_area) if res.plot_area else None}
                 with open(base + ".json", "w") as f:
                     json.dump(doc, f)
                 save_rgb(base + "_overlay.png", draw_overlay(img, res.mask, res.lines))

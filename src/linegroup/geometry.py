@@ -202,8 +202,9 @@ def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.nda
 def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: float = 0.3,
                  flat: float = 3.0) -> np.ndarray:
     """Remove groups that are grid or axis rulings rather than data series: vertical ones
-    (70% of the pixels in vertical runs 20 px or taller; a series has one y per x and is a
-    few px thick, and several series stacked in one group make several short runs),
+    (70% of the pixels in vertical runs 20 px or taller, in at most 30% of the columns the
+    group spans or 10 columns; a series has one y per x and is a few px thick, several
+    series stacked in one group make several short runs, and a 2-D blob fills its columns),
     and horizontal ones that are straight to within `flat` px in y (2nd-98th percentile)
     over at least `min_share` of the image width. Used on the model's own candidates, where
     grid lines, axes and frames are the usual false positives."""
@@ -217,8 +218,12 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         if len(pts) == 0:
             continue
         y_lo, y_hi = np.percentile(pts[:, 1], [2, 98])
-        _, rid, _, y0, y1, _ = column_runs(pts)
-        vertical = ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7  # most pixels in vertical runs 20+ px tall
+        _, rid, rx, y0, y1, _ = column_runs(pts)
+        # most pixels in vertical runs 20+ px tall, in few of the columns the group spans
+        # (rulings are thin; a 2-D blob of merged lines or background texture is not one)
+        span = int(rx[-1] - rx[0]) + 1
+        thin = len(np.unique(rx)) <= max(10, 0.3 * span)
+        vertical = thin and ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7
         horizontal = y_hi - y_lo <= flat and np.ptp(pts[:, 0]) >= min_share * width
         drop[c] = vertical or horizontal
     if not drop.any():

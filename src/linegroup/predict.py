@@ -10,9 +10,11 @@
 Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
 by `cluster.group_pixels`; each group becomes a line with one point per column. With the
-model's own candidates, groups that are grid or axis rulings (`geometry.drop_rulings`:
-vertical, or straight horizontal over 30% of the width) are dropped; given candidates
-are kept as they are.
+model's own candidates, pixels outside the plot area (the rectangle the x and y axes
+enclose, `plotarea.find_plot_area`: tick labels, axis titles, the chart title) are left
+out unless that would drop over half of them (then the frame found is not the axes), and groups that are grid or axis rulings (`geometry.drop_rulings`: vertical, or
+straight horizontal over 30% of the width) are dropped; given candidates are kept as
+they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048); each full-resolution candidate pixel reads the embedding
@@ -37,6 +39,7 @@ from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
 from .geometry import drop_rulings, label_slices
 from .model import fuse_conv_bn
+from .plotarea import find_plot_area, inside
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
 
@@ -54,6 +57,7 @@ class PredictResult:
     candidates: int = 0
     timings: dict = field(default_factory=dict)
     embedding: np.ndarray | None = None  # (D, h, w) at network resolution, if asked for
+    plot_area: tuple | None = None  # (x0, y0, x1, y1) the model's own candidates were kept to
 
 
 def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: int | None = None) -> list[dict]:
@@ -92,13 +96,15 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
-                 drop_rulings: bool = True):
+                 drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5):
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
         self.max_side = max_side
         self.fg_threshold = fg_threshold
         self.drop_rulings = drop_rulings
+        self.plot_area = plot_area
+        self.max_outside = max_outside
         self.source = source
 
     @property
@@ -163,6 +169,14 @@ class LineGrouper:
             else:
                 cand = prob > self.fg_threshold
         ys, xs = np.nonzero(cand)
+        area = None
+        if candidates is None and self.plot_area:  # the model's own candidates: inside the axes only
+            area = find_plot_area(img)
+            keep = inside(np.column_stack([xs, ys]), area)
+            if len(keep) == 0 or keep.mean() >= 1 - self.max_outside:
+                ys, xs = ys[keep], xs[keep]
+            else:  # most line pixels outside: a frame found in the wrong place, not the axes
+                area = None
         sy = np.minimum((ys * scale).astype(np.int64), eh - 1)
         sx = np.minimum((xs * scale).astype(np.int64), ew - 1)
         feats = emb[:, sy, sx].T
@@ -176,7 +190,7 @@ class LineGrouper:
         lines = lines_from_mask(mask, img)
         return PredictResult(mask, lines, int(len(ys)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1)},
-                             emb if keep_embedding else None)
+                             emb if keep_embedding else None, area)
 
 
 def _load_candidates(candidates, name: str) -> np.ndarray:

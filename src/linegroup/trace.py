@@ -28,6 +28,8 @@ the few runs and tracks there in plain Python, cheaper than numpy calls at that 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
@@ -69,10 +71,14 @@ def trace_split(xy: np.ndarray, gap: float = 3.0, tol: float = 3.0, max_gap: int
             dx = x - last_x[k]
             p = last_y[k] + slope[k] * dx
             t = tol + 0.05 * dx
+            # the runs whose [y0 - t, y1 + t] holds p: runs are sorted and disjoint, so
+            # they sit just below the first run starting past p + t (a binary search)
             best, bd = -1, float("inf")
-            for r in range(s, e):
-                if Y0[r] - t <= p <= Y1[r] + t and abs(p - C[r]) < bd:
+            r = bisect_right(Y0, p + t, s, e) - 1
+            while r >= s and Y1[r] + t >= p:
+                if abs(p - C[r]) <= bd:  # ties go to the upper run, as in a forward scan
                     best, bd = r - s, abs(p - C[r])
+                r -= 1
             if best >= 0:
                 owner[best].append((k, p))
             elif dx == 1:

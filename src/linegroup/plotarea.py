@@ -1,0 +1,89 @@
+"""The plot area of a chart: the rectangle its axes enclose.
+
+    area = find_plot_area(image)            # (x0, y0, x1, y1) or None
+    keep = inside(xy, area, margin=2)       # candidate pixels (N, 2) -> bool (N,)
+
+Data series are drawn inside the axes (plotting tools clip them there); outside lie the
+tick labels, axis titles, the chart title and outward ticks, which are the usual false
+line pixels of a model that finds its own candidates. A standard chart frame has an
+x axis (a long straight horizontal line in the lower half) and a y axis (a long straight
+vertical line in the left half) meeting at a corner. The rule:
+
+  1. ink = pixels that differ from the background (the image's commonest grey) by more
+     than `ink_diff` levels;
+  2. axis lines = rows (columns) whose longest run of ink covers at least `min_len`
+     of the image width (height); gaps of up to 1% of the length within a run are
+     bridged (faint, anti-aliased or JPEG-damaged axes);
+  3. the x axis is the lowest such row in the lower half, the y axis the leftmost such
+     column in the left half;
+  4. they must form the corner of an L: the x axis starts within `tol` px of the
+     y axis, and the y axis ends within `tol` px of the x axis. Axes crossing at an
+     origin inside the plot, charts without axes (seaborn's whitegrid, ggplot), and
+     tilted scans fail this test, and then nothing is cropped (None).
+
+The plot area spans from the y axis to the x axis's right end and from the y axis's top
+end to the x axis. The cost is a few numpy passes over the image (a few ms at 800x600).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _longest_runs(ink: np.ndarray, rows: np.ndarray, gap: int):
+    """For each given row of a bool image: (start, end) of its longest run of True, runs
+    separated by at most `gap` False pixels counting as one (faint or anti-aliased axes)."""
+    out = []
+    for r in rows:
+        d = np.diff(np.r_[False, ink[r], False].astype(np.int8))
+        starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+        keep = np.r_[True, starts[1:] - ends[:-1] > gap]  # a run that starts after a real gap
+        starts, ends = starts[keep], ends[np.r_[keep[1:], True]]
+        j = int(np.argmax(ends - starts))
+        out.append((int(starts[j]), int(ends[j]) - 1))
+    return out
+
+
+def _axis_lines(ink: np.ndarray, min_len: float):
+    """Rows whose longest ink run is at least min_len of the width: [(row, start, end)]."""
+    w = ink.shape[1]
+    need = int(np.ceil(min_len * w))
+    gap = max(2, round(0.01 * w))
+    rows = np.flatnonzero(ink.sum(1) >= need - 2 * gap)  # a necessary condition, cheap
+    return [(int(r), s, e) for r, (s, e) in zip(rows, _longest_runs(ink, rows, gap)) if e - s + 1 >= need]
+
+
+def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
+                   tol: int | None = None) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the rectangle the chart's axes enclose, axes included, or None
+    when there is no clear x and y axis meeting at a corner (see module docstring)."""
+    img = np.asarray(image)
+    if img.dtype != np.uint8:  # 16-bit or float input: to 0..255
+        img = np.clip(img * (255.0 / max(float(img.max()), 1e-9)), 0, 255).astype(np.uint8)
+    gray = cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+    h, w = gray.shape
+    if h < 20 or w < 20:
+        return None
+    tol = tol if tol is not None else max(6, round(0.015 * max(h, w)))
+    bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))  # the commonest grey: the background
+    ink = np.abs(gray.astype(np.int16) - bg) > ink_diff
+    horiz = [r for r in _axis_lines(ink, min_len) if r[0] >= h // 2]
+    vert = [c for c in _axis_lines(ink.T, min_len) if c[0] < w // 2]
+    if not horiz or not vert:
+        return None
+    yb, xa, xb = max(horiz)  # the lowest long row: the x axis (its last row if it is thick)
+    xl, ya, yc = min(vert)  # the leftmost long column: the y axis (its first column)
+    if abs(xa - xl) > tol or abs(yc - yb) > tol:  # no L-shaped corner
+        return None
+    return xl, ya, xb, yb
+
+
+def inside(xy: np.ndarray, area: tuple[int, int, int, int] | None, margin: int = 2) -> np.ndarray:
+    """bool (N,): which pixels (x, y) lie inside the area grown by margin px (all if None)."""
+    xy = np.asarray(xy)
+    if area is None or len(xy) == 0:
+        return np.ones(len(xy), bool)
+    x0, y0, x1, y1 = area
+    x, y = xy[:, 0], xy[:, 1]
+    return (x >= x0 - margin) & (x <= x1 + margin) & (y >= y0 - margin) & (y <= y1 + margin)

@@ -1,0 +1,74 @@
+"""Plot area: known answers on drawn frames, and the cases where nothing may be cropped."""
+
+import cv2
+import numpy as np
+
+from conftest import draw_chart
+from linegroup.plotarea import find_plot_area, inside
+from linegroup.predict import LineGrouper
+
+
+def framed(h=300, w=400, gap_at=None, grey=0):
+    """White chart with an L frame: y axis x=50 (y 20..250), x axis y=250 (x 50..380),
+    a data line inside and text-like blocks outside."""
+    img = np.full((h, w, 3), 255, np.uint8)
+    cv2.line(img, (50, 20), (50, 250), (grey,) * 3, 1)
+    cv2.line(img, (50, 250), (380, 250), (grey,) * 3, 1)
+    if gap_at is not None:
+        img[gap_at, 50] = 200  # a faint pixel in the axis
+    cv2.polylines(img, [np.array([[60, 200], [200, 60], [370, 150]], np.int32).reshape(-1, 1, 2)], False, (200, 0, 0), 2)
+    img[260:272, 100:130] = 0  # "tick labels" below the x axis
+    img[100:140, 10:22] = 0  # "axis title" left of the y axis
+    return img
+
+
+def test_finds_the_rectangle_the_axes_enclose():
+    assert find_plot_area(framed()) == (50, 20, 380, 250)
+    assert find_plot_area(framed(gap_at=120)) == (50, 20, 380, 250)  # a 1-px gap in a faint axis
+    assert find_plot_area(framed(grey=120)) == (50, 20, 380, 250)  # grey axes
+    assert find_plot_area(framed()[..., 0]) == (50, 20, 380, 250)  # grayscale input
+    assert find_plot_area(framed().astype(np.uint16) * 257) == (50, 20, 380, 250)  # 16-bit input
+
+
+def test_no_crop_without_a_corner():
+    assert find_plot_area(draw_chart(200, 300)[0]) is None  # no axes at all
+    img = np.full((300, 400, 3), 255, np.uint8)  # axes crossing at an origin inside the plot
+    cv2.line(img, (20, 200), (380, 200), (0, 0, 0), 1)
+    cv2.line(img, (150, 20), (150, 280), (0, 0, 0), 1)
+    assert find_plot_area(img) is None
+    img = np.full((300, 400, 3), 255, np.uint8)  # gridlines only: the lowest one does not meet a y axis end
+    for y in (60, 160, 260):
+        cv2.line(img, (40, y), (380, y), (0, 0, 0), 1)
+    cv2.line(img, (40, 20), (40, 290), (0, 0, 0), 1)
+    assert find_plot_area(img) is None
+
+
+def test_inside_mask():
+    xy = np.array([[50, 20], [48, 20], [47, 20], [380, 252], [380, 253], [200, 100]])
+    assert inside(xy, (50, 20, 380, 250), margin=2).tolist() == [True, True, False, True, False, True]
+    assert inside(xy, None).all()
+
+
+def test_predict_leaves_out_pixels_outside_the_axes(tiny_ckpt):
+    img = framed()
+    # every pixel is a candidate of the tiny model (one blob: keep it, rulings filter off)
+    g = LineGrouper.load(tiny_ckpt, fg_threshold=0.0, drop_rulings=False)
+    res = g.predict(img)
+    assert res.plot_area == (50, 20, 380, 250)
+    ys, xs = np.nonzero(res.mask)
+    assert len(ys) > 0 and xs.min() >= 48 and ys.max() <= 252
+    off = LineGrouper.load(tiny_ckpt, fg_threshold=0.0, drop_rulings=False, plot_area=False).predict(img)
+    assert off.plot_area is None and np.nonzero(off.mask)[1].min() < 48
+    # given candidates are kept as they are, outside the axes too
+    cand = np.zeros(img.shape[:2], bool)
+    cand[265, 100:130] = True
+    assert LineGrouper.load(tiny_ckpt).predict(img, candidates=cand).mask[265].any()
+
+
+def test_predict_keeps_everything_when_most_pixels_lie_outside(tiny_ckpt):
+    img = np.full((300, 400, 3), 255, np.uint8)  # a small frame in a corner: most candidates outside
+    cv2.line(img, (190, 160), (190, 290), (0, 0, 0), 1)
+    cv2.line(img, (190, 290), (390, 290), (0, 0, 0), 1)
+    assert find_plot_area(img) == (190, 160, 390, 290)
+    res = LineGrouper.load(tiny_ckpt, fg_threshold=0.0, drop_rulings=False).predict(img)
+    assert res.plot_area is None and np.nonzero(res.mask)[1].min() < 188
