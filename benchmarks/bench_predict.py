@@ -36,6 +36,19 @@ def chart_800x600(seed=0):
     return img, lines
 
 
+def scaled_mask(lines, n):
+    """(s, mask): the 800x600 chart's lines drawn at scale s, round(2s) px thick, with about n pixels."""
+    def draw(s):
+        big = [[seg * s for seg in segs] for segs in lines]
+        return rasterize(big, round(600 * s), round(800 * s), max(1, round(2 * s)))[2]
+    lo, hi = 0.2, 12.0
+    for _ in range(14):
+        mid = (lo * hi) ** 0.5
+        lo, hi = (mid, hi) if draw(mid).sum() < n else (lo, mid)
+    a, b = draw(lo), draw(hi)  # the line width steps by whole px: take the closer count
+    return (lo, a) if abs(int(a.sum()) - n) < abs(int(b.sum()) - n) else (hi, b)
+
+
 def timed(fn, repeat):
     fn()  # warm-up
     ts = []
@@ -83,16 +96,13 @@ def main():
     emb, _, _ = g.embed(img)
 
     # grouping time vs number of candidates: the same chart drawn larger (lines scaled by s,
-    # thickness 2s px), its pixels reading the 800x600 embedding as predict does above
-    # max_side; whole lines, as a real candidate mask has them
-    n1 = int(gt_line.sum())
+    # thickness 2s px; s found by bisection), its pixels reading the 800x600 embedding as
+    # predict does above max_side; whole lines, as a real candidate mask has them
     scaling = []
     for n in (5_000, 20_000, 50_000, 100_000, 200_000):
-        s = (n / n1) ** 0.5
-        big = [[seg * s for seg in segs] for segs in lines]
-        hh, ww = round(600 * s), round(800 * s)
-        _, _, cand = rasterize(big, hh, ww, max(1, round(2 * s)))
+        s, cand = scaled_mask(lines, n)
         ys, xs = np.nonzero(cand)
+        hh, ww = cand.shape
         feats = emb[:, np.minimum((ys / s).astype(int), 599), np.minimum((xs / s).astype(int), 799)].T.copy()
         xy = np.column_stack([xs, ys])
         ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))

@@ -143,24 +143,55 @@ def split_merged(labels: np.ndarray, feats: np.ndarray, xy: np.ndarray, p, depth
 
 
 def _ends(xy: np.ndarray, labels: np.ndarray, k: int, window: float = 12.0):
-    """Per cluster: x-range and (x, y, slope) at the left and right ends."""
-    out = {}
+    """Per cluster: x-range and (x, y, slope) at the left and right ends: y is the median
+    y within 1.5 px of the end column, the slope a least-squares fit over `window` px
+    (0 if those pixels span under 3 columns). Vectorised over clusters."""
     order, bounds = label_slices(labels, k)
-    for c in range(1, k + 1):
-        pts = xy[order[bounds[c]:bounds[c + 1]]]
-        if len(pts) < 2:
-            continue
-        x0, x1 = pts[:, 0].min(), pts[:, 0].max()
-        ends = []
-        for xe in (x0, x1):
-            sel = pts[np.abs(pts[:, 0] - xe) <= window]
-            ye = np.median(sel[np.abs(sel[:, 0] - xe) <= 1.5][:, 1])
-            dx = sel[:, 0] - sel[:, 0].mean()
-            v = float((dx * dx).sum())
-            slope = float((dx * (sel[:, 1] - sel[:, 1].mean())).sum()) / v if np.ptp(sel[:, 0]) >= 3 else 0.0
-            ends.append((xe, ye, slope))
-        out[c] = (x0, x1, ends[0], ends[1])
-    return out
+    sizes = np.diff(bounds)[1:]  # clusters 1..k
+    ok = np.flatnonzero(sizes >= 2) + 1
+    if len(ok) == 0:
+        return {}
+    idx = order[bounds[1]:]
+    lab = labels[idx].astype(np.int64)
+    x, y = xy[idx, 0].astype(np.float64), xy[idx, 1].astype(np.float64)
+    starts = bounds[1:-1] - bounds[1]
+    nonempty = sizes > 0
+    x0 = np.full(k + 1, np.inf)
+    x1 = np.full(k + 1, -np.inf)
+    x0[1:][nonempty] = np.minimum.reduceat(x, starts[nonempty])
+    x1[1:][nonempty] = np.maximum.reduceat(x, starts[nonempty])
+    out_ends = []
+    for xe in (x0, x1):
+        d = np.abs(x - xe[lab])
+        sel = d <= window
+        ls, xs_, ys_ = lab[sel], x[sel], y[sel]
+        n = np.bincount(ls, minlength=k + 1).astype(np.float64)
+        mx = np.bincount(ls, weights=xs_, minlength=k + 1) / np.maximum(n, 1)
+        my = np.bincount(ls, weights=ys_, minlength=k + 1) / np.maximum(n, 1)
+        dx = xs_ - mx[ls]
+        v = np.bincount(ls, weights=dx * dx, minlength=k + 1)
+        cov = np.bincount(ls, weights=dx * (ys_ - my[ls]), minlength=k + 1)
+        lo = np.full(k + 1, np.inf)
+        hi = np.full(k + 1, -np.inf)
+        np.minimum.at(lo, ls, xs_)
+        np.maximum.at(hi, ls, xs_)
+        slope = np.where(hi - lo >= 3, cov / np.where(v > 0, v, 1), 0.0)
+        # median y of the pixels within 1.5 px of the end column (the two middle values of
+        # each cluster's sorted y, averaged, as np.median does)
+        near = d <= 1.5
+        ln, yn = lab[near], y[near]
+        o = np.lexsort((yn, ln))
+        ln, yn = ln[o], yn[o]
+        m = np.bincount(ln, minlength=k + 1)
+        first = np.r_[0, np.cumsum(m)[:-1]]
+        mid_lo = first + np.maximum(m - 1, 0) // 2
+        mid_hi = first + m // 2
+        ye = np.zeros(k + 1)
+        has = m > 0
+        ye[has] = (yn[mid_lo[has]] + yn[np.minimum(mid_hi[has], len(yn) - 1)]) / 2
+        out_ends.append((xe, ye, slope))
+    (lx, ly, lsl), (rx, ry, rsl) = out_ends
+    return {int(c): (x0[c], x1[c], (lx[c], ly[c], float(lsl[c])), (rx[c], ry[c], float(rsl[c]))) for c in ok}
 
 
 def join_fragments(labels: np.ndarray, xy: np.ndarray, p: GroupParams) -> np.ndarray:
