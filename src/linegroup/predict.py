@@ -12,9 +12,10 @@ candidate pixels (given, or the model's own: probability > fg_threshold) are gro
 by `cluster.group_pixels`; each group becomes a line with one point per column. With the
 model's own candidates, pixels outside the plot area (the rectangle the x and y axes
 enclose, `plotarea.find_plot_area`: tick labels, axis titles, the chart title) are left
-out unless that would drop over half of them (then the frame found is not the axes), and groups that are grid or axis rulings (`geometry.drop_rulings`: vertical, or
-straight horizontal over 30% of the width) are dropped; given candidates are kept as
-they are.
+out unless that would drop over half of them (then the frame found is not the axes),
+and groups that are grid or axis rulings (`geometry.drop_rulings`: thin vertical ones,
+or straight horizontal over 30% of the width) are dropped; given candidates are kept
+as they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048); each full-resolution candidate pixel reads the embedding
