@@ -1,9 +1,10 @@
 """Grouping known answers: partitions, the small-cluster rule, fragment joining."""
 
 import numpy as np
+from sklearn.cluster import DBSCAN
 from sklearn.metrics import adjusted_rand_score
 
-from linegroup.cluster import GroupParams, cluster_embeddings, group_pixels
+from linegroup.cluster import GroupParams, cluster_embeddings, dbscan_weighted, group_pixels
 from linegroup.geometry import absorb_small, join_fragments, multi_run_share, split_merged
 
 
@@ -109,3 +110,24 @@ def test_a_group_holding_two_lines_is_split_by_its_embeddings():
     one = split_merged(np.ones(200, np.int32), feats[:200] + np.repeat([[0, 0, 0, 0], [2, 0, 0, 0]], 100, 0),
                        a, GroupParams())
     assert one.max() == 1
+
+
+def test_dbscan_weighted_known_answer():
+    # two weighted cores far apart, a border point beside the first, an isolated point
+    pts = np.array([[0.0], [0.1], [0.5], [10.0], [10.2], [30.0]])
+    w = np.array([50, 50, 1, 40, 40, 5])
+    lab = dbscan_weighted(pts, w, eps=0.45, min_weight=80)
+    assert lab[0] == lab[1] == lab[2] >= 0  # 0.5 is within eps of the core at 0.1 only: a border point
+    assert lab[3] == lab[4] >= 0 and lab[3] != lab[0]
+    assert lab[5] == -1  # isolated and light: noise
+    assert (dbscan_weighted(pts, w, eps=0.45, min_weight=1000) == -1).all()  # no core at all
+
+
+def test_dbscan_weighted_matches_sklearn():
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(600, 4)) * 0.6 + rng.integers(0, 5, (600, 1)) * 3.0
+    w = rng.integers(1, 20, 600)
+    ref = DBSCAN(eps=0.7, min_samples=80).fit(pts, sample_weight=w).labels_
+    lab = dbscan_weighted(pts, w, 0.7, 80)
+    assert ((ref >= 0) == (lab >= 0)).all()  # the same noise points
+    assert adjusted_rand_score(ref, lab) > 0.99  # the same clusters, up to border tie-breaking

