@@ -95,3 +95,21 @@ def test_drop_rulings_keeps_a_blob_that_fills_its_columns():
     ys, xs = np.mgrid[100:200, 50:350]
     xy = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float32)
     assert drop_rulings(np.ones(len(xy), np.int32), xy, width=400).max() == 1
+
+
+def test_drop_rulings_removes_an_axis_with_ticks_and_keeps_a_series_with_a_rise():
+    from linegroup.geometry import drop_rulings
+
+    xs = np.arange(50, 650)
+    axis = [np.column_stack([xs, np.full(len(xs), 500)])]
+    axis += [np.column_stack([np.full(6, x), np.arange(501, 507)]) for x in range(50, 650, 100)]  # ticks
+    axis = np.concatenate(axis)
+    ys = np.where(xs < 500, 300.0, 300.0 - 2.0 * (xs - 500))  # flat, then a steep rise over 150 columns
+    series = np.concatenate([np.column_stack([xs, np.round(ys) + d]) for d in (0, 1)])
+    extra = np.concatenate([np.column_stack([np.full(2, x), 300 - 2 * (x - 500) + np.arange(2, 4)])
+                            for x in range(500, 650)])  # the steep part fills 3-4 px per column
+    series = np.concatenate([series, extra])
+    xy = np.concatenate([axis, series]).astype(np.float32)
+    labels = np.r_[np.full(len(axis), 1), np.full(len(series), 2)]
+    out = drop_rulings(labels, xy, width=700)
+    assert (out[labels == 1] == 0).all() and (out[labels == 2] > 0).all()

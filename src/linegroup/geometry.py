@@ -236,8 +236,8 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
     (70% of the pixels in vertical runs 20 px or taller, in at most 30% of the columns the
     group spans or 10 columns; a series has one y per x and is a few px thick, several
     series stacked in one group make several short runs, and a 2-D blob fills its columns),
-    and horizontal ones that are straight to within `flat` px in y (2nd-98th percentile)
-    over at least `min_share` of the image width. Used on the model's own candidates, where
+    and horizontal ones with 90% of their pixels within `flat` px of their median y, over
+    at least `min_share` of the image width (axes with their ticks). Used on the model's own candidates, where
     grid lines, axes and frames are the usual false positives."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
@@ -248,14 +248,16 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         pts = xy[order[bounds[c]:bounds[c + 1]]]
         if len(pts) == 0:
             continue
-        y_lo, y_hi = np.percentile(pts[:, 1], [2, 98])
         _, rid, rx, y0, y1, _ = column_runs(pts)
         # most pixels in vertical runs 20+ px tall, in few of the columns the group spans
         # (rulings are thin; a 2-D blob of merged lines or background texture is not one)
         span = int(rx[-1] - rx[0]) + 1
         thin = len(np.unique(rx)) <= max(10, 0.3 * span)
         vertical = thin and ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7
-        horizontal = y_hi - y_lo <= flat and np.ptp(pts[:, 0]) >= min_share * width
+        # 90% of the pixels within `flat` px of one y (an axis keeps its ticks and any text
+        # that joined it), over min_share of the width
+        straight = (np.abs(pts[:, 1] - np.median(pts[:, 1])) <= flat).mean() >= 0.9
+        horizontal = straight and np.ptp(pts[:, 0]) >= min_share * width
         drop[c] = vertical or horizontal
     if not drop.any():
         return labels
