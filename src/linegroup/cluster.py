@@ -82,7 +82,8 @@ def dbscan_weighted(pts: np.ndarray, w: np.ndarray, eps: float, min_weight: floa
         return labels
     _, labels[ci] = connected_components(graph[ci][:, ci], directed=False)
     border = np.flatnonzero(~core)
-    to_core = graph[border][:, ci].tocsr()  # column indices sorted: the first is the lowest
+    to_core = graph[border][:, ci].tocsr()
+    to_core.sort_indices()  # each row's first column is then its lowest-index core
     has = np.diff(to_core.indptr) > 0
     labels[border[has]] = labels[ci[to_core.indices[to_core.indptr[:-1][has]]]]
     return labels
