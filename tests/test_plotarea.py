@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from conftest import draw_chart
-from linegroup.plotarea import find_plot_area, inside
+from linegroup.plotarea import crop_to, find_plot_area
 from linegroup.predict import LineGrouper
 
 
@@ -43,10 +43,11 @@ def test_no_crop_without_a_corner():
     assert find_plot_area(img) is None
 
 
-def test_inside_mask():
-    xy = np.array([[50, 20], [48, 20], [47, 20], [380, 252], [380, 253], [200, 100]])
-    assert inside(xy, (50, 20, 380, 250), margin=2).tolist() == [True, True, False, True, False, True]
-    assert inside(xy, None).all()
+def test_crop_to_clears_outside_the_grown_area():
+    mask = np.ones((10, 12), bool)
+    out = crop_to(mask, (3, 2, 8, 6), margin=1)
+    assert out[1:8, 2:10].all() and out.sum() == 7 * 8
+    assert crop_to(mask, None) is mask
 
 
 def test_predict_leaves_out_pixels_outside_the_axes(tiny_ckpt):

@@ -126,3 +126,18 @@ def test_demo_runs_end_to_end(tmp_path, tiny_ckpt):
     assert "== evaluation, e2e ==" in r.stdout and "color" in r.stdout
     assert len(list((tmp_path / "demo" / "predictions").glob("*_overlay.png"))) == 2
     assert (tmp_path / "demo" / "report_oracle.json").exists()
+
+
+def test_large_images_are_grouped_at_the_network_resolution(tiny_ckpt):
+    """Above max_side, each full-resolution candidate takes the label of its cell at the
+    network's resolution: pixels that share a cell share a label."""
+    g = LineGrouper.load(tiny_ckpt, max_side=40)
+    img, _ = draw_chart(60, 80)
+    cand = img[..., 0] < 128
+    res = g.predict(img, candidates=cand)
+    scale = 40 / 80
+    ys, xs = np.nonzero(res.mask)
+    cell = (ys * scale).astype(int) * 1000 + (xs * scale).astype(int)
+    for c in np.unique(cell):
+        assert len(np.unique(res.mask[ys[cell == c], xs[cell == c]])) == 1
+    assert res.mask.shape == (60, 80) and ((res.mask > 0) <= cand).all() and res.candidates == int(cand.sum())

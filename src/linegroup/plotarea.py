@@ -1,7 +1,7 @@
 """The plot area of a chart: the rectangle its axes enclose.
 
     area = find_plot_area(image)            # (x0, y0, x1, y1) or None
-    keep = inside(xy, area, margin=2)       # candidate pixels (N, 2) -> bool (N,)
+    mask = crop_to(mask, area, margin=2)    # clear the pixels outside
 
 Data series are drawn inside the axes (plotting tools clip them there); outside lie the
 tick labels, axis titles, the chart title and outward ticks, which are the usual false
@@ -79,11 +79,13 @@ def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
     return xl, ya, xb, yb
 
 
-def inside(xy: np.ndarray, area: tuple[int, int, int, int] | None, margin: int = 2) -> np.ndarray:
-    """bool (N,): which pixels (x, y) lie inside the area grown by margin px (all if None)."""
-    xy = np.asarray(xy)
-    if area is None or len(xy) == 0:
-        return np.ones(len(xy), bool)
+def crop_to(mask: np.ndarray, area: tuple[int, int, int, int] | None, margin: int = 2) -> np.ndarray:
+    """The bool mask with the pixels outside the area grown by margin px cleared (a copy;
+    the mask itself if area is None)."""
+    if area is None:
+        return mask
     x0, y0, x1, y1 = area
-    x, y = xy[:, 0], xy[:, 1]
-    return (x >= x0 - margin) & (x <= x1 + margin) & (y >= y0 - margin) & (y <= y1 + margin)
+    out = np.zeros_like(mask)
+    ys, xs = slice(max(0, y0 - margin), y1 + margin + 1), slice(max(0, x0 - margin), x1 + margin + 1)
+    out[ys, xs] = mask[ys, xs]
+    return out

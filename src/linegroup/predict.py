@@ -18,10 +18,11 @@ or straight horizontal over 30% of the width) are dropped; given candidates are 
 as they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
-`max_side` px (default 2048); each full-resolution candidate pixel reads the embedding
-at its scaled position (nearest), and the model's own candidates are upsampled by
-nearest neighbour. Memory then stays bounded (a 6000 x 4000 chart runs in about
-2 GB of RSS, see benchmarks/).
+`max_side` px (default 2048), and the grouping runs at that resolution too (a cell is a
+candidate if any of its full-resolution pixels is; the geometric rules' pixel thresholds
+are meant for charts of about that size). Each full-resolution candidate pixel then takes
+the label of its cell; outputs keep the input's size. Memory stays bounded (a
+6000 x 4000 chart runs in about 1.2 GB of RSS, see benchmarks/).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
 from .geometry import drop_rulings, label_slices
 from .model import fuse_conv_bn
-from .plotarea import find_plot_area, inside
+from .plotarea import crop_to, find_plot_area
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
 
@@ -162,34 +163,42 @@ class LineGrouper:
         emb, prob, scale = self.embed(img)
         t1 = time.perf_counter()
         eh, ew = emb.shape[1:]
-        if cand is None:
-            if scale < 1.0:  # nearest-neighbour upsampling of the line-pixel decision
-                ry = np.minimum((np.arange(h) * scale).astype(np.int64), eh - 1)
-                rx = np.minimum((np.arange(w) * scale).astype(np.int64), ew - 1)
-                cand = (prob > self.fg_threshold)[ry[:, None], rx[None, :]]
-            else:
-                cand = prob > self.fg_threshold
-        ys, xs = np.nonzero(cand)
+        if scale < 1.0:  # full-resolution pixel -> its pixel at the network's resolution
+            ry = np.minimum((np.arange(h) * scale).astype(np.int64), eh - 1)
+            rx = np.minimum((np.arange(w) * scale).astype(np.int64), ew - 1)
+        if cand is None:  # the model's own candidates, upsampled by nearest neighbour
+            own = prob > self.fg_threshold
+            cand = own[ry[:, None], rx[None, :]] if scale < 1.0 else own
         area = None
         if candidates is None and self.plot_area:  # the model's own candidates: inside the axes only
             area = find_plot_area(img)
-            keep = inside(np.column_stack([xs, ys]), area)
-            if len(keep) == 0 or keep.mean() >= 1 - self.max_outside:
-                ys, xs = ys[keep], xs[keep]
+            inner = crop_to(cand, area)
+            n = int(cand.sum())
+            if n == 0 or inner.sum() >= (1 - self.max_outside) * n:
+                cand = inner
             else:  # most line pixels outside: a frame found in the wrong place, not the axes
                 area = None
-        sy = np.minimum((ys * scale).astype(np.int64), eh - 1)
-        sx = np.minimum((xs * scale).astype(np.int64), ew - 1)
-        feats = emb[:, sy, sx].T
+        # group at the network's resolution: a cell is a candidate if any of its pixels is
+        if scale < 1.0:
+            fy, fx = np.nonzero(cand)
+            small = np.zeros((eh, ew), bool)
+            small[ry[fy], rx[fx]] = True
+        else:
+            small = cand
+        ys, xs = np.nonzero(small)
         xy = np.column_stack([xs, ys]).astype(np.float32)
-        labels = group_pixels(feats, xy, self.params)
+        labels = group_pixels(emb[:, ys, xs].T, xy, self.params)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
-            labels = drop_rulings(labels, xy, w)
-        mask = np.zeros((h, w), np.uint16)
+            labels = drop_rulings(labels, xy, ew)
+        mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
+        if scale < 1.0:  # each full-resolution candidate takes the label of its cell
+            full = np.zeros((h, w), np.uint16)
+            full[fy, fx] = mask[ry[fy], rx[fx]]
+            mask = full
         t2 = time.perf_counter()
         lines = lines_from_mask(mask, img)
-        return PredictResult(mask, lines, int(len(ys)),
+        return PredictResult(mask, lines, int(cand.sum()),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1)},
                              emb if keep_embedding else None, area)
 
