@@ -81,7 +81,8 @@ def _add_model_args(p):
     g.add_argument("--no_trace", action="store_true",
                    help="skip column tracing, which separates same-looking lines by following them along x")
     g.add_argument("--max_side", type=int, default=2048,
-                   help="larger images are downscaled to this longer side for the network")
+                   help="larger images are downscaled to this longer side for the network and the grouping; "
+                        "each full-resolution candidate pixel then takes the label of its cell")
     g.add_argument("--keep_rulings", action="store_true",
                    help="with the model's own candidates, keep groups that look like grid or axis lines "
                         "(vertical, or straight horizontal over 30%% of the width); dropped by default")
