@@ -85,7 +85,7 @@ def _add_model_args(p):
                         "each full-resolution candidate pixel then takes the label of its cell")
     g.add_argument("--keep_rulings", action="store_true",
                    help="with the model's own candidates, keep groups that look like grid or axis lines "
-                        "(vertical, or straight horizontal over 30%% of the width); dropped by default")
+                        "(thin vertical ones, or straight horizontal ones over 30%% of the width); dropped by default")
     g.add_argument("--keep_outside_axes", action="store_true",
                    help="with the model's own candidates, keep pixels outside the plot area (the rectangle "
                         "the x and y axes enclose: tick labels, titles); left out by default when both axes "
