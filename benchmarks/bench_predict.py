@@ -18,9 +18,10 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import torch
+from sklearn.cluster import DBSCAN
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-from linegroup.cluster import group_pixels  # noqa: E402
+from linegroup.cluster import cells_to_cluster, dbscan_weighted, group_pixels, min_core_weight  # noqa: E402
 from linegroup.data import rasterize  # noqa: E402
 from linegroup.model import num_parameters  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
@@ -36,11 +37,15 @@ def chart_800x600(seed=0):
     return img, lines
 
 
+def line_px(s):
+    return max(1, round(2 * s))
+
+
 def scaled_mask(lines, n):
-    """(s, mask): the 800x600 chart's lines drawn at scale s, round(2s) px thick, with about n pixels."""
+    """(s, mask): the 800x600 chart's lines drawn at scale s, line_px(s) thick, with about n pixels."""
     def draw(s):
         big = [[seg * s for seg in segs] for segs in lines]
-        return rasterize(big, round(600 * s), round(800 * s), max(1, round(2 * s)))[2]
+        return rasterize(big, round(600 * s), round(800 * s), line_px(s))[2]
     lo, hi = 0.2, 12.0
     for _ in range(14):
         mid = (lo * hi) ** 0.5
@@ -96,8 +101,8 @@ def main():
     emb, _, _ = g.embed(img)
 
     # grouping time vs number of candidates: the same chart drawn larger (lines scaled by s,
-    # thickness 2s px; s found by bisection), its pixels reading the 800x600 embedding as
-    # predict does above max_side; whole lines, as a real candidate mask has them
+    # line_px(s) thick; s found by bisection), every pixel reading the 800x600 embedding at
+    # its scaled position; whole lines, as a real candidate mask has them
     scaling = []
     for n in (5_000, 20_000, 50_000, 100_000, 200_000):
         s, cand = scaled_mask(lines, n)
@@ -108,9 +113,17 @@ def main():
         ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
         no_trace = replace(g.params, trace=False)
         ms_nt = timed(lambda: group_pixels(feats, xy, no_trace), max(3, a.repeat // 2))
-        scaling.append({"candidates": int(len(ys)), "chart_px": f"{ww}x{hh}", "line_px": max(1, round(2 * s)),
+        scaling.append({"candidates": int(len(ys)), "chart_px": f"{ww}x{hh}", "line_px": line_px(s),
                         "lines_found": int(group_pixels(feats, xy, g.params).max()),
                         "grouping_ms": ms, "grouping_ms_no_trace": ms_nt})
+        if n == 20_000:  # the weighted DBSCAN on this chart's cells: scikit-learn's and ours
+            cells, counts, _, sub = cells_to_cluster(feats, g.params)
+            ms_w = min_core_weight(counts[sub], g.params)
+            res["dbscan_cells"] = int(len(sub))
+            res["dbscan_sklearn_ms"] = timed(lambda: DBSCAN(eps=g.params.eps, min_samples=ms_w).fit(
+                cells[sub], sample_weight=counts[sub]), a.repeat)
+            res["dbscan_weighted_ms"] = timed(lambda: dbscan_weighted(
+                cells[sub], counts[sub], g.params.eps, ms_w), a.repeat)
     res["grouping_scaling"] = scaling
     res["peak_rss_mb_6000x4000"], res["huge_candidates"], res["huge_lines"] = rss_huge(
         a.checkpoint or g.source)
@@ -129,6 +142,8 @@ def main():
     for s in scaling:
         print(f"| {s['candidates']:,} | {s['chart_px']} | {s['line_px']} | {s['lines_found']} "
               f"| {s['grouping_ms']:.1f} | {s['grouping_ms_no_trace']:.1f} |")
+    print(f"\nweighted DBSCAN on the {res['dbscan_cells']:,} cells of the ~20k row: scikit-learn "
+          f"{res['dbscan_sklearn_ms']:.1f} ms, dbscan_weighted {res['dbscan_weighted_ms']:.1f} ms")
     print(f"\npeak RSS, 6000x4000 chart: {res['peak_rss_mb_6000x4000']:.0f} MB "
           f"({res['huge_candidates']:,} candidates, {res['huge_lines']} lines)")
 

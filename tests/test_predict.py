@@ -132,7 +132,8 @@ def test_large_images_are_grouped_at_the_network_resolution(tiny_ckpt):
     """Above max_side, each full-resolution candidate takes the label of its cell at the
     network's resolution: pixels that share a cell share a label."""
     g = LineGrouper.load(tiny_ckpt, max_side=40)
-    img, _ = draw_chart(60, 80)
+    rng = np.random.default_rng(0)  # three crossing lines: grouped at full resolution, some cells get two labels
+    img, _ = draw_chart(60, 80, [np.column_stack([np.linspace(2, 77, 6), rng.uniform(5, 55, 6)]) for _ in range(3)])
     cand = img[..., 0] < 128
     res = g.predict(img, candidates=cand)
     scale = 40 / 80

@@ -72,8 +72,9 @@ def dbscan_weighted(pts: np.ndarray, w: np.ndarray, eps: float, min_weight: floa
     the weights within eps (itself included) sum to min_weight; cores within eps of each
     other share a cluster; a border point joins the cluster of a core within eps (the one
     with the lowest index). Same partition as sklearn's DBSCAN up to the border points'
-    tie-breaking, about 3x faster on the <= max_points cells clustered here: the radius
-    graph is built once (brute force) and the clusters are its connected components."""
+    tie-breaking, and faster on the <= max_points cells clustered here (benchmarks/
+    bench_predict.py times both): the radius graph is built once (brute force) and the
+    clusters are its connected components."""
     graph = NearestNeighbors(radius=eps, algorithm="brute").fit(pts).radius_neighbors_graph(pts, mode="connectivity")
     core = graph @ np.asarray(w, np.float64) >= min_weight
     labels = np.full(len(pts), -1, np.int64)
@@ -89,10 +90,14 @@ def dbscan_weighted(pts: np.ndarray, w: np.ndarray, eps: float, min_weight: floa
     return labels
 
 
+def min_core_weight(w: np.ndarray, p: GroupParams) -> int:
+    """DBSCAN core weight: min_samples pixels, and at least min_samples_frac of all."""
+    return max(p.min_samples, int(p.min_samples_frac * float(w.sum())))
+
+
 def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray:
     if p.method == "dbscan":
-        ms = max(p.min_samples, int(p.min_samples_frac * float(w.sum())))
-        return dbscan_weighted(pts, w, p.eps, ms)
+        return dbscan_weighted(pts, w, p.eps, min_core_weight(w, p))
     if p.method == "hdbscan":
         if len(pts) < 3:
             return np.zeros(len(pts), np.int64)
@@ -100,6 +105,17 @@ def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray
     if p.method == "meanshift":
         return MeanShift(bandwidth=2 * p.eps, bin_seeding=True, cluster_all=False).fit(pts).labels_
     raise ValueError(f"unknown clustering method {p.method!r} (dbscan, hdbscan, meanshift)")
+
+
+def cells_to_cluster(feats: np.ndarray, p: GroupParams):
+    """(cells, counts, inverse index, subset): the quantised embeddings and the indices of
+    the cells clustered directly (all, or `max_points` drawn by weight)."""
+    cells, counts, inv = _quantise(feats, p.eps / 2)
+    m = len(cells)
+    if m <= p.max_points:
+        return cells, counts, inv, np.arange(m)
+    rng = np.random.default_rng(p.seed)
+    return cells, counts, inv, np.sort(rng.choice(m, p.max_points, replace=False, p=counts / counts.sum()))
 
 
 def cluster_embeddings(feats: np.ndarray, p: GroupParams = GroupParams()) -> np.ndarray:
@@ -110,10 +126,8 @@ def cluster_embeddings(feats: np.ndarray, p: GroupParams = GroupParams()) -> np.
     feats = np.asarray(feats, np.float32)
     if p.normalize:
         feats = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-6)
-    cells, counts, inv = _quantise(feats, p.eps / 2)
+    cells, counts, inv, sub = cells_to_cluster(feats, p)
     m = len(cells)
-    rng = np.random.default_rng(p.seed)
-    sub = np.arange(m) if m <= p.max_points else np.sort(rng.choice(m, p.max_points, replace=False, p=counts / n))
     lab_sub = _cluster_cells(cells[sub], counts[sub], p)
     cell_lab = np.full(m, -1, np.int64)
     cell_lab[sub] = lab_sub

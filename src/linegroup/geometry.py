@@ -237,8 +237,8 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
     group spans or 10 columns; a series has one y per x and is a few px thick, several
     series stacked in one group make several short runs, and a 2-D blob fills its columns),
     and horizontal ones with 90% of their pixels within `flat` px of their median y, over
-    at least `min_share` of the image width (axes with their ticks). Used on the model's own candidates, where
-    grid lines, axes and frames are the usual false positives."""
+    at least `min_share` of the image width (axes with their ticks). Used on the model's
+    own candidates, where grid lines, axes and frames are the usual false positives."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
