@@ -58,16 +58,17 @@ if __name__ == "__main__":
     a = ap.parse_args()
     g = LineGrouper.load(a.checkpoint)
     recs, _ = load_coco_lines(os.path.join(a.work, "val.json"), os.path.join(a.work, "val"))
-    rows = []
+    rows, skipped = [], 0
     for r in recs[:a.limit]:
         img = read_image(r.path)
         emb, _, scale = g.embed(img)
-        if scale < 1.0:
+        if scale < 1.0:  # the probe compares pixels at the image's resolution
+            skipped += 1
             continue
         t = truth_masks(r.lines, r.height, r.width, a.thickness)
         rows.append(probe(emb, np.where(t["valid"], t["inst"], 0)))
     med = {k: float(np.nanmedian([x[k] for x in rows])) for k in rows[0]}
-    print(f"{len(rows)} charts, {g.source}")
+    print(f"{len(rows)} charts ({skipped} larger than max_side skipped), {g.source}")
     print("| spread to centroid | nearest centroid | neighbours, same line (median / p90) | neighbours, two lines |")
     print("|---|---|---|---|")
     print(f"| {med['spread']:.2f} | {med['gap']:.2f} | {med['same50']:.2f} / {med['same90']:.2f} | {med['diff50']:.2f} |")

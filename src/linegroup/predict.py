@@ -173,19 +173,19 @@ class LineGrouper:
         if candidates is None and self.plot_area:  # the model's own candidates: inside the axes only
             area = find_plot_area(img)
             inner = crop_to(cand, area)
-            n = int(cand.sum())
-            if n == 0 or inner.sum() >= (1 - self.max_outside) * n:
+            n, n_in = int(cand.sum()), int(inner.sum())
+            if n == 0 or n_in >= (1 - self.max_outside) * n:
                 cand = inner
             else:  # most line pixels outside: a frame found in the wrong place, not the axes
                 area = None
         # group at the network's resolution: a cell is a candidate if any of its pixels is
+        fy, fx = np.nonzero(cand)
         if scale < 1.0:
-            fy, fx = np.nonzero(cand)
             small = np.zeros((eh, ew), bool)
             small[ry[fy], rx[fx]] = True
+            ys, xs = np.nonzero(small)
         else:
-            small = cand
-        ys, xs = np.nonzero(small)
+            ys, xs = fy, fx
         xy = np.column_stack([xs, ys]).astype(np.float32)
         labels = group_pixels(emb[:, ys, xs].T, xy, self.params)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
@@ -198,7 +198,7 @@ class LineGrouper:
             mask = full
         t2 = time.perf_counter()
         lines = lines_from_mask(mask, img)
-        return PredictResult(mask, lines, int(cand.sum()),
+        return PredictResult(mask, lines, int(len(fy)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1)},
                              emb if keep_embedding else None, area)
 
