@@ -73,3 +73,9 @@ def test_predict_keeps_everything_when_most_pixels_lie_outside(tiny_ckpt):
     assert find_plot_area(img) == (190, 160, 390, 290)
     res = LineGrouper.load(tiny_ckpt, fg_threshold=0.0, drop_rulings=False).predict(img)
     assert res.plot_area is None and np.nonzero(res.mask)[1].min() < 188
+
+
+def test_faint_axes_on_a_grey_panel_are_found_on_the_second_try():
+    img = framed(grey=205)  # light-grey axes: 50 levels from white, under ink_diff
+    assert find_plot_area(img) == (50, 20, 380, 250)
+    assert find_plot_area(img, faint_diff=None) is None  # the first try alone misses them

@@ -84,12 +84,18 @@ def _add_model_args(p):
                    help="larger images are downscaled to this longer side for the network and the grouping; "
                         "each full-resolution candidate pixel then takes the label of its cell")
     g.add_argument("--keep_rulings", action="store_true",
-                   help="with the model's own candidates, keep groups that look like grid or axis lines "
-                        "(thin vertical ones, or straight horizontal ones over 30%% of the width); dropped by default")
+                   help="with the model's own candidates, keep grid and axis lines: by default, evenly spaced "
+                        "horizontal rulings over 60%% of the width and vertical ones over 60%% of the height are "
+                        "removed before grouping, and groups that look like rulings (thin vertical ones, or "
+                        "straight horizontal ones over 30%% of the width) are dropped after it")
     g.add_argument("--keep_outside_axes", action="store_true",
                    help="with the model's own candidates, keep pixels outside the plot area (the rectangle "
                         "the x and y axes enclose: tick labels, titles); left out by default when both axes "
                         "are found meeting at a corner")
+    g.add_argument("--keep_marks", action="store_true",
+                   help="with the model's own candidates, keep legend swatches and tick marks: by default, "
+                        "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
+                        "axis) are removed before grouping")
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates)")
 
@@ -103,7 +109,7 @@ def _grouper(a):
                          trace=not a.no_trace)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
-                            plot_area=not a.keep_outside_axes)
+                            plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks)
 
 
 def _predict(sub):

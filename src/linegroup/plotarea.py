@@ -19,7 +19,10 @@ vertical line in the left half) meeting at a corner. The rule:
   4. they must form the corner of an L: the x axis starts within `tol` px of the
      y axis, and the y axis ends within `tol` px of the x axis. Axes crossing at an
      origin inside the plot, charts without axes (seaborn's whitegrid, ggplot), and
-     tilted scans fail this test, and then nothing is cropped (None).
+     tilted scans fail this test, and then nothing is cropped (None);
+  5. if no corner is found at `ink_diff`, the search is repeated once at `faint_diff`:
+     light-grey axes on a grey panel (ggplot-like themes, many PDF exports) differ from
+     the background by less than 60 levels. The L-corner test guards this second try.
 
 The plot area spans from the y axis to the x axis's right end and from the y axis's top
 end to the x axis. The cost is a few numpy passes over the image (a few ms at 800x600).
@@ -55,7 +58,7 @@ def _axis_lines(ink: np.ndarray, min_len: float):
 
 
 def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
-                   tol: int | None = None) -> tuple[int, int, int, int] | None:
+                   tol: int | None = None, faint_diff: int | None = 30) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) of the rectangle the chart's axes enclose, axes included, or None
     when there is no clear x and y axis meeting at a corner (see module docstring)."""
     img = np.asarray(image)
@@ -67,7 +70,17 @@ def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
         return None
     tol = tol if tol is not None else max(6, round(0.015 * max(h, w)))
     bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))  # the commonest grey: the background
-    ink = np.abs(gray.astype(np.int16) - bg) > ink_diff
+    diff = np.abs(gray.astype(np.int16) - bg)
+    for level in (ink_diff,) if faint_diff is None else (ink_diff, faint_diff):
+        area = _corner(diff > level, min_len, tol)
+        if area is not None:
+            return area
+    return None
+
+
+def _corner(ink: np.ndarray, min_len: float, tol: int) -> tuple[int, int, int, int] | None:
+    """The L-shaped x and y axes of a bool ink image, as (x0, y0, x1, y1), or None."""
+    h, w = ink.shape
     horiz = [r for r in _axis_lines(ink, min_len) if r[0] >= h // 2]
     vert = [c for c in _axis_lines(ink.T, min_len) if c[0] < w // 2]
     if not horiz or not vert:

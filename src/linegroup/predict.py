@@ -12,10 +12,13 @@ candidate pixels (given, or the model's own: probability > fg_threshold) are gro
 by `cluster.group_pixels`; each group becomes a line with one point per column. With the
 model's own candidates, pixels outside the plot area (the rectangle the x and y axes
 enclose, `plotarea.find_plot_area`: tick labels, axis titles, the chart title) are left
-out unless that would drop over half of them (then the frame found is not the axes),
-and groups that are grid or axis rulings (`geometry.drop_rulings`: thin vertical ones,
-or straight horizontal over 30% of the width) are dropped; given candidates are kept
-as they are.
+out unless that would drop over half of them (then the frame found is not the axes);
+legend swatches and tick marks (`marks.find_marks`: short strokes repeated in a column or
+a row) and grid rulings (`marks.find_rulings`: evenly spaced horizontal runs over 60% of
+the width, vertical ones over 60% of the height) are removed before grouping, since a
+grid line in the series' colour chains them into one group; after grouping, groups that
+are rulings (`geometry.drop_rulings`: thin vertical ones, or straight horizontal ones
+over 30% of the width) are dropped. Given candidates are kept as they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048), and the grouping runs at that resolution too (a cell is a
@@ -40,6 +43,7 @@ from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
 from .geometry import drop_rulings, label_slices
+from .marks import find_marks, find_rulings
 from .model import fuse_conv_bn
 from .plotarea import crop_to, find_plot_area
 
@@ -98,7 +102,8 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
-                 drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5):
+                 drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
+                 drop_marks: bool = True):
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
@@ -107,6 +112,7 @@ class LineGrouper:
         self.drop_rulings = drop_rulings
         self.plot_area = plot_area
         self.max_outside = max_outside
+        self.drop_marks = drop_marks
         self.source = source
 
     @property
@@ -178,6 +184,10 @@ class LineGrouper:
                 cand = inner
             else:  # most line pixels outside: a frame found in the wrong place, not the axes
                 area = None
+        if candidates is None and self.drop_marks:  # legend swatches and tick marks
+            cand = cand & ~find_marks(cand, img)
+        if candidates is None and self.drop_rulings:  # grid lines and axes would chain the lines together
+            cand = cand & ~find_rulings(cand)
         # group at the network's resolution: a cell is a candidate if any of its pixels is
         fy, fx = np.nonzero(cand)
         if scale < 1.0:

@@ -1,0 +1,181 @@
+"""Legend swatches and tick marks: short strokes repeated in a column or a row.
+
+    keep = ~find_marks(candidates)          # bool mask of the pixels that are marks
+
+A model that finds its own line pixels also marks, correctly at the pixel level, the
+short line samples of a legend and an axis's tick marks: they are drawn with the same
+pens as the data. Grouped with the data they add a second y at their x's to a line
+(legend swatches sit inside the axes, beside the series of their colour), or come out
+as extra lines. What tells them apart from data is their arrangement, not their look:
+
+  * a legend's swatches are short horizontal strokes of the same length, stacked one
+    above the other with the same left and right ends; y-axis ticks likewise;
+  * x-axis ticks are short vertical strokes with the same top and bottom, in a row.
+
+The rule, on the connected components of the candidate mask (after a closing along the
+stroke, so that a dotted or dashed swatch with a marker is one piece):
+
+  1. a stroke is at most `max_len` of the image's size along it, and at least twice as
+     long as its mean thickness (pixels / length; `min_aspect`), so that a swatch with
+     a marker in its middle still counts;
+  2. it is isolated along its direction: no other candidate pixel within `gap` x its
+     length beyond either end (a dash of a dashed line has the next dash there);
+  3. its two ends coincide (within `tol` px) with those of at least `min_repeat` - 1
+     other such strokes (a column of swatches, ticks along an axis); or, given the
+     image, it has label ink (text that is not a candidate) within one length to its
+     right, as have min_repeat - 1 other strokes on the same centre line, of about the
+     same length (a legend laid out in one row).
+
+Pixels of the strokes found are removed. Data strokes that match by chance (two short
+flat pieces of different lines over exactly the same x range, each with no neighbour
+along it) are rare; a legend with a single entry is not found.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _strokes(mask: np.ndarray, max_len: float, min_aspect: float, gap: float, tol: int, min_repeat: int,
+             close: int, label_ink: np.ndarray | None = None) -> np.ndarray:
+    """Horizontal strokes of a bool mask that repeat in a column (or, with `label_ink`,
+    in a row with a label beside each): bool mask of their pixels."""
+    h, w = mask.shape
+    m8 = mask.astype(np.uint8)
+    joined = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, np.ones((1, close), np.uint8)) if close > 1 else m8
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    if n <= 2:
+        return np.zeros_like(mask)
+    x0, y0, bw, bh, area = (stats[1:, i].astype(np.int64) for i in range(5))
+    # 1. short, and long for its mean thickness (a swatch may carry a marker in its middle)
+    idx = np.flatnonzero((bw <= max(8, max_len * w)) & (bw * bw >= min_aspect * area) & (bw >= 4))
+    if len(idx) < min_repeat:
+        return np.zeros_like(mask)
+    # 2. free of other candidates within gap x its length beyond at least one end
+    count = _box_counter(joined)
+    x0, y0, bw, bh = x0[idx], y0[idx], bw[idx], bh[idx]
+    x1 = x0 + bw
+    reach = np.maximum(3, np.ceil(gap * bw)).astype(np.int64)
+    ya, yb = y0 - 1, y0 + bh + 1
+    free = (count(x0 - reach, x0, ya, yb) == 0) | (count(x1, x1 + reach, ya, yb) == 0)
+    # 3. repeated: the same left and right ends as min_repeat - 1 others (a column), or,
+    #    for strokes with label ink within one length to their right, the same top,
+    #    bottom and length as others with a label (a one-row legend)
+    labelled = np.zeros(len(idx), bool)
+    if label_ink is not None:
+        th = np.maximum(bh, 8)  # a label's height: text is taller than the stroke
+        labelled = _box_counter(label_ink)(x1 + 1, x1 + 1 + np.maximum(bw, 8), y0 - th, y0 + bh + th) > 0
+    reps = np.zeros(len(idx), np.int64)
+    cand = np.flatnonzero(free)
+    for s in range(0, len(cand), 1024):
+        i = cand[s:s + 1024, None]
+        j = cand[None]
+        column = (np.abs(x0[i] - x0[j]) <= tol) & (np.abs(x1[i] - x1[j]) <= tol)
+        # a row: the same centre line and about the same length (markers differ in size)
+        row = ((np.abs(2 * y0[i] + bh[i] - 2 * y0[j] - bh[j]) <= 2 * tol)
+               & (np.abs(bw[i] - bw[j]) <= np.maximum(tol, 0.25 * np.maximum(bw[i], bw[j])))
+               & labelled[i] & labelled[j])
+        reps[i[:, 0]] = (column | row).sum(1)  # itself included
+    marks = idx[reps >= min_repeat] + 1  # component labels
+    if len(marks) == 0:
+        return np.zeros_like(mask)
+    is_mark = np.zeros(n, bool)
+    is_mark[marks] = True
+    return is_mark[lab] & mask
+
+
+def _box_counter(mask: np.ndarray):
+    """count(xa, xb, ya, yb): True pixels of the mask in [xa, xb) x [ya, yb), vectorised
+    over arrays of boxes and clipped to the image (an integral image)."""
+    h, w = mask.shape
+    ii = np.zeros((h + 1, w + 1), np.int64)
+    ii[1:, 1:] = np.cumsum(np.cumsum(mask, 0, dtype=np.int64), 1)
+
+    def count(xa, xb, ya, yb):
+        xa, xb = np.clip(xa, 0, w), np.clip(xb, 0, w)
+        ya, yb = np.clip(ya, 0, h), np.clip(yb, 0, h)
+        return ii[yb, xb] - ii[ya, xb] - ii[yb, xa] + ii[ya, xa]
+
+    return count
+
+
+def find_marks(cand: np.ndarray, image: np.ndarray | None = None, max_len: float = 0.15, min_aspect: float = 2.0,
+               gap: float = 0.5, tol: int = 2, min_repeat: int = 2, close: int = 5, ink_diff: int = 60) -> np.ndarray:
+    """Bool mask of the candidate pixels that are legend swatches or tick marks (see the
+    module docstring): horizontal strokes repeated in a column, vertical ones in a row,
+    and, given the image, labelled horizontal strokes repeated in a row."""
+    cand = np.asarray(cand, bool)
+    if cand.ndim != 2 or not cand.any():
+        return np.zeros(cand.shape, bool)
+    label_ink = None
+    if image is not None:  # ink that is not a candidate: text
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else np.asarray(image)
+        bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+        label_ink = (np.abs(gray.astype(np.int16) - bg) > ink_diff) & ~cand
+    kw = dict(max_len=max_len, min_aspect=min_aspect, gap=gap, tol=tol, min_repeat=min_repeat, close=close)
+    horiz = _strokes(cand, label_ink=label_ink, **kw)
+    vert = _strokes(np.ascontiguousarray(cand.T), **kw).T
+    return horiz | vert
+
+
+def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, band: int = 1,
+                 max_thick: int = 5, min_bands: tuple = (3, 1)) -> np.ndarray:
+    """Bool mask of the candidate pixels on grid lines and axes: rows (columns) holding a
+    run of candidates over `min_len` of the candidates' overall width (height), gaps of
+    up to `gap` of it bridged (a dashed or dotted grid line is one run).
+
+    Removed before grouping: a grid line drawn in the lines' colour touches every series
+    it crosses and would chain them all into one group. A data series that is flat at
+    one y over most of the plot could pass for a ruling, so horizontal rulings are
+    removed only as a grid: at least `min_bands[0]` such rows, evenly spaced (`_is_grid`).
+    One vertical run over `min_len` of the height is enough (`min_bands[1]`): a series
+    never has one, a marker line (`axvline`) does. A series that crosses a ruling loses the pixels it shares
+    with it, a gap of its own width that the grouping bridges. The candidates right above
+    and below a ruling's pixels (within `band` px) go with it, so that a ruling drawn
+    anti-aliased over two or three rows goes whole. Over `max_thick` adjacent rows with
+    such runs are a filled area (a dark background taken for line pixels), not a ruling."""
+    cand = np.asarray(cand, bool)
+    out = np.zeros(cand.shape, bool)
+    if cand.ndim != 2 or not cand.any():
+        return out
+    for axis in (1, 0):  # rows (horizontal rulings), then columns
+        m = cand if axis == 1 else cand.T
+        occupied = np.flatnonzero(m.any(0))
+        span = occupied[-1] - occupied[0] + 1  # the candidates' extent along the lines
+        need = min_len * span
+        bridge = max(2, round(gap * span))
+        hit = np.zeros(m.shape, bool)
+        for r in np.flatnonzero(m.sum(1) >= need / (bridge + 1)):  # a necessary condition, cheap
+            d = np.diff(np.r_[False, m[r], False].astype(np.int8))
+            starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+            new = np.r_[True, starts[1:] - ends[:-1] > bridge]  # runs after a real gap start a stroke
+            st, en = starts[new], ends[np.r_[new[1:], True]]
+            for a, b in zip(st[en - st >= need], en[en - st >= need]):
+                hit[r, a:b] = m[r, a:b]
+        rows = hit.any(1)  # a ruling is thin: a block of over max_thick such rows is a blob, not a ruling
+        d = np.diff(np.r_[False, rows, False].astype(np.int8))
+        starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+        thin = ends - starts <= max_thick
+        for a, b in zip(starts[~thin], ends[~thin]):
+            hit[a:b] = False
+        centres = (starts[thin] + ends[thin] - 1) / 2
+        if len(centres) < min_bands[0 if axis == 1 else 1] or (axis == 1 and not _is_grid(centres)):
+            continue
+        if band and hit.any():  # a ruling anti-aliased over two or three rows: its pixels' neighbours across it
+            hit = cv2.dilate(hit.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8)).astype(bool) & m
+        out |= hit if axis == 1 else hit.T
+    return out
+
+
+def _is_grid(centres: np.ndarray, tol: float = 0.1) -> bool:
+    """Whether ruling positions are evenly spaced: every gap a whole multiple (within tol)
+    of the smallest, most of them one step (a grid line may hide under a legend)."""
+    if len(centres) < 3:
+        return True
+    gaps = np.diff(np.sort(centres))
+    step = float(gaps.min())
+    if step <= 0:
+        return False
+    ratio = gaps / step
+    return bool(np.all(np.abs(ratio - np.round(ratio)) <= tol) and np.mean(np.round(ratio) == 1) >= 0.5)

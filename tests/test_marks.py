@@ -1,0 +1,114 @@
+"""Legend swatches, tick marks and grid rulings among the candidates: known answers on
+drawn charts, and the data strokes that must stay."""
+
+import cv2
+import numpy as np
+
+from linegroup.marks import _is_grid, find_marks, find_rulings
+
+
+def _curve(mask, y0, amp, x0=20, x1=380, thick=2):
+    xs = np.arange(x0, x1)
+    pts = np.column_stack([xs, y0 + amp * np.sin(xs / 40.0)]).astype(np.int32)
+    cv2.polylines(mask, [pts.reshape(-1, 1, 2)], False, 1, thick)
+
+
+def _text(img, x, y):
+    cv2.putText(img, "series", (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1)
+
+
+def test_a_legend_column_is_found_and_the_data_kept():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 200, 30)
+    _curve(cand, 230, -20)
+    swatches = np.zeros_like(cand)
+    for y in (30, 45, 60):  # three stacked line samples, 30 px long, 2 px thick
+        cv2.line(swatches, (40, y), (70, y), 1, 2)
+    marks = find_marks((cand | swatches) > 0)
+    assert marks[swatches > 0].all()
+    assert not marks[cand > 0].any()
+
+
+def test_a_one_row_legend_needs_its_labels():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 200, 30)
+    img = np.full((300, 400, 3), 255, np.uint8)
+    swatches = np.zeros_like(cand)
+    for x in (40, 150, 260):  # three line samples in one row, each followed by its label
+        cv2.line(swatches, (x, 40), (x + 30, 40), 1, 2)
+        cv2.circle(swatches, (x + 15, 40), 5, 1, -1)  # with a marker in the middle
+        _text(img, x + 36, 45)
+    allc = (cand | swatches) > 0
+    img[allc] = (200, 0, 0)
+    marks = find_marks(allc, img)
+    assert marks[swatches > 0].all() and not marks[cand > 0].any()
+    assert not find_marks(allc).any()  # without the image there are no labels to see
+
+
+def test_dashes_of_a_flat_dashed_line_are_not_marks():
+    cand = np.zeros((300, 400), np.uint8)
+    for x in range(20, 380, 20):  # one horizontal dashed series: 12 px dashes, 8 px gaps
+        cv2.line(cand, (x, 150), (x + 11, 150), 1, 2)
+    _curve(cand, 80, 20)
+    img = np.full((300, 400, 3), 255, np.uint8)
+    img[cand > 0] = (0, 0, 200)
+    assert not find_marks(cand > 0, img).any()
+
+
+def test_ticks_along_an_axis_are_marks():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 150, 40)
+    ticks = np.zeros_like(cand)
+    for y in range(30, 280, 25):  # y-axis ticks: 6 px long, same left and right ends
+        cv2.line(ticks, (10, y), (15, y), 1, 1)
+    for x in range(40, 380, 40):  # x-axis ticks: vertical, same top and bottom
+        cv2.line(ticks, (x, 285), (x, 291), 1, 1)
+    marks = find_marks((cand | ticks) > 0)
+    assert marks[ticks > 0].all() and not marks[cand > 0].any()
+
+
+def test_an_evenly_spaced_grid_is_removed_and_the_series_kept():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 150, 60)
+    grid = np.zeros_like(cand)
+    for y in (50, 100, 150, 200, 250):  # dashed horizontal grid lines
+        for x in range(10, 390, 9):
+            cv2.line(grid, (x, y), (x + 5, y), 1, 1)
+    allc = (cand | grid) > 0
+    rul = find_rulings(allc)
+    assert rul[grid > 0].mean() > 0.99
+    series = (cand > 0) & (grid == 0)
+    assert rul[series].mean() < 0.1  # only where the series crosses the grid
+    assert (series & ~rul).any(0)[20:380].mean() > 0.9  # it keeps a pixel in most columns
+
+
+def test_flat_series_and_filled_areas_are_not_rulings():
+    cand = np.zeros((300, 400), np.uint8)
+    cv2.line(cand, (10, 100), (390, 100), 1, 3)  # two flat series and an axis: not evenly spaced
+    cv2.line(cand, (10, 130), (390, 130), 1, 3)
+    cv2.line(cand, (10, 290), (390, 290), 1, 1)
+    assert not find_rulings(cand > 0).any()
+    block = np.zeros((300, 400), bool)
+    block[50:200, 20:380] = True  # a filled area (a dark background taken for line pixels)
+    assert not find_rulings(block).any()
+
+
+def test_a_full_height_vertical_line_is_a_ruling():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 150, 60)
+    cv2.line(cand, (200, 20), (200, 280), 1, 1)  # an axvline-like marker line through the series
+    rul = find_rulings(cand > 0)
+    assert rul[25:275, 200].all()
+    assert rul.sum() < 280 + 20  # the line and the few series pixels beside it
+
+
+def test_grid_spacing_rule():
+    assert _is_grid(np.array([10.0, 50, 90, 130]))
+    assert _is_grid(np.array([10.0, 50, 130]))  # one grid line hidden
+    assert not _is_grid(np.array([10.0, 50, 70, 130]))
+    assert _is_grid(np.array([10.0, 60]))  # two: no spacing to check
+
+
+def test_empty_input():
+    assert not find_marks(np.zeros((50, 60), bool)).any()
+    assert not find_rulings(np.zeros((50, 60), bool)).any()
