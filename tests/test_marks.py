@@ -112,3 +112,13 @@ def test_grid_spacing_rule():
 def test_empty_input():
     assert not find_marks(np.zeros((50, 60), bool)).any()
     assert not find_rulings(np.zeros((50, 60), bool)).any()
+
+
+def test_the_axes_of_a_known_plot_area_are_rulings_without_a_grid():
+    cand = np.zeros((300, 400), np.uint8)
+    _curve(cand, 150, 60)
+    cv2.line(cand, (20, 250), (380, 250), 1, 1)  # the x axis, alone: no grid
+    cv2.line(cand, (20, 200), (380, 200), 1, 1)  # a flat series inside the plot
+    assert not find_rulings(cand > 0).any()
+    rul = find_rulings(cand > 0, area=(20, 30, 380, 250))
+    assert rul[250, 25:375].all() and not rul[200, 25:375].any()

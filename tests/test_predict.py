@@ -142,3 +142,21 @@ def test_large_images_are_grouped_at_the_network_resolution(tiny_ckpt):
     for c in np.unique(cell):
         assert len(np.unique(res.mask[ys[cell == c], xs[cell == c]])) == 1
     assert res.mask.shape == (60, 80) and ((res.mask > 0) <= cand).all() and res.candidates == int(cand.sum())
+
+
+def test_an_rgb_array_and_its_file_give_the_same_result(tiny_ckpt, tmp_path):
+    """The API takes RGB arrays (as read_image returns them): the network must see the
+    same pixels as when it reads the file itself, not the channels swapped."""
+    from linegroup.data import read_image
+
+    img, _ = draw_chart(60, 80)
+    img[..., 0] = 250  # red and blue differ everywhere, so a swap changes the input
+    img[..., 2] = 10
+    path = str(tmp_path / "c.png")
+    cv2.imwrite(path, img[..., ::-1])
+    g = LineGrouper.load(tiny_ckpt)
+    cand = np.ones((60, 80), np.uint8)
+    from_file = g.predict(path, candidates=cand, keep_embedding=True)
+    from_array = g.predict(read_image(path), candidates=cand, keep_embedding=True)
+    np.testing.assert_array_equal(read_image(path), img)
+    np.testing.assert_allclose(from_array.embedding, from_file.embedding)

@@ -98,6 +98,9 @@ def _add_model_args(p):
                         "axis) are removed before grouping")
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates)")
+    g.add_argument("--core_threshold", type=float, default=0.95,
+                   help="with the model's own candidates, only those above this probability are clustered; "
+                        "the others take the label of the nearest of them within 4 px (1 = cluster all)")
 
 
 def _grouper(a):
@@ -109,7 +112,8 @@ def _grouper(a):
                          trace=not a.no_trace)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
-                            plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks)
+                            plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
+                            core_threshold=a.core_threshold)
 
 
 def _predict(sub):

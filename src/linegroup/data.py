@@ -51,8 +51,10 @@ class ImageError(Exception):
 # images
 
 
-def to_rgb8(img: np.ndarray, name: str = "image") -> np.ndarray:
-    """Any decoded image (gray, gray+alpha, BGR, BGRA, 16-bit) -> RGB uint8, alpha over white."""
+def to_rgb8(img: np.ndarray, name: str = "image", bgr: bool = True) -> np.ndarray:
+    """Any image (gray, gray+alpha, colour, colour+alpha, 16-bit, float) -> RGB uint8,
+    alpha over white. bgr: colour channels in OpenCV's order (an image cv2 decoded);
+    False for an array a caller passes, which is RGB(A)."""
     if img is None or img.size == 0:
         raise ImageError(f"{name}: empty image")
     if img.dtype == np.uint16:
@@ -75,7 +77,7 @@ def to_rgb8(img: np.ndarray, name: str = "image") -> np.ndarray:
         img = color.round().astype(np.uint8)
         if ch == 2:
             return cv2.cvtColor(img[..., 0], cv2.COLOR_GRAY2RGB)
-    return cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB) if bgr else np.ascontiguousarray(img[..., :3])
 
 
 def read_image(path: str) -> np.ndarray:

@@ -120,7 +120,8 @@ def find_marks(cand: np.ndarray, image: np.ndarray | None = None, max_len: float
 
 
 def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, band: int = 1,
-                 max_thick: int = 5, min_bands: tuple = (3, 1)) -> np.ndarray:
+                 max_thick: int = 5, min_bands: tuple = (3, 1), area: tuple | None = None,
+                 axis_tol: int = 4) -> np.ndarray:
     """Bool mask of the candidate pixels on grid lines and axes: rows (columns) holding a
     run of candidates over `min_len` of the candidates' overall width (height), gaps of
     up to `gap` of it bridged (a dashed or dotted grid line is one run).
@@ -134,7 +135,9 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
     with it, a gap of its own width that the grouping bridges. The candidates right above
     and below a ruling's pixels (within `band` px) go with it, so that a ruling drawn
     anti-aliased over two or three rows goes whole. Over `max_thick` adjacent rows with
-    such runs are a filled area (a dark background taken for line pixels), not a ruling."""
+    such runs are a filled area (a dark background taken for line pixels), not a ruling.
+    Given the plot area (x0, y0, x1, y1) the axes enclose, rulings within `axis_tol` px of
+    its edges are the axes (or the frame) and go whatever the grid rule says."""
     cand = np.asarray(cand, bool)
     out = np.zeros(cand.shape, bool)
     if cand.ndim != 2 or not cand.any():
@@ -161,7 +164,13 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
             hit[a:b] = False
         centres = (starts[thin] + ends[thin] - 1) / 2
         if len(centres) < min_bands[0 if axis == 1 else 1] or (axis == 1 and not _is_grid(centres)):
-            continue
+            if area is None:
+                continue
+            edges = (area[1], area[3]) if axis == 1 else (area[0], area[2])
+            at_edge = np.zeros(len(rows), bool)
+            for e in edges:
+                at_edge[max(0, e - axis_tol):e + axis_tol + 1] = True
+            hit[~at_edge] = False  # not a grid: only the axes go
         if band and hit.any():  # a ruling anti-aliased over two or three rows: its pixels' neighbours across it
             hit = cv2.dilate(hit.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8)).astype(bool) & m
         out |= hit if axis == 1 else hit.T

@@ -9,7 +9,9 @@
 
 Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
-by `cluster.group_pixels`; each group becomes a line with one point per column. With the
+by `cluster.group_pixels` (the model's own: only those above `core_threshold` are
+clustered, the rim follows its nearest core pixel, `cluster.group_core`); each group
+becomes a line with one point per column. With the
 model's own candidates, pixels outside the plot area (the rectangle the x and y axes
 enclose, `plotarea.find_plot_area`: tick labels, axis titles, the chart title) are left
 out unless that would drop over half of them (then the frame found is not the axes);
@@ -103,7 +105,7 @@ class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
-                 drop_marks: bool = True):
+                 drop_marks: bool = True, core_threshold: float = 0.95):
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
@@ -113,6 +115,7 @@ class LineGrouper:
         self.plot_area = plot_area
         self.max_outside = max_outside
         self.drop_marks = drop_marks
+        self.core_threshold = core_threshold
         self.source = source
 
     @property
@@ -154,7 +157,7 @@ class LineGrouper:
         """image: path or array (gray, RGB, RGBA; 8- or 16-bit). candidates: None (the model
         finds line pixels), or a path/array of the same H x W where non-zero = candidate."""
         name = image if isinstance(image, str) else "image"
-        img = read_image(image) if isinstance(image, str) else to_rgb8(np.asarray(image), name)
+        img = read_image(image) if isinstance(image, str) else to_rgb8(np.asarray(image), name, bgr=False)
         h, w = img.shape[:2]
         cand = None
         if candidates is not None:
@@ -187,7 +190,7 @@ class LineGrouper:
         if candidates is None and self.drop_marks:  # legend swatches and tick marks
             cand = cand & ~find_marks(cand, img)
         if candidates is None and self.drop_rulings:  # grid lines and axes would chain the lines together
-            cand = cand & ~find_rulings(cand)
+            cand = cand & ~find_rulings(cand, area=area)
         # group at the network's resolution: a cell is a candidate if any of its pixels is
         fy, fx = np.nonzero(cand)
         if scale < 1.0:
@@ -197,7 +200,10 @@ class LineGrouper:
         else:
             ys, xs = fy, fx
         xy = np.column_stack([xs, ys]).astype(np.float32)
-        labels = group_pixels(emb[:, ys, xs].T, xy, self.params)
+        core = None  # with the model's own candidates: cluster the surest, the rim follows (group_core)
+        if candidates is None and self.core_threshold < 1.0:
+            core = prob[ys, xs] > self.core_threshold
+        labels = group_pixels(emb[:, ys, xs].T, xy, self.params, core)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
         mask = np.zeros((eh, ew), np.uint16)
