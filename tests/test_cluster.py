@@ -131,3 +131,29 @@ def test_dbscan_weighted_matches_sklearn():
     lab = dbscan_weighted(pts, w, 0.7, 80)
     assert ((ref >= 0) == (lab >= 0)).all()  # the same noise points
     assert adjusted_rand_score(ref, lab) > 0.99  # the same clusters, up to border tie-breaking
+
+
+def test_core_grouping_ignores_bridging_rim_pixels():
+    """Two lines 8 px apart whose rims hold embeddings spread between theirs: DBSCAN on
+    all pixels chains them into one group; clustering the core alone keeps two, and each
+    rim pixel takes the label of the line it touches."""
+    rng = np.random.default_rng(0)
+    x = np.arange(0, 300, dtype=np.float32)
+    a = np.column_stack([x, np.full_like(x, 50)])
+    b = np.column_stack([x, np.full_like(x, 58)])
+    rim = np.concatenate([np.column_stack([x, np.full_like(x, 51)]), np.column_stack([x, np.full_like(x, 57)])])
+    xy = np.concatenate([a, b, rim])
+    ea = np.zeros((300, 8), np.float32) + rng.normal(0, 0.05, (300, 8))
+    eb = np.full((300, 8), 0.5, np.float32) + rng.normal(0, 0.05, (300, 8))  # 1.4 from line a
+    t = rng.uniform(0, 1, 600)[:, None]  # rim embeddings anywhere between the two lines
+    feats = np.concatenate([ea, eb, (t * 0.5 + rng.normal(0, 0.05, (600, 8))).astype(np.float32)])
+    truth = np.r_[np.zeros(300), np.ones(300), np.zeros(300), np.ones(300)]
+    p = GroupParams(postprocess=False)
+    assert group_pixels(feats, xy, p).max() == 1  # chained through the rim
+    core = np.r_[np.ones(600, bool), np.zeros(600, bool)]
+    lab = group_pixels(feats, xy, p, core)
+    assert lab.max() == 2 and adjusted_rand_score(truth, lab) == 1.0
+    # a candidate far from every core pixel is grouped with the core, not lost
+    far = np.array([[150.0, 200.0]], np.float32)
+    lab2 = group_pixels(np.concatenate([feats, ea[:1]]), np.concatenate([xy, far]), p, np.r_[core, False])
+    assert lab2[-1] == lab2[0] != 0  # clustered with the core: it joins line a by its embedding
