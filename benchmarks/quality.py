@@ -6,7 +6,7 @@
    6-12 lines, >= 40% same-colour or grayscale charts, every image degraded;
 2. scores the model and both baselines in oracle and e2e mode, per group;
 3. ablation: the same without column tracing, without any geometric pass, and (e2e)
-   without the plot-area crop;
+   without the plot-area crop, the swatch/tick removal, the core clustering, or all three;
 4. scores the CHART-Info samples in ../shared/fixtures/chartinfo (if present).
 Reports go to benchmarks/results/*.json; the markdown tables are printed.
 """
@@ -55,6 +55,14 @@ def main():
     g_raw = LineGrouper.load(a.checkpoint, params=GroupParams(postprocess=False))
     g_notrace = LineGrouper.load(a.checkpoint, params=GroupParams(trace=False))
     g_nocrop = LineGrouper.load(a.checkpoint, plot_area=False)
+    # e2e only: the steps that act on the model's own candidates
+    e2e_ablations = {
+        "no plot-area crop": g_nocrop,
+        "no swatch/tick removal": LineGrouper.load(a.checkpoint, drop_marks=False),
+        "no core clustering": LineGrouper.load(a.checkpoint, core_threshold=1.0),
+        "none of crop, swatch/tick removal, core": LineGrouper.load(a.checkpoint, plot_area=False, drop_marks=False,
+                                                                     core_threshold=1.0),
+    }
     for mode in ("oracle", "e2e"):
         r = evaluate_dataset(val_json, img_dir, g, mode, ("model", "color", "cc"))
         write_report(os.path.join(a.results, f"quality_{mode}.json"), r)
@@ -64,11 +72,13 @@ def main():
         abl[f"no column tracing, {mode}"] = r["summary"]["model"]["all"]
         r = evaluate_dataset(val_json, img_dir, g_raw, mode, ("model",))
         abl[f"no post-processing at all, {mode}"] = r["summary"]["model"]["all"]
-        if mode == "e2e":  # the plot-area crop only acts on the model's own candidates
-            r = evaluate_dataset(val_json, img_dir, g_nocrop, mode, ("model",))
-            abl["no plot-area crop, e2e"] = r["summary"]["model"]["all"]
+        if mode == "e2e":
+            for name, ga in e2e_ablations.items():
+                r = evaluate_dataset(val_json, img_dir, ga, mode, ("model",))
+                abl[f"{name}, e2e"] = r["summary"]["model"]["all"]
     write_report(os.path.join(a.results, "ablation_postprocess.json"), abl)
-    tables.append(table({"model": abl}, "Ablation: geometric post-processing, column tracing, plot-area crop (all charts)"))
+    tables.append(table({"model": abl}, "Ablation: geometric post-processing, column tracing, and the e2e steps "
+                        "on the model's own candidates (all charts)"))
 
     fixtures = os.path.join(ROOT, "..", "shared", "fixtures", "chartinfo")
     if os.path.isdir(fixtures):
@@ -77,10 +87,13 @@ def main():
         for mode in ("oracle", "e2e"):
             r = evaluate_dataset(coco, fixtures, g, mode, ("model", "color", "cc"), progress=False)
             if mode == "e2e":
-                r2 = evaluate_dataset(coco, fixtures, g_nocrop, mode, ("model",), progress=False)
-                r["summary"] = {"model": r["summary"]["model"], "model, no plot-area crop": r2["summary"]["model"],
+                extra = {}
+                for name, ga in e2e_ablations.items():
+                    r2 = evaluate_dataset(coco, fixtures, ga, mode, ("model",), progress=False)
+                    extra[f"model, {name}"] = r2["summary"]["model"]
+                    r["per_chart"] += [dict(c, method=f"model, {name}") for c in r2["per_chart"]]
+                r["summary"] = {"model": r["summary"]["model"], **extra,
                                 **{k: v for k, v in r["summary"].items() if k != "model"}}
-                r["per_chart"] += [dict(c, method="model, no plot-area crop") for c in r2["per_chart"]]
             write_report(os.path.join(a.results, f"chartinfo_{mode}.json"), r)
             per = [f"{c['image'][:24]}:{c['method']} n={c['n_true']}/{c['n_pred']} ARI={c['ari']:.2f} "
                    f"PQ={c['pq']:.2f} 6b={c['s6b']:.2f}" for c in r["per_chart"]]
