@@ -148,14 +148,13 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
         span = occupied[-1] - occupied[0] + 1  # the candidates' extent along the lines
         need = min_len * span
         bridge = max(2, round(gap * span))
+        # runs along each row with gaps up to `bridge` closed (a dashed or dotted ruling is one run)
+        closed = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, bridge + 1), np.uint8))
+        d = np.diff(np.pad(closed, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+        (sr, sc), (_, ec) = np.nonzero(d == 1), np.nonzero(d == -1)  # row-major: starts and ends pair up
         hit = np.zeros(m.shape, bool)
-        for r in np.flatnonzero(m.sum(1) >= need / (bridge + 1)):  # a necessary condition, cheap
-            d = np.diff(np.r_[False, m[r], False].astype(np.int8))
-            starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-            new = np.r_[True, starts[1:] - ends[:-1] > bridge]  # runs after a real gap start a stroke
-            st, en = starts[new], ends[np.r_[new[1:], True]]
-            for a, b in zip(st[en - st >= need], en[en - st >= need]):
-                hit[r, a:b] = m[r, a:b]
+        for r, a, b in zip(sr[ec - sc >= need], sc[ec - sc >= need], ec[ec - sc >= need]):  # the few long runs
+            hit[r, a:b] = m[r, a:b]
         rows = hit.any(1)  # a ruling is thin: a block of over max_thick such rows is a blob, not a ruling
         d = np.diff(np.r_[False, rows, False].astype(np.int8))
         starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
