@@ -6,7 +6,8 @@
    6-12 lines, >= 40% same-colour or grayscale charts, every image degraded;
 2. scores the model and both baselines in oracle and e2e mode, per group;
 3. ablation: the same without column tracing, without any geometric pass, and (e2e)
-   without the plot-area crop, the swatch/tick removal, the core clustering, or all three;
+   without the plot-area crop, the swatch/tick removal, the core clustering, the stray-piece
+   removal, or all four;
 4. scores the CHART-Info samples in ../shared/fixtures/chartinfo (if present).
 Reports go to benchmarks/results/*.json; the markdown tables are printed.
 """
@@ -60,8 +61,9 @@ def main():
         "no plot-area crop": g_nocrop,
         "no swatch/tick removal": LineGrouper.load(a.checkpoint, drop_marks=False),
         "no core clustering": LineGrouper.load(a.checkpoint, core_threshold=1.0),
-        "none of crop, swatch/tick removal, core": LineGrouper.load(a.checkpoint, plot_area=False, drop_marks=False,
-                                                                     core_threshold=1.0),
+        "no stray-piece removal": LineGrouper.load(a.checkpoint, drop_strays=False),
+        "none of crop, swatch/tick removal, core, strays": LineGrouper.load(
+            a.checkpoint, plot_area=False, drop_marks=False, core_threshold=1.0, drop_strays=False),
     }
     for mode in ("oracle", "e2e"):
         r = evaluate_dataset(val_json, img_dir, g, mode, ("model", "color", "cc"))

@@ -113,3 +113,19 @@ def test_drop_rulings_removes_an_axis_with_ticks_and_keeps_a_series_with_a_rise(
     labels = np.r_[np.full(len(axis), 1), np.full(len(series), 2)]
     out = drop_rulings(labels, xy, width=700)
     assert (out[labels == 1] == 0).all() and (out[labels == 2] > 0).all()
+
+
+def test_drop_strays_removes_far_specks_and_keeps_dashes():
+    from linegroup.geometry import drop_strays
+
+    x = np.arange(20, 380)
+    line = np.column_stack([x, 100 + 0.1 * x])
+    dashed = np.column_stack([x, np.full(len(x), 200)])[(x // 8) % 2 == 0]  # 8 px dashes, 8 px gaps
+    glyph = np.array([[50 + i, 30 + j] for i in range(4) for j in range(4)])  # 16 px far above
+    occluded = np.column_stack([x, np.full(len(x), 300)])[(x < 150) | (x > 230)]  # two long pieces
+    xy = np.concatenate([line, glyph, dashed, occluded]).astype(np.float32)
+    labels = np.r_[np.ones(len(line) + len(glyph)), np.full(len(dashed), 2), np.full(len(occluded), 3)].astype(np.int32)
+    out = drop_strays(labels, xy)
+    assert (out[len(line):len(line) + len(glyph)] == 0).all()  # the glyph is gone
+    assert (out[:len(line)] > 0).all() and (out[len(line) + len(glyph):] > 0).all()  # all else kept
+    assert out.max() == 3

@@ -96,6 +96,10 @@ def _add_model_args(p):
                    help="with the model's own candidates, keep legend swatches and tick marks: by default, "
                         "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
                         "axis) are removed before grouping")
+    g.add_argument("--keep_strays", action="store_true",
+                   help="with the model's own candidates, keep a line's stray pieces: by default, pieces of a "
+                        "line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
+                        "(text glyphs, arrow heads that joined the line far from it)")
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates)")
     g.add_argument("--core_threshold", type=float, default=0.95,
@@ -113,7 +117,7 @@ def _grouper(a):
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
-                            core_threshold=a.core_threshold)
+                            core_threshold=a.core_threshold, drop_strays=not a.keep_strays)
 
 
 def _predict(sub):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
@@ -263,4 +264,35 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         return labels
     out = labels.copy()
     out[drop[labels]] = 0
+    return _renumber(out)
+
+
+def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share: float = 0.05) -> np.ndarray:
+    """Remove the stray pieces of each group: pieces (pixels within 2 x `radius` px of each
+    other count as one piece, so a dashed or dotted line stays whole) that hold under
+    `max_share` of the group's pixels. On the model's own candidates these are text
+    glyphs, arrow heads and specks that joined a line by their embedding, far from it;
+    each adds points to the line's series where it has none. Pixels go to 0."""
+    k = int(labels.max()) if len(labels) else 0
+    if k == 0:
+        return labels
+    xi = np.asarray(xy, np.int64)
+    order, bounds = label_slices(labels, k)
+    out = labels.copy()
+    ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    for c in range(1, k + 1):
+        idx = order[bounds[c]:bounds[c + 1]]
+        if len(idx) < 2:
+            continue
+        p = xi[idx]
+        x0, y0 = p.min(0) - radius
+        m = np.zeros((int(np.ptp(p[:, 1])) + 2 * radius + 1, int(np.ptp(p[:, 0])) + 2 * radius + 1), np.uint8)
+        m[p[:, 1] - y0, p[:, 0] - x0] = 1
+        n, comp = cv2.connectedComponents(cv2.dilate(m, ker))
+        if n <= 2:
+            continue
+        piece = comp[p[:, 1] - y0, p[:, 0] - x0]
+        size = np.bincount(piece, minlength=n)
+        stray = size < max_share * len(idx)
+        out[idx[stray[piece]]] = 0
     return _renumber(out)

@@ -44,7 +44,7 @@ import torch
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
-from .geometry import drop_rulings, label_slices
+from .geometry import drop_rulings, drop_strays, label_slices
 from .marks import find_marks, find_rulings
 from .model import fuse_conv_bn
 from .plotarea import crop_to, find_plot_area
@@ -105,7 +105,7 @@ class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
-                 drop_marks: bool = True, core_threshold: float = 0.95):
+                 drop_marks: bool = True, core_threshold: float = 0.95, drop_strays: bool = True):
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
@@ -116,6 +116,7 @@ class LineGrouper:
         self.max_outside = max_outside
         self.drop_marks = drop_marks
         self.core_threshold = core_threshold
+        self.drop_strays = drop_strays
         self.source = source
 
     @property
@@ -206,6 +207,8 @@ class LineGrouper:
         labels = group_pixels(emb[:, ys, xs].T, xy, self.params, core)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
+        if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
+            labels = drop_strays(labels, xy)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         if scale < 1.0:  # each full-resolution candidate takes the label of its cell
