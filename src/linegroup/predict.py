@@ -205,10 +205,10 @@ class LineGrouper:
         if candidates is None and self.core_threshold < 1.0:
             core = prob[ys, xs] > self.core_threshold
         labels = group_pixels(emb[:, ys, xs].T, xy, self.params, core)
-        if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
-            labels = drop_rulings(labels, xy, ew)
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
             labels = drop_strays(labels, xy)
+        if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
+            labels = drop_rulings(labels, xy, ew)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         if scale < 1.0:  # each full-resolution candidate takes the label of its cell
