@@ -1,6 +1,7 @@
-"""Legend swatches and tick marks: short strokes repeated in a column or a row.
+"""Legend swatches, tick marks and grid rulings among a model's own candidate pixels.
 
-    keep = ~find_marks(candidates)          # bool mask of the pixels that are marks
+    cand &= ~find_marks(cand, image)        # legend samples, ticks: short repeated strokes
+    cand &= ~find_rulings(cand, area)       # grid lines and axes: long straight runs
 
 A model that finds its own line pixels also marks, correctly at the pixel level, the
 short line samples of a legend and an axis's tick marks: they are drawn with the same
@@ -19,7 +20,8 @@ stroke, so that a dotted or dashed swatch with a marker is one piece):
      long as its mean thickness (pixels / length; `min_aspect`), so that a swatch with
      a marker in its middle still counts;
   2. it is isolated along its direction: no other candidate pixel within `gap` x its
-     length beyond either end (a dash of a dashed line has the next dash there);
+     length beyond at least one of its ends (a dash inside a dashed line has the next
+     dash on both sides);
   3. its two ends coincide (within `tol` px) with those of at least `min_repeat` - 1
      other such strokes (a column of swatches, ticks along an axis); or, given the
      image, it has label ink (text that is not a candidate) within one length to its
@@ -28,7 +30,8 @@ stroke, so that a dotted or dashed swatch with a marker is one piece):
 
 Pixels of the strokes found are removed. Data strokes that match by chance (two short
 flat pieces of different lines over exactly the same x range, each with no neighbour
-along it) are rare; a legend with a single entry is not found.
+beyond one end) are rare; a legend with a single entry is not found. Grid rulings are
+`find_rulings`' (its docstring).
 """
 
 from __future__ import annotations
