@@ -160,3 +160,26 @@ def test_an_rgb_array_and_its_file_give_the_same_result(tiny_ckpt, tmp_path):
     from_array = g.predict(read_image(path), candidates=cand, keep_embedding=True)
     np.testing.assert_array_equal(read_image(path), img)
     np.testing.assert_allclose(from_array.embedding, from_file.embedding)
+
+
+def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
+    """The switches for the steps on the model's own candidates reach LineGrouper."""
+    img, _ = draw_chart(48, 64)
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    for flags in ([], ["--keep_marks", "--keep_strays", "--keep_rulings", "--keep_outside_axes",
+                       "--core_threshold", "1", "--fg_threshold", "0"]):
+        out = tmp_path / ("off" if flags else "on")
+        r = run_cli("predict", tmp_path / "a.png", "--out", out, "--checkpoint", tiny_ckpt, *flags)
+        assert r.returncode == 0, r.stderr
+        assert os.path.exists(out / "a.json")
+    # and they set the grouper's switches
+    import argparse
+
+    from linegroup.cli import _grouper, _predict
+
+    sub = argparse.ArgumentParser().add_subparsers(dest="command")
+    _predict(sub)
+    a = sub.choices["predict"].parse_args(["x.png", "--out", "o", "--checkpoint", tiny_ckpt, "--keep_marks",
+                                           "--keep_strays", "--core_threshold", "0.8"])
+    g = _grouper(a)
+    assert (g.drop_marks, g.drop_strays, g.core_threshold, g.drop_rulings, g.plot_area) == (False, False, 0.8, True, True)
