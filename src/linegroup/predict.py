@@ -18,9 +18,10 @@ out unless that would drop over half of them (then the frame found is not the ax
 legend swatches and tick marks (`marks.find_marks`: short strokes repeated in a column or
 a row) and grid rulings (`marks.find_rulings`: evenly spaced horizontal runs over 60% of
 the width, vertical ones over 60% of the height) are removed before grouping, since a
-grid line in the series' colour chains them into one group; after grouping, groups that
-are rulings (`geometry.drop_rulings`: thin vertical ones, or straight horizontal ones
-over 30% of the width) are dropped. Given candidates are kept as they are.
+grid line in the series' colour chains them into one group; after grouping, each line's
+stray pieces (`geometry.drop_strays`: text glyphs, arrow heads far from its body) and then
+groups that are rulings (`geometry.drop_rulings`: thin vertical ones, or straight
+horizontal ones over 30% of the width) are dropped. Given candidates are kept as they are.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048), and the grouping runs at that resolution too (a cell is a
