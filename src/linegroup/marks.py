@@ -39,6 +39,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .plotarea import background_diff
+
 
 def _strokes(mask: np.ndarray, max_len: float, min_aspect: float, gap: float, tol: int, min_repeat: int,
              close: int, label_ink: np.ndarray | None = None) -> np.ndarray:
@@ -113,9 +115,7 @@ def find_marks(cand: np.ndarray, image: np.ndarray | None = None, max_len: float
         return np.zeros(cand.shape, bool)
     label_ink = None
     if image is not None:  # ink that is not a candidate: text
-        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else np.asarray(image)
-        bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
-        label_ink = (np.abs(gray.astype(np.int16) - bg) > ink_diff) & ~cand
+        label_ink = (background_diff(image) > ink_diff) & ~cand
     kw = dict(max_len=max_len, min_aspect=min_aspect, gap=gap, tol=tol, min_repeat=min_repeat, close=close)
     horiz = _strokes(cand, label_ink=label_ink, **kw)
     vert = _strokes(np.ascontiguousarray(cand.T), **kw).T

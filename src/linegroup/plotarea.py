@@ -57,20 +57,26 @@ def _axis_lines(ink: np.ndarray, min_len: float):
     return [(int(r), s, e) for r, (s, e) in zip(rows, _longest_runs(ink, rows, gap)) if e - s + 1 >= need]
 
 
-def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
-                   tol: int | None = None, faint_diff: int | None = 30) -> tuple[int, int, int, int] | None:
-    """(x0, y0, x1, y1) of the rectangle the chart's axes enclose, axes included, or None
-    when there is no clear x and y axis meeting at a corner (see module docstring)."""
+def background_diff(image: np.ndarray) -> np.ndarray:
+    """|grey level - background| per pixel (int16, 0..255), the background being the
+    image's commonest grey; ink is where this exceeds a threshold. Any dtype or channels."""
     img = np.asarray(image)
     if img.dtype != np.uint8:  # 16-bit or float input: to 0..255
         img = np.clip(img * (255.0 / max(float(img.max()), 1e-9)), 0, 255).astype(np.uint8)
     gray = cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
-    h, w = gray.shape
+    bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    return np.abs(gray.astype(np.int16) - bg)
+
+
+def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
+                   tol: int | None = None, faint_diff: int | None = 30) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the rectangle the chart's axes enclose, axes included, or None
+    when there is no clear x and y axis meeting at a corner (see module docstring)."""
+    diff = background_diff(image)
+    h, w = diff.shape
     if h < 20 or w < 20:
         return None
     tol = tol if tol is not None else max(6, round(0.015 * max(h, w)))
-    bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))  # the commonest grey: the background
-    diff = np.abs(gray.astype(np.int16) - bg)
     for level in (ink_diff,) if faint_diff is None else (ink_diff, faint_diff):
         area = _corner(diff > level, min_len, tol)
         if area is not None:
