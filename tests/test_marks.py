@@ -4,7 +4,7 @@ drawn charts, and the data strokes that must stay."""
 import cv2
 import numpy as np
 
-from linegroup.marks import _is_grid, find_marks, find_rulings
+from linegroup.candidates.marks import _is_grid, find_marks, find_rulings
 
 
 def _curve(mask, y0, amp, x0=20, x1=380, thick=2):

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from conftest import draw_chart
-from linegroup.plotarea import crop_to, find_plot_area
+from linegroup.candidates.plotarea import crop_to, find_plot_area
 from linegroup.predict import LineGrouper
 
 

@@ -95,7 +95,7 @@ def test_predict_cli_bad_inputs_are_reported_and_the_rest_continue(tmp_path, tin
     cv2.imwrite(str(tmp_path / "wrongsize.png"), img)
     out = tmp_path / "out"
     r = run_cli("predict", tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "wrongsize.png",
-                tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand, "--no_trace", "--keep_rulings")
+                tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand, "--grouping", "dbscan", "--keep_rulings")
     assert r.returncode == 1
     assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "differs from the image" in r.stderr
     assert "Traceback" not in r.stderr
@@ -167,7 +167,7 @@ def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
     img, _ = draw_chart(48, 64)
     cv2.imwrite(str(tmp_path / "a.png"), img)
     for flags in ([], ["--keep_marks", "--keep_strays", "--keep_rulings", "--keep_outside_axes",
-                       "--core_threshold", "1", "--fg_threshold", "0"]):
+                       "--grouping", "dbscan", "--fg_threshold", "0"]):
         out = tmp_path / ("off" if flags else "on")
         r = run_cli("predict", tmp_path / "a.png", "--out", out, "--checkpoint", tiny_ckpt, *flags)
         assert r.returncode == 0, r.stderr
@@ -180,6 +180,7 @@ def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
     sub = argparse.ArgumentParser().add_subparsers(dest="command")
     _predict(sub)
     a = sub.choices["predict"].parse_args(["x.png", "--out", "o", "--checkpoint", tiny_ckpt, "--keep_marks",
-                                           "--keep_strays", "--core_threshold", "0.8"])
+                                           "--keep_strays", "--link_bias", "0.5"])
     g = _grouper(a)
-    assert (g.drop_marks, g.drop_strays, g.core_threshold, g.drop_rulings, g.plot_area) == (False, False, 0.8, True, True)
+    assert (g.drop_marks, g.drop_strays, g.link_bias, g.drop_rulings, g.plot_area) == (False, False, 0.5, True, True)
+    assert g.grouping == "links"

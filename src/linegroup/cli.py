@@ -64,60 +64,56 @@ def _train(sub):
 
 
 def _add_model_args(p):
-    g = p.add_argument_group("model and grouping")
+    g = p.add_argument_group("network")
     g.add_argument("--checkpoint", default=None,
                    help="model checkpoint; default: the weights shipped with the package")
     g.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to run the network")
-    g.add_argument("--method", default="dbscan", choices=["dbscan", "hdbscan", "meanshift"],
-                   help="clustering of the candidate embeddings")
-    g.add_argument("--eps", type=float, default=0.5, help="DBSCAN radius in embedding space")
-    g.add_argument("--min_samples", type=int, default=10, help="DBSCAN core weight in pixels")
-    g.add_argument("--normalize", action="store_true", help="L2-normalise embeddings before clustering")
-    g.add_argument("--min_line_pixels", type=int, default=25,
-                   help="smaller groups are merged into the nearest line (or dropped if isolated)")
-    g.add_argument("--no_postprocess", action="store_true",
-                   help="skip the geometric passes (splitting groups with two y per x, column tracing, "
-                        "rejoining fragments of one line)")
-    g.add_argument("--no_trace", action="store_true",
-                   help="skip column tracing, which separates same-looking lines by following them along x")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network and the grouping; "
                         "each full-resolution candidate pixel then takes the label of its cell")
+    g.add_argument("--fg_threshold", type=float, default=0.5,
+                   help="line-pixel probability above which a pixel is a candidate (no --candidates)")
+    g = p.add_argument_group("grouping")
+    g.add_argument("--grouping", default="links", choices=["links", "dbscan"],
+                   help="links (default): cut the candidates into one-line fragments and link them by "
+                        "continuation, ink colour, embedding and stroke, with learned link costs and a global "
+                        "assignment; dbscan: the seed's method, DBSCAN on the learned embeddings")
+    g.add_argument("--link_bias", type=float, default=0.0,
+                   help="links: log-odds a link must beat to be taken; raise it if lines come out merged, "
+                        "lower it if one line comes out in pieces")
+    g.add_argument("--eps", type=float, default=0.5, help="dbscan: radius in embedding space")
+    g.add_argument("--min_samples", type=int, default=10, help="dbscan: core weight in pixels")
+    g.add_argument("--min_line_pixels", type=int, default=25,
+                   help="dbscan: smaller groups join the nearest line within 12 px, or are dropped")
+    g = p.add_argument_group("the model's own candidates (ignored with --candidates)")
     g.add_argument("--keep_rulings", action="store_true",
-                   help="with the model's own candidates, keep grid and axis lines: by default, evenly spaced "
+                   help="keep grid and axis lines: by default, evenly spaced "
                         "horizontal rulings over 60%% of the width and vertical ones over 60%% of the height are "
-                        "removed before grouping, and groups that look like rulings (thin vertical ones, or "
+                        "removed before grouping, and lines that look like rulings (thin vertical ones, or "
                         "straight horizontal ones over 30%% of the width) are dropped after it")
     g.add_argument("--keep_outside_axes", action="store_true",
-                   help="with the model's own candidates, keep pixels outside the plot area (the rectangle "
+                   help="keep pixels outside the plot area (the rectangle "
                         "the x and y axes enclose: tick labels, titles); left out by default when both axes "
                         "are found meeting at a corner")
     g.add_argument("--keep_marks", action="store_true",
-                   help="with the model's own candidates, keep legend swatches and tick marks: by default, "
+                   help="keep legend swatches and tick marks: by default, "
                         "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
                         "axis) are removed before grouping")
     g.add_argument("--keep_strays", action="store_true",
-                   help="with the model's own candidates, keep a line's stray pieces: by default, pieces of a "
+                   help="keep a line's stray pieces: by default, pieces of a "
                         "line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
                         "(text glyphs, arrow heads that joined the line far from it)")
-    g.add_argument("--fg_threshold", type=float, default=0.5,
-                   help="line-pixel probability above which a pixel is a candidate (no --candidates)")
-    g.add_argument("--core_threshold", type=float, default=0.95,
-                   help="with the model's own candidates, only those above this probability are clustered; "
-                        "the others take the label of the nearest of them within 4 px (1 = cluster all)")
 
 
 def _grouper(a):
-    from .cluster import GroupParams
+    from .grouping.dbscan import GroupParams
     from .predict import LineGrouper
 
-    params = GroupParams(method=a.method, eps=a.eps, min_samples=a.min_samples, normalize=a.normalize,
-                         min_line_pixels=a.min_line_pixels, postprocess=not a.no_postprocess,
-                         trace=not a.no_trace)
+    params = GroupParams(eps=a.eps, min_samples=a.min_samples, min_line_pixels=a.min_line_pixels)
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
-                            core_threshold=a.core_threshold, drop_strays=not a.keep_strays)
+                            drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias)
 
 
 def _predict(sub):

@@ -150,6 +150,8 @@ class Record:
     lines: list  # per line: list of (n, 2) float arrays (pieces)
     widths: list  # per line: stroke width in px or 0
     group: str = ""
+    label_mask: str = ""  # path of the exact per-line label image (uint16: k = line k, 65535 = overlap), if any
+    split: str = ""  # a benchmark set's named split ("tune", "report"), if any
 
 
 @dataclass
@@ -197,7 +199,13 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         if not os.path.isfile(path):
             rep.skip("image file missing", path)
             continue
-        images[iid] = Record(path, w, h, [], [], str(im.get("group", "")))
+        lm = im.get("label_mask") or ""
+        if lm:  # relative to the annotation file's folder
+            lm = os.path.join(os.path.dirname(os.path.abspath(json_path)), str(lm))
+            if not os.path.isfile(lm):
+                rep.skip("label mask missing", lm)
+                continue
+        images[iid] = Record(path, w, h, [], [], str(im.get("group", "")), lm, str(im.get("split", "")))
 
     for j, ann in enumerate(anns):
         if not isinstance(ann, dict) or ann.get("category_id") != line_category_id:

@@ -9,19 +9,19 @@
 
 Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
-by `cluster.group_pixels` (the model's own: only those above `core_threshold` are
-clustered, the rim follows its nearest core pixel, `cluster.group_core`); each group
-becomes a line with one point per column. With the
-model's own candidates, pixels outside the plot area (the rectangle the x and y axes
-enclose, `plotarea.find_plot_area`: tick labels, axis titles, the chart title) are left
-out unless that would drop over half of them (then the frame found is not the axes);
-legend swatches and tick marks (`marks.find_marks`: short strokes repeated in a column or
-a row) and grid rulings (`marks.find_rulings`: evenly spaced horizontal runs over 60% of
-the width, vertical ones over 60% of the height) are removed before grouping, since a
-grid line in the series' colour chains them into one group; after grouping, each line's
-stray pieces (`geometry.drop_strays`: text glyphs, arrow heads far from its body) and then
-groups that are rulings (`geometry.drop_rulings`: thin vertical ones, or straight
-horizontal ones over 30% of the width) are dropped. Given candidates are kept as they are.
+into lines by `grouping.group_lines` (default: one-line fragments linked by continuation
+and appearance, the embedding one cue among several) or, with grouping="dbscan", by the
+seed's DBSCAN on the embeddings (`grouping.dbscan`); each line gets one point per column.
+With the model's own candidates, the `candidates` stage cleans them first: pixels
+outside the plot area (the rectangle the x and y axes enclose, `find_plot_area`: tick
+labels, axis titles, the chart title) are left out unless that would drop over half of
+them (then the frame found is not the axes); legend swatches and tick marks
+(`find_marks`: short strokes repeated in a column or a row) and grid rulings
+(`find_rulings`: evenly spaced horizontal runs over 60% of the width, vertical ones over
+60% of the height) are removed before grouping; after grouping, each line's stray pieces
+(`drop_strays`: text glyphs, arrow heads far from its body) and then groups that are
+rulings (`drop_rulings`) are dropped. Given candidates are kept as they are, and every
+one of them ends in a line.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
 `max_side` px (default 2048), and the grouping runs at that resolution too (a cell is a
@@ -42,13 +42,16 @@ import cv2
 import numpy as np
 import torch
 
+from .candidates.marks import find_marks, find_rulings
+from .candidates.plotarea import crop_to, find_plot_area
+from .candidates.strays import drop_rulings, drop_strays, label_slices
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from .cluster import GroupParams, group_pixels
 from .data import ImageError, read_image, to_rgb8
-from .geometry import drop_rulings, drop_strays, label_slices
-from .marks import find_marks, find_rulings
+from .grouping import group_lines, load_link_models
+from .grouping.dbscan import GroupParams, group_pixels
 from .model import fuse_conv_bn
-from .plotarea import crop_to, find_plot_area
+
+GROUPINGS = ("links", "dbscan")
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
 
@@ -106,7 +109,10 @@ class LineGrouper:
     def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
-                 drop_marks: bool = True, core_threshold: float = 0.95, drop_strays: bool = True):
+                 drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
+                 link_bias: float = 0.0, links: str | None = None):
+        if grouping not in GROUPINGS:
+            raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
         self.params = params or GroupParams()
@@ -116,8 +122,10 @@ class LineGrouper:
         self.plot_area = plot_area
         self.max_outside = max_outside
         self.drop_marks = drop_marks
-        self.core_threshold = core_threshold
         self.drop_strays = drop_strays
+        self.grouping = grouping
+        self.link_bias = link_bias
+        self.links = load_link_models(links) if grouping == "links" else None
         self.source = source
 
     @property
@@ -140,13 +148,18 @@ class LineGrouper:
 
     # -----------------------------------------------------------------------------
 
-    @torch.inference_mode()
-    def embed(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
-        """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale)."""
+    def network_image(self, image: np.ndarray) -> tuple[np.ndarray, float]:
+        """The image at the network's resolution (longer side <= max_side) and its scale."""
         h, w = image.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
         if scale < 1.0:
             image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        return image, scale
+
+    @torch.inference_mode()
+    def embed(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
+        """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale)."""
+        image, scale = self.network_image(image)
         x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).to(self.device)
         x = x.unsqueeze(0).float().div_(255).contiguous(memory_format=torch.channels_last)
         out = self.model(x)
@@ -171,7 +184,8 @@ class LineGrouper:
             raise ValueError("this checkpoint has no line-pixel head: pass a candidate mask (--candidates)")
 
         t0 = time.perf_counter()
-        emb, prob, scale = self.embed(img)
+        small_img, scale = self.network_image(img)
+        emb, prob, _ = self.embed(small_img)
         t1 = time.perf_counter()
         eh, ew = emb.shape[1:]
         if scale < 1.0:  # full-resolution pixel -> its pixel at the network's resolution
@@ -202,10 +216,11 @@ class LineGrouper:
         else:
             ys, xs = fy, fx
         xy = np.column_stack([xs, ys]).astype(np.float32)
-        core = None  # with the model's own candidates: cluster the surest, the rim follows (group_core)
-        if candidates is None and self.core_threshold < 1.0:
-            core = prob[ys, xs] > self.core_threshold
-        labels = group_pixels(emb[:, ys, xs].T, xy, self.params, core)
+        feats = emb[:, ys, xs].T
+        if self.grouping == "links":
+            labels = group_lines(xs, ys, small_img, feats, self.links, own=candidates is None, bias=self.link_bias)
+        else:
+            labels = group_pixels(feats, xy, self.params)
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
             labels = drop_strays(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines

@@ -30,6 +30,8 @@ import cv2
 import numpy as np
 
 LINE_CATEGORY = 2
+OVERLAP = 65535  # label-mask value of a pixel drawn by two or more lines
+MASK_DIFF = 24  # a pixel is a line's if drawing the line changes a channel by more than this
 PALETTES = ["tab10", "Set1", "Dark2", "tab20", "Paired", "viridis", "plasma", "hsv", "random"]
 DASHES = ["--", ":", "-.", (0, (5, 2)), (0, (1, 1)), (0, (8, 3, 2, 3)), (0, (3, 5, 1, 5, 1, 5))]
 MARKERS = ["o", "s", "^", "v", "D", "x", "+", "*", "d", "p", "h", "."]
@@ -50,6 +52,7 @@ class SynthConfig:
     max_size: int = 1200
     hard_frac: float = 0.0  # with hard=False: share of charts drawn with the hard setting anyway
     variety: bool = False  # style sheets (ggplot, seaborn, bmh, ...) and aliased lines on some charts
+    exact_masks: bool = False  # also write each line's exact drawn pixels (SPLIT_masks/NAME.png)
 
 
 # ---------------------------------------------------------------------------------
@@ -265,6 +268,9 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         disp = ax.transData.transform(np.column_stack([xs[k], ys[k]]))
         pts = np.column_stack([disp[:, 0] - 0.5, Hc - disp[:, 1] - 0.5])
         annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"]})
+    if cfg.exact_masks:
+        for a, m in zip(annots, _exact_masks(fig, [lo["artist"] for lo in lines_out])):
+            a["mask"] = m
     plt.close(fig)
 
     n_colors = len({tuple(np.round(c, 3)) for c in colors})
@@ -276,8 +282,43 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     return img, annots, group
 
 
+def _render(fig) -> np.ndarray:
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(np.int16)
+
+
+def _exact_masks(fig, artists: list) -> list:
+    """Each line's drawn pixels (uint8 0/255): where the chart with that line alone differs
+    from the chart with no line (hidden artists keep the layout; legend swatches are
+    separate artists, drawn in both, so they are not part of any line)."""
+    for a in artists:
+        a.set_visible(False)
+    empty = _render(fig)
+    masks = []
+    for a in artists:
+        a.set_visible(True)
+        masks.append(((np.abs(_render(fig) - empty).max(2) > MASK_DIFF) * 255).astype(np.uint8))
+        a.set_visible(False)
+    for a in artists:
+        a.set_visible(True)
+    return masks
+
+
+def label_mask(masks: list) -> np.ndarray:
+    """uint16 label image of per-line masks: k = line k alone, OVERLAP = two or more lines."""
+    lab = np.zeros(masks[0].shape, np.uint16) if masks else np.zeros((1, 1), np.uint16)
+    cnt = np.zeros(lab.shape, np.uint8)
+    for k, m in enumerate(masks, start=1):
+        on = m > 80
+        lab[on] = k
+        cnt += on
+    lab[cnt > 1] = OVERLAP
+    return lab
+
+
 def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
-    """Down/up-scaling, slight rotation, blur, noise and JPEG; polylines move with the image."""
+    """Down/up-scaling, slight rotation, blur, noise and JPEG; polylines (and exact masks,
+    if any) move with the image."""
     if not always and rng.random() < 0.4:
         return img, annots
     h, w = img.shape[:2]
@@ -287,6 +328,9 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
         nw, nh = max(32, round(w * f)), max(32, round(h * f))
         fx, fy = nw / w, nh / h
         img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+        for a in annots:
+            if "mask" in a:
+                a["mask"] = cv2.resize(a["mask"], (nw, nh), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
         m = np.array([[fx, 0, 0.5 * fx - 0.5], [0, fy, 0.5 * fy - 0.5]])
         for a in annots:
             a["stroke_width"] *= math.sqrt(fx * fy)
@@ -295,6 +339,9 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
         rot = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), float(rng.uniform(-2, 2)), 1.0)
         border = tuple(int(v) for v in img[0, 0])
         img = cv2.warpAffine(img, rot, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
+        for a in annots:
+            if "mask" in a:
+                a["mask"] = cv2.warpAffine(a["mask"], rot, (w, h), flags=cv2.INTER_LINEAR)
         m = rot @ np.vstack([m, [0, 0, 1]])
     for a in annots:
         a["points"] = a["points"] @ m[:, :2].T + m[:, 2]
@@ -319,7 +366,12 @@ def _work(job):
     cv2.imwrite(os.path.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 3])
     h, w = img.shape[:2]
-    return {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group}, [
+    entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group}
+    if annots and "mask" in annots[0]:
+        entry["label_mask"] = f"{split}_masks/{name}"
+        os.makedirs(os.path.join(out_dir, f"{split}_masks"), exist_ok=True)
+        cv2.imwrite(os.path.join(out_dir, entry["label_mask"]), label_mask([a.pop("mask") for a in annots]))
+    return entry, [
         {"category_id": LINE_CATEGORY, "segmentation": [np.round(a["points"], 2).ravel().tolist()],
          "stroke_width": round(float(a["stroke_width"]), 2), "style": a["style"]} for a in annots]
 
@@ -352,7 +404,7 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
         for ann in a:
             annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
-                     "hard_frac": cfg.hard_frac, "variety": cfg.variety},
+                     "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")

@@ -1,7 +1,10 @@
-"""Grouping candidate pixels into lines: fast density clustering of their embeddings,
-then a geometric pass.
+"""The seed's grouping: DBSCAN on the learned embeddings (`--grouping dbscan`).
 
     labels = group_pixels(feats, xy, GroupParams())   # feats (N, D), xy (N, 2) -> labels (N,), 0 = none
+
+Every decision is taken by the embedding: pixels whose embeddings lie within `eps` of
+each other (the loss pulls a line's pixels within delta_v = 0.5 of its centroid) form a
+line. It stays available beside the default grouping by fragments and links.
 
 Why it is fast. Plain DBSCAN on pixel embeddings is quadratic: every pixel of a well
 trained line lies within eps of every other. Instead
@@ -17,10 +20,9 @@ DBSCAN noise cells (and cells left out of the subset) take the label of the near
 cluster centroid in embedding space if it is within `noise_dist` (= delta_d, half the
 distance the loss keeps between centroids); farther ones are clearly isolated and get 0.
 The DBSCAN core weight is at least `min_samples_frac` of all candidates, so that a few
-ambiguous pixels where lines cross cannot chain two lines into one.
-
-The geometric rules that follow the clustering (small groups, splitting, joining) are
-in `geometry.py`; column tracing of same-looking lines in `trace.py`.
+ambiguous pixels where lines cross cannot chain two lines into one. Groups under
+`min_line_pixels` join the line with the spatially nearest pixel within `merge_radius`
+px, or are dropped as isolated specks.
 """
 
 from __future__ import annotations
@@ -29,33 +31,21 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
-from sklearn.cluster import HDBSCAN, MeanShift
 from sklearn.neighbors import NearestNeighbors
 
-from .geometry import _renumber, absorb_small, join_fragments, split_merged
-from .trace import trace_merged
+from .leftovers import renumber as _renumber
 
 
 @dataclass
 class GroupParams:
-    method: str = "dbscan"  # dbscan | hdbscan | meanshift
     eps: float = 0.5  # DBSCAN radius in embedding space (delta_v = 0.5 at training)
     min_samples: int = 10  # DBSCAN core weight, in pixels
     min_samples_frac: float = 0.01  # core weight at least this share of all candidates
-    normalize: bool = False  # L2-normalise embeddings first
     max_points: int = 4000  # cells clustered directly (drawn by weight); the rest go to the nearest cluster
     noise_dist: float = 1.5  # noise farther than this from any cluster is dropped
     min_line_pixels: int = 25  # smaller clusters are merged into a neighbouring line
     merge_radius: float = 12.0  # px: how far a small cluster may be from the line it joins
-    postprocess: bool = True  # geometric passes: split merged lines, join fragments
-    split_share: float = 0.25  # a group with 2+ separate runs in this share of its columns is split
-    trace: bool = True  # groups the embedding split cannot separate are traced column by column
-    trace_min_span: float = 0.25  # a trace split is kept if its tracks are this long (share of width)
-    max_gap: float = 60.0  # px between fragment ends
-    join_tol: float = 4.0  # px of extrapolation error allowed
-    seed: int = 0  # the cell subset and split_merged's 2-means starting points are drawn with it
-    core_radius: float = 4.0  # px: a candidate outside the core takes the label of a core pixel this near
+    seed: int = 0  # the cell subset is drawn with it
 
 
 def _quantise(feats: np.ndarray, cell: float):
@@ -98,15 +88,7 @@ def min_core_weight(w: np.ndarray, p: GroupParams) -> int:
 
 
 def _cluster_cells(pts: np.ndarray, w: np.ndarray, p: GroupParams) -> np.ndarray:
-    if p.method == "dbscan":
-        return dbscan_weighted(pts, w, p.eps, min_core_weight(w, p))
-    if p.method == "hdbscan":
-        if len(pts) < 3:
-            return np.zeros(len(pts), np.int64)
-        return HDBSCAN(min_cluster_size=min(len(pts), 5), min_samples=1, copy=True).fit(pts).labels_
-    if p.method == "meanshift":
-        return MeanShift(bandwidth=2 * p.eps, bin_seeding=True, cluster_all=False).fit(pts).labels_
-    raise ValueError(f"unknown clustering method {p.method!r} (dbscan, hdbscan, meanshift)")
+    return dbscan_weighted(pts, w, p.eps, min_core_weight(w, p))
 
 
 def cells_to_cluster(feats: np.ndarray, p: GroupParams):
@@ -130,8 +112,6 @@ def cluster_embeddings(feats: np.ndarray, p: GroupParams = GroupParams()) -> np.
     if n == 0:
         return np.zeros(0, np.int32)
     feats = np.asarray(feats, np.float32)
-    if p.normalize:
-        feats = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-6)
     cells, counts, inv, sub = cells_to_cluster(feats, p)
     m = len(cells)
     lab_sub = _cluster_cells(cells[sub], counts[sub], p)
@@ -165,55 +145,43 @@ def cluster_embeddings(feats: np.ndarray, p: GroupParams = GroupParams()) -> np.
     return res
 
 
-def group_pixels(feats: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams(),
-                 core: np.ndarray | None = None) -> np.ndarray:
-    """Full grouping: clustering, small-cluster rule, optional geometric passes.
+def group_pixels(feats: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams()) -> np.ndarray:
+    """DBSCAN on the embeddings, then the small-group rule.
 
     feats: (N, D) embeddings of the candidate pixels; xy: (N, 2) their (x, y).
-    core: optional bool (N,), the candidates the network is surest of (see `group_core`).
     Returns int32 labels (N,): 1..K by decreasing size, 0 = isolated noise.
     """
-    if core is not None:
-        return group_core(feats, xy, core, p)
     labels = cluster_embeddings(feats, p)
     if len(labels) == 0:
         return labels
-    xy = np.asarray(xy, np.float32)
-    labels = absorb_small(labels, xy, p)
-    if p.postprocess:
-        labels = split_merged(labels, np.asarray(feats, np.float32), xy, p)
-        if p.trace:
-            labels = trace_merged(labels, xy, p)
-        labels = join_fragments(labels, xy, p)
-    return labels.astype(np.int32)
+    return absorb_small(labels, np.asarray(xy, np.float32), p).astype(np.int32)
 
 
-def group_core(feats: np.ndarray, xy: np.ndarray, core: np.ndarray, p: GroupParams = GroupParams()) -> np.ndarray:
-    """Group the core candidates, then give each other candidate the label of the nearest
-    core pixel within `p.core_radius` px.
-
-    A model's own candidate mask is wider than a line: its rim (anti-aliased edges, JPEG
-    halos, text strokes touching a line) holds pixels whose embeddings lie between
-    lines, and a few hundred of them bridge DBSCAN clusters into one. Clustering only the
-    pixels the network is surest of (probability above a high threshold) removes the
-    bridges; the rim then follows its nearest core pixel in the image. Candidates with
-    no core pixel within the radius (a thin or faint line the network is less sure of
-    everywhere) are grouped with the core, so no line is lost."""
-    n = len(feats)
-    core = np.asarray(core, bool)
-    if n == 0 or core.all() or not core.any():
-        return group_pixels(feats, xy, p)
-    xy = np.asarray(xy, np.float32)
-    rest = np.flatnonzero(~core)
-    d, _ = cKDTree(xy[core]).query(xy[rest], distance_upper_bound=p.core_radius)
-    core = core.copy()
-    core[rest[~np.isfinite(d)]] = True  # nothing sure nearby: grouped with the core
-    labels = np.zeros(n, np.int32)
-    labels[core] = group_pixels(feats[core], xy[core], p)
-    inside = np.flatnonzero(core & (labels > 0))
-    rest = np.flatnonzero(~core)
-    if len(inside) and len(rest):
-        d, j = cKDTree(xy[inside]).query(xy[rest], distance_upper_bound=p.core_radius)
-        ok = np.isfinite(d)
-        labels[rest[ok]] = labels[inside[j[ok]]]
+def absorb_small(labels: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParams()) -> np.ndarray:
+    """Merge clusters under min_line_pixels into the spatially nearest larger line."""
+    labels = labels.copy()
+    k = labels.max()
+    if k == 0:
+        return labels
+    sizes = np.bincount(labels, minlength=k + 1)
+    small = np.flatnonzero((sizes > 0) & (sizes < p.min_line_pixels))
+    small = small[small > 0]
+    big = np.flatnonzero(sizes >= p.min_line_pixels)
+    big = big[big > 0]
+    if len(small) == 0:
+        return labels
+    is_small = np.isin(labels, small)
+    if len(big) == 0:
+        labels[is_small] = 0
+        return _renumber(labels)
+    big_pix = np.isin(labels, big)
+    nn = NearestNeighbors(n_neighbors=1).fit(xy[big_pix])
+    dist, idx = nn.kneighbors(xy[is_small])
+    target = labels[big_pix][idx[:, 0]]
+    # one decision per small cluster: the target of its closest pixel
+    sl = labels[is_small]
+    for s in small:
+        mine = sl == s
+        j = np.argmin(dist[mine, 0])
+        labels[np.flatnonzero(is_small)[mine]] = target[mine][j] if dist[mine, 0][j] <= p.merge_radius else 0
     return _renumber(labels)

@@ -1,11 +1,6 @@
-"""Column tracing separates same-looking lines by following them along x."""
+"""Groups of the model's own candidates that are not series: rulings and stray pieces."""
 
 import numpy as np
-from sklearn.metrics import adjusted_rand_score
-
-from linegroup.cluster import GroupParams, group_pixels
-from linegroup.geometry import column_runs
-from linegroup.trace import trace_split
 
 
 def _band(xs, ys, label, half=1):
@@ -19,40 +14,8 @@ def _lines(*curves):
     return p[:, :2].astype(np.float32), p[:, 2].astype(int)
 
 
-def test_runs_known_answer():
-    xy = np.array([[0, 0], [0, 1], [0, 5], [1, 2]], np.float32)
-    order, rid, rx, y0, y1, c = column_runs(xy, gap=3)
-    assert rx.tolist() == [0, 0, 1] and y0.tolist() == [0, 5, 2] and y1.tolist() == [1, 5, 2]
-    assert c.tolist() == [0.5, 5.0, 2.0]
-
-
-def test_three_lines_crossing_at_one_point_are_separated():
-    xs = np.arange(300)
-    xy, truth = _lines((xs, 50 + 0.5 * xs), (xs, 200 - 0.5 * xs), (xs, np.full(300, 120.0)))
-    lab = trace_split(xy)
-    assert lab.max() + 1 == 3
-    assert adjusted_rand_score(truth, lab) > 0.9
-
-
-def test_one_wavy_line_stays_one():
-    xs = np.arange(400)
-    xy, _ = _lines((xs, 150 + 60 * np.sin(xs / 25)))
-    assert trace_split(xy).max() == 0
-
-
-def test_group_pixels_splits_same_embedding_lines_by_geometry():
-    """Identical embeddings (the same colour and style): DBSCAN makes one group; the
-    trace pass finds the two crossing lines."""
-    xs = np.arange(400)
-    xy, truth = _lines((xs, 100 + 0.3 * xs), (xs, 220 - 0.3 * xs))
-    feats = np.zeros((len(xy), 8), np.float32)
-    lab = group_pixels(feats, xy, GroupParams())
-    assert lab.max() == 2 and adjusted_rand_score(truth, lab) > 0.9
-    assert group_pixels(feats, xy, GroupParams(trace=False)).max() == 1
-
-
 def test_drop_rulings_removes_grid_and_axis_lines_and_keeps_series():
-    from linegroup.geometry import drop_rulings
+    from linegroup.candidates.strays import drop_rulings
 
     xs = np.arange(20, 380)
     series = _band(xs, 100 + 40 * np.sin(xs / 30), 0)[:, :2]
@@ -71,7 +34,7 @@ def test_drop_rulings_removes_grid_and_axis_lines_and_keeps_series():
 
 
 def test_drop_rulings_on_no_candidates():
-    from linegroup.geometry import drop_rulings
+    from linegroup.candidates.strays import drop_rulings
 
     assert len(drop_rulings(np.zeros(0, np.int32), np.zeros((0, 2), np.float32), width=100)) == 0
 
@@ -79,7 +42,7 @@ def test_drop_rulings_on_no_candidates():
 def test_drop_rulings_keeps_stacked_series_of_one_group():
     """Eight same-colour series merged in one group fill each column with 48 px, in eight
     short runs: that is not a vertical ruling."""
-    from linegroup.geometry import drop_rulings
+    from linegroup.candidates.strays import drop_rulings
 
     xs = np.arange(600)
     xy = np.concatenate([_band(xs, 100 + 40 * k + 10 * np.sin(xs / 50), 0, half=3)[:, :2]
@@ -90,7 +53,7 @@ def test_drop_rulings_keeps_stacked_series_of_one_group():
 def test_drop_rulings_keeps_a_blob_that_fills_its_columns():
     """A 2-D blob (lines merged with background texture) has tall runs in every column
     it spans: it is not a thin ruling, and dropping it would drop the lines inside."""
-    from linegroup.geometry import drop_rulings
+    from linegroup.candidates.strays import drop_rulings
 
     ys, xs = np.mgrid[100:200, 50:350]
     xy = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float32)
@@ -98,7 +61,7 @@ def test_drop_rulings_keeps_a_blob_that_fills_its_columns():
 
 
 def test_drop_rulings_removes_an_axis_with_ticks_and_keeps_a_series_with_a_rise():
-    from linegroup.geometry import drop_rulings
+    from linegroup.candidates.strays import drop_rulings
 
     xs = np.arange(50, 650)
     axis = [np.column_stack([xs, np.full(len(xs), 500)])]
@@ -116,7 +79,7 @@ def test_drop_rulings_removes_an_axis_with_ticks_and_keeps_a_series_with_a_rise(
 
 
 def test_drop_strays_removes_far_specks_and_keeps_dashes():
-    from linegroup.geometry import drop_strays
+    from linegroup.candidates.strays import drop_strays
 
     x = np.arange(20, 380)
     line = np.column_stack([x, 100 + 0.1 * x])

@@ -1,0 +1,116 @@
+"""Pieces of a model's own line candidates that are not series, judged after grouping.
+
+    labels = drop_strays(labels, xy)          # text glyphs and arrow heads far from their line
+    labels = drop_rulings(labels, xy, width)  # groups that are grid lines or axes
+
+A model that finds its own line pixels also finds text, arrows, grid lines and axes;
+some of them are only recognisable once grouped: a stray piece far from the rest of its
+line, a line that is one straight ruling. Labels (N,) in 1..K (0 = none) for the
+candidate pixels xy (N, 2); both return renumbered labels (1..K by size), dropped pixels 0.
+Given candidates (the user's) are never judged.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def renumber(labels: np.ndarray) -> np.ndarray:
+    """Labels 1..K by decreasing size (0 stays 0)."""
+    if len(labels) == 0 or labels.max() == 0:
+        return labels
+    sizes = np.bincount(labels)
+    sizes[0] = 0
+    order = np.argsort(-sizes, kind="stable")
+    order = order[sizes[order] > 0]
+    remap = np.zeros(len(sizes), labels.dtype)
+    remap[order] = np.arange(1, len(order) + 1)
+    return remap[labels]
+
+
+def label_slices(labels: np.ndarray, k: int):
+    """(order, bounds): the indices of label c are order[bounds[c]:bounds[c + 1]], c = 0..k.
+    One sort instead of a `labels == c` scan per label."""
+    order = np.argsort(labels, kind="stable")
+    return order, np.searchsorted(labels[order], np.arange(k + 2))
+
+
+def _column_runs(xy: np.ndarray, gap: float = 3.0):
+    """Vertical runs of pixels (y gaps up to `gap` bridged): (run id per pixel in (x, y)
+    order, run x, y0, y1)."""
+    x = np.round(xy[:, 0]).astype(np.int64)
+    y = xy[:, 1]
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    start = np.r_[True, (xs[1:] != xs[:-1]) | (np.diff(ys) > gap)]
+    rid = np.cumsum(start) - 1
+    end = np.r_[start[1:], True]
+    return rid, xs[start], ys[start], ys[end]
+
+
+def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: float = 0.3,
+                 flat: float = 3.0) -> np.ndarray:
+    """Remove groups that are grid or axis rulings rather than data series: vertical ones
+    (70% of the pixels in vertical runs 20 px or taller, in at most 30% of the columns the
+    group spans or 10 columns; a series has one y per x and is a few px thick, several
+    series stacked in one group make several short runs, and a 2-D blob fills its columns),
+    and horizontal ones with 90% of their pixels within `flat` px of their median y, over
+    at least `min_share` of the image width (axes with their ticks). Used on the model's
+    own candidates, where grid lines, axes and frames are the usual false positives."""
+    k = int(labels.max()) if len(labels) else 0
+    if k == 0:
+        return labels
+    order, bounds = label_slices(labels, k)
+    drop = np.zeros(k + 1, bool)
+    for c in range(1, k + 1):
+        pts = xy[order[bounds[c]:bounds[c + 1]]]
+        if len(pts) == 0:
+            continue
+        rid, rx, y0, y1 = _column_runs(pts)
+        # most pixels in vertical runs 20+ px tall, in few of the columns the group spans
+        # (rulings are thin; a 2-D blob of merged lines or background texture is not one)
+        span = int(rx[-1] - rx[0]) + 1
+        thin = len(np.unique(rx)) <= max(10, 0.3 * span)
+        vertical = thin and ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7
+        # 90% of the pixels within `flat` px of one y (an axis keeps its ticks and any text
+        # that joined it), over min_share of the width
+        straight = (np.abs(pts[:, 1] - np.median(pts[:, 1])) <= flat).mean() >= 0.9
+        horizontal = straight and np.ptp(pts[:, 0]) >= min_share * width
+        drop[c] = vertical or horizontal
+    if not drop.any():
+        return labels
+    out = labels.copy()
+    out[drop[labels]] = 0
+    return renumber(out)
+
+
+def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share: float = 0.05) -> np.ndarray:
+    """Remove the stray pieces of each group: pieces (pixels within 2 x `radius` px of each
+    other count as one piece, so a dashed or dotted line stays whole) that hold under
+    `max_share` of the group's pixels. On the model's own candidates these are text
+    glyphs, arrow heads and specks that joined a line by their embedding, far from it;
+    each adds points to the line's series where it has none. Pixels go to 0."""
+    k = int(labels.max()) if len(labels) else 0
+    if k == 0:
+        return labels
+    xi = np.asarray(xy, np.int64)
+    order, bounds = label_slices(labels, k)
+    out = labels.copy()
+    ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    for c in range(1, k + 1):
+        idx = order[bounds[c]:bounds[c + 1]]
+        if len(idx) < 2:
+            continue
+        p = xi[idx]
+        x0, y0 = p.min(0) - radius
+        m = np.zeros((int(np.ptp(p[:, 1])) + 2 * radius + 1, int(np.ptp(p[:, 0])) + 2 * radius + 1), np.uint8)
+        m[p[:, 1] - y0, p[:, 0] - x0] = 1
+        n, comp = cv2.connectedComponents(cv2.dilate(m, ker))
+        if n <= 2:
+            continue
+        piece = comp[p[:, 1] - y0, p[:, 0] - x0]
+        size = np.bincount(piece, minlength=n)
+        stray = size < max_share * len(idx)
+        out[idx[stray[piece]]] = 0
+    return renumber(out)

@@ -1,0 +1,132 @@
+"""Candidate pixels -> lines. The default grouping links one-line fragments; the seed's
+DBSCAN on embeddings stays available (`dbscan.py`).
+
+    from linegroup.grouping import group_lines, load_link_models
+    labels = group_lines(xs, ys, image=rgb, feats=emb_at_pixels)   # (N,) int32, 1..K, 0 = none
+
+The pipeline, one file a step:
+  fragments.py  column runs -> fragments that are almost surely one line, and shared
+                pieces where lines cross or run together
+  describe.py   each fragment's ink colour (from the stroke's core), mean embedding,
+                width, length, ends and end slopes
+  link.py       learned link costs (trees.py: a gradient-boosted model stored as arrays)
+                and a global assignment of fragment ends to fragment starts, in two
+                rounds: fragments across short gaps, then chains across any gap
+  leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path
+The number of lines is whatever the linking leaves. The link models are fitted offline
+on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
+`weights/links.npz`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from .describe import describe
+from .fragments import build_fragments, column_runs
+from .leftovers import assign_leftovers, renumber
+from .link import GAP1, MIN_PIX, MIN_SPAN, REACH1, aggregate, chains, link_round
+from .trees import TreeEnsemble
+
+LINKS_FILE = "links.npz"
+REACH2 = 0.25  # round 2: largest |dy| between chain ends, as a share of the candidates' height
+
+
+@dataclass
+class LinkModels:
+    r1: TreeEnsemble  # fragment -> fragment
+    r2: TreeEnsemble  # chain -> chain
+
+    @classmethod
+    def load(cls, path: str) -> "LinkModels":
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path}: link model file not found")
+        return cls(TreeEnsemble.load(path, "r1_"), TreeEnsemble.load(path, "r2_"))
+
+    def save(self, path: str) -> None:
+        arrays = {f"r1_{k}": v for k, v in self.r1.to_arrays().items()}
+        arrays.update({f"r2_{k}": v for k, v in self.r2.to_arrays().items()})
+        tmp = path + ".tmp.npz"
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+
+
+_CACHE: dict = {}
+
+
+def bundled_links_path() -> str:
+    return str(resources.files("linegroup").joinpath("weights", LINKS_FILE))
+
+
+def load_link_models(path: str | None = None) -> LinkModels:
+    """The link models at `path`, or the ones shipped in the package (cached)."""
+    path = path or bundled_links_path()
+    if path not in _CACHE:
+        _CACHE[path] = LinkModels.load(path)
+    return _CACHE[path]
+
+
+@dataclass
+class Stages:
+    """What each step made, for inspection and for fitting the link models."""
+    frag: object
+    desc: object
+    pairs1: tuple
+    chain1: np.ndarray
+    desc1: object
+    pairs2: tuple
+    line: np.ndarray  # (F,) line id per fragment after both rounds, -1 = not linked
+
+
+def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = None, bias: float = 0.0,
+                   upto: int = 2) -> Stages:
+    """Fragments, descriptions and both linking rounds (`upto` = 1 stops after round 1)."""
+    frag = build_fragments(column_runs(xs, ys))
+    d = describe(frag, xs, ys, image, feats)
+    width = float(xs.max() - xs.min() + 1)
+    height = float(ys.max() - ys.min() + 1)
+    items = np.flatnonzero(~d.shared)
+    pairs1 = link_round(d, items, models.r1, width, GAP1, REACH1, bias) if models else None
+    if pairs1 is None:
+        return Stages(frag, d, None, None, None, None, None)
+    i, j, take = pairs1
+    cid = chains(d.n, i[take], j[take], items)
+    cd = aggregate(d, cid)
+    if upto < 2:
+        return Stages(frag, d, pairs1, cid, cd, None, None)
+    citems = np.arange(cd.n)
+    pairs2 = link_round(cd, citems, models.r2, width, width, REACH2 * height, bias)
+    i2, j2, take2 = pairs2
+    cid2 = chains(cd.n, i2[take2], j2[take2], citems)
+    line = np.where(cid >= 0, cid2[np.maximum(cid, 0)], -1)
+    return Stages(frag, d, pairs1, cid, cd, pairs2, line)
+
+
+def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None, feats: np.ndarray | None = None,
+                models: LinkModels | None = None, own: bool = False, bias: float = 0.0) -> np.ndarray:
+    """Label the candidate pixels (xs, ys: (N,) int) with lines 1..K, largest first.
+
+    image: (H, W, 3) uint8 RGB, for the ink colour; feats: (N, D) embeddings of the
+    pixels (None: not used). own: the candidates are the model's own, so leftovers far
+    from every line (text, arrows) are dropped; otherwise every pixel gets a line.
+    bias: log-odds a link must beat (higher: fewer links, more lines)."""
+    xs = np.asarray(xs, np.int64)
+    ys = np.asarray(ys, np.int64)
+    if len(xs) == 0:
+        return np.zeros(0, np.int32)
+    models = models or load_link_models()
+    st = link_fragments(xs, ys, image, feats, models, bias)
+    ld = aggregate(st.desc, st.line)
+    width = float(xs.max() - xs.min() + 1)
+    big = (ld.x1 - ld.x0 + 1 >= MIN_SPAN * width) & (ld.npix >= MIN_PIX)
+    if len(big) and not big.any():
+        big[np.argmax(ld.npix)] = True
+    lab_of_line = np.zeros(len(big) + 1, np.int64)
+    lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
+    frag_lab = np.where(st.line >= 0, lab_of_line[np.where(st.line >= 0, st.line, len(big))], 0)
+    labels = frag_lab[st.frag.pix_frag]
+    return renumber(assign_leftovers(xs, ys, labels, drop_far=own))

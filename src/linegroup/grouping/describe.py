@@ -1,0 +1,125 @@
+"""Each fragment's appearance and geometry: what the linking compares.
+
+    desc = describe(frag, xs, ys, image=rgb, feats=emb_at_pixels)
+
+Per fragment (arrays of length F):
+  x0, x1        first and last column
+  ya, yb        centre y at the left and the right end
+  sa_s, sa_l    slope at the left end, fitted over its first SHORT and LONG columns
+  sb_s, sb_l    the same at the right end
+  ncols, npix   columns spanned (runs) and pixels
+  width         stroke width across the line: pixels / path length
+  lab (F, 3)    ink colour in CIE Lab, from the stroke's core: in each run, the pixel
+                farthest in colour from the local background (the pixels just above and
+                below the run), so that the anti-aliased rim does not wash it out
+  emb (F, D)    mean learned embedding of its pixels (NaN when there is none)
+  shared        see fragments.py
+Slopes are dy/dx in image coordinates (y down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .fragments import Fragments
+
+SHORT = 4  # columns of the short end fit (follows a bend)
+LONG = 12  # columns of the long end fit (steady through pixel staircases)
+
+
+@dataclass
+class Description:
+    x0: np.ndarray
+    x1: np.ndarray
+    ya: np.ndarray
+    yb: np.ndarray
+    sa_s: np.ndarray
+    sa_l: np.ndarray
+    sb_s: np.ndarray
+    sb_l: np.ndarray
+    ncols: np.ndarray
+    npix: np.ndarray
+    width: np.ndarray
+    lab: np.ndarray
+    emb: np.ndarray
+    shared: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.x0)
+
+
+def pixels_lab(image: np.ndarray | None, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 CIE Lab (L 0-100, a and b about -128..127) of the given pixels."""
+    if image is None:
+        return np.zeros((len(xs), 3), np.float32)
+    rgb = image[ys, xs].reshape(-1, 1, 3).astype(np.float32) / 255.0
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
+
+
+def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None) -> np.ndarray:
+    """(R, 3) Lab of each run's core pixel: the one farthest from the run's local background."""
+    runs = frag.runs
+    if image is None:
+        return np.zeros((runs.n, 3), np.float32)
+    h, w = image.shape[:2]
+    lab = pixels_lab(image, xs, ys)
+    above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
+    below = pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1))
+    bg = (above + below) / 2
+    rid = runs.pix_run
+    dist = np.abs(lab - bg[rid]).sum(1)
+    order = np.lexsort((dist, rid))  # per run, the farthest pixel comes last
+    last = order[np.r_[np.flatnonzero(np.diff(rid[order])), len(order) - 1]]
+    return lab[last]
+
+
+def _window_slopes(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Least-squares slope of y on x over index ranges [lo, hi) of the arrays (0 if < 2)."""
+    c = lambda v: np.r_[0.0, np.cumsum(v)]  # noqa: E731
+    sx, sy, sxx, sxy = c(x), c(y), c(x * x), c(x * y)
+    n = (hi - lo).astype(np.float64)
+    mx = (sx[hi] - sx[lo]) / np.maximum(n, 1)
+    my = (sy[hi] - sy[lo]) / np.maximum(n, 1)
+    vxx = (sxx[hi] - sxx[lo]) - n * mx * mx
+    vxy = (sxy[hi] - sxy[lo]) - n * mx * my
+    return np.where(vxx > 1e-9, vxy / np.maximum(vxx, 1e-9), 0.0)
+
+
+def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
+             feats: np.ndarray | None = None) -> Description:
+    """Describe every fragment; xs, ys: the candidate pixels; feats: (N, D) embeddings or None."""
+    runs = frag.runs
+    nf = frag.n
+    ro = frag.run_order
+    rx = runs.x[ro].astype(np.float64)
+    ry = runs.centre[ro]
+    fs = frag.fstart
+    first, last = fs[:-1], fs[1:]
+    ncols = (last - first).astype(np.float64)
+    npix_run = np.diff(runs.start).astype(np.float64)
+    npix = np.bincount(frag.run_frag, weights=npix_run, minlength=nf)
+    # path length along the run centres
+    step = np.hypot(1.0, np.diff(ry)) if len(ry) > 1 else np.zeros(0)
+    same = frag.run_frag[ro][1:] == frag.run_frag[ro][:-1] if len(ro) > 1 else np.zeros(0, bool)
+    path = np.bincount(frag.run_frag[ro][1:][same], weights=step[same], minlength=nf) + 1.0
+    width = npix / path
+    d = Description(
+        x0=rx[first], x1=rx[last - 1], ya=ry[first], yb=ry[last - 1],
+        sa_s=_window_slopes(rx, ry, first, np.minimum(first + SHORT, last)),
+        sa_l=_window_slopes(rx, ry, first, np.minimum(first + LONG, last)),
+        sb_s=_window_slopes(rx, ry, np.maximum(last - SHORT, first), last),
+        sb_l=_window_slopes(rx, ry, np.maximum(last - LONG, first), last),
+        ncols=ncols, npix=npix, width=width,
+        lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy())
+    cl = core_lab(frag, xs, ys, image)
+    d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1)
+    d.lab /= np.maximum(ncols, 1)[:, None]
+    if feats is not None and len(feats):
+        pf = frag.pix_frag
+        d.emb = np.stack([np.bincount(pf, weights=feats[:, c], minlength=nf) for c in range(feats.shape[1])], 1)
+        d.emb /= np.maximum(npix, 1)[:, None]
+    return d

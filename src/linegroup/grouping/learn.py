@@ -1,0 +1,76 @@
+"""Fitting the link models on charts whose lines are known (offline; see scripts/fit_links.py).
+
+    X1, y1 = round_samples(st.desc, st.pairs1, frag_truth(...))      # per chart, round 1
+    models = fit_models(samples)                                       # -> LinkModels
+
+Each candidate link (i, j) a round produces on a training chart is labelled:
+  1  i and j belong to the same true line and j is the first piece of that line among
+     i's candidates (the consecutive piece, not one further along the line);
+  0  they belong to different lines;
+  -  otherwise left out: a piece mixing two lines (purity < PURE), or a later piece of
+     the same line (linking it would skip a piece, which is neither right nor wrong).
+Round 2 is fitted on the pairs that round 1's fitted model really leaves, so that each
+model sees the inputs it will meet. The model is scikit-learn's
+HistGradientBoostingClassifier; it is stored as arrays (trees.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .link import FEATURES, pair_features
+from .trees import TreeEnsemble
+
+PURE = 0.9  # a piece counts as one line's when this share of its labelled pixels is
+
+
+def piece_truth(piece_of_pixel: np.ndarray, truth: np.ndarray, n: int):
+    """(majority true line per piece, 0 if none; purity). truth: (N,) 0 = unknown."""
+    sel = (truth > 0) & (piece_of_pixel >= 0)
+    if not sel.any():
+        return np.zeros(n, np.int64), np.zeros(n)
+    k = int(truth.max()) + 1
+    key = piece_of_pixel[sel] * k + truth[sel]
+    cnt = np.bincount(key, minlength=n * k).reshape(n, k)
+    best = cnt.argmax(1)
+    tot = cnt.sum(1)
+    purity = np.where(tot > 0, cnt[np.arange(n), best] / np.maximum(tot, 1), 0.0)
+    return np.where(tot > 0, best, 0), purity
+
+
+def pair_labels(d, i: np.ndarray, j: np.ndarray, line: np.ndarray, purity: np.ndarray) -> np.ndarray:
+    """1 / 0 / -1 (left out) per candidate pair, as in the module docstring."""
+    li, lj = line[i], line[j]
+    ok = (li > 0) & (lj > 0) & (purity[i] >= PURE) & (purity[j] >= PURE)
+    same = ok & (li == lj)
+    y = np.where(ok, 0, -1)
+    y[ok & ~same] = 0
+    if same.any():
+        # among i's same-line candidates, the one starting first is the consecutive piece
+        idx = np.flatnonzero(same)
+        order = idx[np.lexsort((d.x0[j[idx]], i[idx]))]
+        firsts = order[np.r_[True, i[order][1:] != i[order][:-1]]]
+        y[idx] = -1
+        y[firsts] = 1
+    return y
+
+
+def round_samples(d, pairs, line, purity, width: float):
+    """(X, y) of one round's labelled candidate pairs."""
+    if pairs is None or len(pairs[0]) == 0:
+        return np.zeros((0, len(FEATURES))), np.zeros(0, np.int64)
+    i, j = pairs[0], pairs[1]
+    y = pair_labels(d, i, j, line, purity)
+    keep = y >= 0
+    return pair_features(d, i[keep], j[keep], width), y[keep]
+
+
+def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, **kw) -> TreeEnsemble:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    params = dict(max_iter=200, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40,
+                  l2_regularization=1.0, early_stopping=True, validation_fraction=0.15,
+                  n_iter_no_change=20, random_state=seed)
+    params.update(kw)
+    clf = HistGradientBoostingClassifier(**params).fit(X, y)
+    return TreeEnsemble.from_sklearn(clf, names=FEATURES, meta={"n_samples": len(y), "n_pos": int(y.sum())})

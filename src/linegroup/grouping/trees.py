@@ -1,0 +1,97 @@
+"""A gradient-boosted tree ensemble as plain arrays: the learned link costs, without pickle.
+
+    model = TreeEnsemble.from_sklearn(clf)             # a fitted HistGradientBoostingClassifier
+    arrays = model.to_arrays(); np.savez(path, **arrays)
+    model = TreeEnsemble.load(path)                    # np.load(allow_pickle=False)
+    logit = model.logit(X)                             # (n,) log-odds of "same line"
+
+The links between fragments are scored by scikit-learn's `HistGradientBoostingClassifier`,
+fitted offline (`linegroup.grouping.learn`). Shipping a pickle would tie the installed
+scikit-learn version to the one that fitted it and run arbitrary code on load; instead
+the trees are stored as arrays (feature, threshold, children, leaf value, where missing
+values go) and evaluated here, vectorised over samples and trees: one step per tree
+level. The result equals the classifier's `decision_function` (tested).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_FIELDS = ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left")
+
+
+class TreeEnsemble:
+    def __init__(self, feature, threshold, left, right, value, is_leaf, missing_left, roots, baseline,
+                 names=(), meta=None):
+        self.feature = np.asarray(feature, np.int64)
+        self.threshold = np.asarray(threshold, np.float64)
+        self.left = np.asarray(left, np.int64)
+        self.right = np.asarray(right, np.int64)
+        self.value = np.asarray(value, np.float64)
+        self.is_leaf = np.asarray(is_leaf, bool)
+        self.missing_left = np.asarray(missing_left, bool)
+        self.roots = np.asarray(roots, np.int64)
+        self.baseline = float(baseline)
+        self.names = tuple(names)
+        self.meta = dict(meta or {})
+
+    @classmethod
+    def from_sklearn(cls, clf, names=(), meta=None) -> "TreeEnsemble":
+        """Flatten a fitted binary HistGradientBoostingClassifier (numerical features only)."""
+        parts, roots, off = [], [], 0
+        for stage in clf._predictors:
+            nodes = stage[0].nodes
+            if np.any(nodes["is_categorical"]):
+                raise ValueError("categorical splits are not supported")
+            roots.append(off)
+            parts.append((nodes["feature_idx"], nodes["num_threshold"], nodes["left"] + off,
+                          nodes["right"] + off, nodes["value"], nodes["is_leaf"], nodes["missing_go_to_left"]))
+            off += len(nodes)
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(7)]
+        base = float(np.ravel(clf._baseline_prediction)[0])
+        return cls(*cols, roots=roots, baseline=base, names=names, meta=meta)
+
+    def to_arrays(self) -> dict:
+        d = {k: getattr(self, k) for k in _FIELDS}
+        d["roots"] = self.roots
+        d["baseline"] = np.array(self.baseline)
+        d["names"] = np.array(self.names, dtype="U64")
+        for k, v in self.meta.items():
+            d["meta_" + k] = np.asarray(v)
+        return d
+
+    @classmethod
+    def from_arrays(cls, d) -> "TreeEnsemble":
+        meta = {k[5:]: d[k].tolist() for k in d if k.startswith("meta_")}
+        return cls(*(d[k] for k in _FIELDS), roots=d["roots"], baseline=float(d["baseline"]),
+                   names=[str(s) for s in d["names"]], meta=meta)
+
+    @classmethod
+    def load(cls, path: str, prefix: str = "") -> "TreeEnsemble":
+        with np.load(path, allow_pickle=False) as z:
+            d = {k[len(prefix):]: z[k] for k in z.files if k.startswith(prefix)}
+        return cls.from_arrays(d)
+
+    @property
+    def n_features(self) -> int:
+        return len(self.names) if self.names else int(self.feature[~self.is_leaf].max()) + 1
+
+    def logit(self, X: np.ndarray) -> np.ndarray:
+        """(n, n_features) -> (n,) raw score (log-odds). NaN features follow missing_left."""
+        X = np.asarray(X, np.float64)
+        n = len(X)
+        if n == 0:
+            return np.zeros(0)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        live = ~self.is_leaf[node]
+        while live.any():
+            r, t = np.nonzero(live)
+            nd = node[r, t]
+            x = X[r, self.feature[nd]]
+            go_left = np.where(np.isnan(x), self.missing_left[nd], x <= self.threshold[nd])
+            node[r, t] = np.where(go_left, self.left[nd], self.right[nd])
+            live[r, t] = ~self.is_leaf[node[r, t]]
+        return self.baseline + self.value[node].sum(1)
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(X)))

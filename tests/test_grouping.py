@@ -1,0 +1,116 @@
+"""Known answers of the default grouping (fragments, links, leftovers) on small drawn charts.
+
+Each chart's candidates are its drawn line pixels; the shipped network gives the
+embeddings and the shipped link models the costs, as `linegroup predict --candidates` does.
+"""
+
+import numpy as np
+import pytest
+
+from cases import Line, draw
+from linegroup.predict import LineGrouper
+
+X = np.arange(20, 341, 8).astype(float)
+
+
+@pytest.fixture(scope="module")
+def grouper():
+    return LineGrouper.load()
+
+
+def separate(grouper, lines, **kw):
+    img, truth = draw(lines, **kw)
+    res = grouper.predict(img, candidates=truth != 0)
+    return res.mask.astype(np.int64), truth
+
+
+def assert_lines(pred, truth, n, purity=0.95):
+    """n predicted lines, each true line mostly (purity) in its own predicted line."""
+    cand = truth != 0
+    assert (pred[cand] > 0).all(), "every candidate pixel must be in a line"
+    assert (pred[~cand] == 0).all()
+    found = []
+    for k in range(1, int(truth.max()) + 1):
+        lab = pred[truth == k]
+        best = np.bincount(lab).argmax()
+        share = (lab == best).mean()
+        assert share >= purity, f"true line {k}: only {share:.2f} of its pixels in one line"
+        found.append(best)
+    assert len(set(found)) == len(found), f"true lines merged: {found}"
+    assert int(pred.max()) == n, f"{int(pred.max())} lines for {n}"
+
+
+def continuous(pred, label, x0, x1, max_gap=3):
+    cols = np.unique(np.nonzero(pred == label)[1])
+    cols = cols[(cols >= x0) & (cols <= x1)]
+    return len(cols) and np.diff(cols).max(initial=0) <= max_gap and cols[0] <= x0 + 3 and cols[-1] >= x1 - 3
+
+
+def test_two_same_colour_lines_crossing_in_an_x(grouper):
+    a = Line(X, 40 + 0.5 * (X - 20), color=(30, 30, 200))
+    b = Line(X, 200 - 0.5 * (X - 20), color=(30, 30, 200))
+    pred, truth = separate(grouper, [a, b])
+    assert_lines(pred, truth, 2)
+    for k in (1, 2):  # each continuous through the crossing
+        lab = np.bincount(pred[truth == k]).argmax()
+        assert continuous(pred, lab, 20, 340)
+
+
+def test_three_black_lines_solid_dashed_dotted(grouper):
+    lines = [Line(X, 50 + 20 * np.sin(X / 40), dash="solid"),
+             Line(X, 120 + 20 * np.sin(X / 50 + 1), dash="dash"),
+             Line(X, 190 + 15 * np.sin(X / 30 + 2), dash="dot")]
+    pred, truth = separate(grouper, lines)
+    assert_lines(pred, truth, 3)
+
+
+def test_three_grey_lines_told_apart_by_marker_shape(grouper):
+    grey = (110, 110, 110)
+    xm = np.arange(20, 341, 32).astype(float)
+    lines = [Line(xm, 60 + 0.4 * (xm - 20), color=grey, width=1, marker="square", marker_size=4),
+             Line(xm, 190 - 0.4 * (xm - 20), color=grey, width=1, marker="circle", marker_size=4),
+             Line(xm, 125 + 40 * np.sin(xm / 50), color=grey, width=1, marker="triangle", marker_size=5)]
+    pred, truth = separate(grouper, lines)
+    assert_lines(pred, truth, 3, purity=0.9)
+
+
+def test_two_step_lines_with_steps_at_the_same_x(grouper):
+    xs = np.repeat(np.arange(20, 341, 40), 2)[1:-1].astype(float)
+    ya = np.repeat([60, 90, 70, 110, 80, 120, 100, 90], 2).astype(float)
+    lines = [Line(xs, ya, color=(200, 40, 40)), Line(xs, ya + 80, color=(40, 40, 200))]
+    pred, truth = separate(grouper, lines)
+    assert_lines(pred, truth, 2)
+
+
+@pytest.mark.parametrize("case", ["dotted", "legend_box", "hollow_markers"])
+def test_one_line_stays_one(grouper, case):
+    ys = 120 + 60 * np.sin(X / 45)
+    kw = {}
+    if case == "dotted":
+        ln = Line(X, ys, dash="dot", color=(0, 90, 0))
+    elif case == "legend_box":
+        ln = Line(X, ys, color=(0, 90, 0))
+        kw["box"] = (150, 40, 230, 200)
+    else:
+        xm = X[::4]
+        ln = Line(xm, 120 + 60 * np.sin(xm / 45), color=(0, 90, 0), marker="circle", hollow=True, marker_size=5)
+    pred, truth = separate(grouper, [ln], **kw)
+    assert_lines(pred, truth, 1)
+
+
+def test_markers_with_gaps_beside_two_same_colour_lines(grouper):
+    xm = np.arange(20, 341, 30).astype(float)
+    lines = [Line(xm, 60 + 25 * np.sin(xm / 40), marker="circle", marker_gap=3, marker_size=4),
+             Line(xm, 130 + 25 * np.sin(xm / 40 + 1), marker="square", marker_size=4),
+             Line(xm, 200 + 15 * np.sin(xm / 40 + 2), marker="triangle", marker_size=5)]
+    pred, truth = separate(grouper, lines)
+    assert_lines(pred, truth, 3, purity=0.9)
+
+
+def test_every_candidate_pixel_is_labelled_even_specks(grouper):
+    a = Line(X, 60 + 0.3 * X, color=(200, 0, 0))
+    img, truth = draw([a])
+    cand = truth != 0
+    cand[200:202, 300:302] = True  # a speck far from the line
+    res = grouper.predict(img, candidates=cand)
+    assert (res.mask[cand] > 0).all() and (res.mask[~cand] == 0).all()
