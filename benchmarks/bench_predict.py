@@ -13,7 +13,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -21,8 +20,9 @@ import torch
 from sklearn.cluster import DBSCAN
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-from linegroup.cluster import cells_to_cluster, dbscan_weighted, group_pixels, min_core_weight  # noqa: E402
 from linegroup.data import rasterize  # noqa: E402
+from linegroup.grouping import group_lines  # noqa: E402
+from linegroup.grouping.dbscan import cells_to_cluster, dbscan_weighted, group_pixels, min_core_weight  # noqa: E402
 from linegroup.model import num_parameters  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 from linegroup.synth import SynthConfig, render_chart  # noqa: E402
@@ -110,12 +110,13 @@ def main():
         hh, ww = cand.shape
         feats = emb[:, np.minimum((ys / s).astype(int), 599), np.minimum((xs / s).astype(int), 799)].T.copy()
         xy = np.column_stack([xs, ys])
-        ms = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
-        no_trace = replace(g.params, trace=False)
-        ms_nt = timed(lambda: group_pixels(feats, xy, no_trace), max(3, a.repeat // 2))
+        big = cv2.resize(img, (ww, hh), interpolation=cv2.INTER_LINEAR)
+        ms = timed(lambda: group_lines(xs, ys, big, feats, g.links), max(3, a.repeat // 2))
+        ms_db = timed(lambda: group_pixels(feats, xy, g.params), max(3, a.repeat // 2))
         scaling.append({"candidates": int(len(ys)), "chart_px": f"{ww}x{hh}", "line_px": line_px(s),
-                        "lines_found": int(group_pixels(feats, xy, g.params).max()),
-                        "grouping_ms": ms, "grouping_ms_no_trace": ms_nt})
+                        "lines_found": int(group_lines(xs, ys, big, feats, g.links).max()),
+                        "lines_found_dbscan": int(group_pixels(feats, xy, g.params).max()),
+                        "grouping_ms": ms, "grouping_ms_dbscan": ms_db})
         if n == 20_000:  # the weighted DBSCAN on this chart's cells: scikit-learn's and ours
             cells, counts, _, sub = cells_to_cluster(feats, g.params)
             ms_w = min_core_weight(counts[sub], g.params)
@@ -137,11 +138,11 @@ def main():
     print(f"| network | {res['network_ms']:.0f} |")
     print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")
     print(f"| predict, model's own candidates | {res['predict_e2e_ms']:.0f} |")
-    print(f"\n| candidates | chart (px) | line width (px) | lines found (of {len(lines)}) | grouping ms "
-          "| without column tracing |\n|---|---|---|---|---|---|")
+    print(f"\n| candidates | chart (px) | line width (px) | lines found (of {len(lines)}), links / dbscan "
+          "| grouping ms, links | grouping ms, dbscan |\n|---|---|---|---|---|---|")
     for s in scaling:
-        print(f"| {s['candidates']:,} | {s['chart_px']} | {s['line_px']} | {s['lines_found']} "
-              f"| {s['grouping_ms']:.1f} | {s['grouping_ms_no_trace']:.1f} |")
+        print(f"| {s['candidates']:,} | {s['chart_px']} | {s['line_px']} | {s['lines_found']} / "
+              f"{s['lines_found_dbscan']} | {s['grouping_ms']:.1f} | {s['grouping_ms_dbscan']:.1f} |")
     print(f"\nweighted DBSCAN on the {res['dbscan_cells']:,} cells of the ~20k row: scikit-learn "
           f"{res['dbscan_sklearn_ms']:.1f} ms, dbscan_weighted {res['dbscan_weighted_ms']:.1f} ms")
     print(f"\npeak RSS, 6000x4000 chart: {res['peak_rss_mb_6000x4000']:.0f} MB "

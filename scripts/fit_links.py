@@ -46,38 +46,43 @@ def charts(a):
     return recs[: a.num]
 
 
-def samples_of(recs, g, r1=None):
-    """Per chart and candidate kind: (X1, y1) and, given r1, (X2, y2)."""
+def inputs_of(recs, g):
+    """Per chart: (image, [(xs, ys, truth, feats) for each candidate kind]), the network run once."""
     from tqdm import tqdm
 
     out = []
-    for rec in tqdm(recs, desc="pairs" + (" (round 2)" if r1 else ""), unit="chart"):
+    for rec in tqdm(recs, desc="embeddings", unit="chart"):
         img = read_image(rec.path)
         emb, _, _ = g.embed(img)
         exact = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width)
         inst, valid, line = rasterize(rec.lines, rec.height, rec.width, 2)
-        per = []
+        kinds = []
         for truth_img, cand in ((exact["inst"], exact["line"]), (np.where(valid, inst, 0), line)):
             ys, xs = np.nonzero(cand)
-            if len(xs) < 10:
-                continue
-            truth = truth_img[ys, xs].astype(np.int64)
-            feats = emb[:, ys, xs].T
+            if len(xs) >= 10:
+                kinds.append((xs, ys, truth_img[ys, xs].astype(np.int64), emb[:, ys, xs].T.copy()))
+        out.append((img, kinds))
+    return out
+
+
+def samples_of(inputs, r1=None):
+    """Per chart and candidate kind: round 1's (X, y), or, given r1, round 2's."""
+    out = []
+    for img, kinds in inputs:
+        per = []
+        for xs, ys, truth, feats in kinds:
             width = float(xs.max() - xs.min() + 1)
             if r1 is None:
                 frag = build_fragments(column_runs(xs, ys))
                 d = describe(frag, xs, ys, img, feats)
-                items = np.flatnonzero(~d.shared)
-                pairs = candidate_pairs(d, items, GAP1, REACH1)
+                pairs = candidate_pairs(d, np.flatnonzero(~d.shared), GAP1, REACH1)
                 lt, pur = piece_truth(frag.pix_frag, truth, d.n)
                 per.append(round_samples(d, pairs, lt, pur, width))
             else:
                 st = link_fragments(xs, ys, img, feats, LinkModels(r1, r1), upto=1)
-                height = float(ys.max() - ys.min() + 1)
                 cd = st.desc1
-                pairs = candidate_pairs(cd, np.arange(cd.n), width, REACH2 * height)
-                chain_of_pixel = st.chain1[st.frag.pix_frag]
-                lt, pur = piece_truth(chain_of_pixel, truth, cd.n)
+                pairs = candidate_pairs(cd, np.arange(cd.n), width, REACH2 * float(ys.max() - ys.min() + 1))
+                lt, pur = piece_truth(st.chain1[st.frag.pix_frag], truth, cd.n)
                 per.append(round_samples(cd, pairs, lt, pur, width))
         out.append(per)
     return out
@@ -111,12 +116,13 @@ def main():
     recs = charts(a)
     g = LineGrouper.load(a.checkpoint)
     cut = int(len(recs) * 0.85)
-    s1 = samples_of(recs, g)
+    inputs = inputs_of(recs, g)
+    s1 = samples_of(inputs)
     X, y = stack(s1[:cut])
     r1 = fit_tree_model(X, y)
     held_out(r1, *stack(s1[cut:]), "round 1")
     r1 = fit_tree_model(*stack(s1))
-    s2 = samples_of(recs, g, r1)
+    s2 = samples_of(inputs, r1)
     r2 = fit_tree_model(*stack(s2[:cut]))
     held_out(r2, *stack(s2[cut:]), "round 2")
     r2 = fit_tree_model(*stack(s2))

@@ -223,6 +223,8 @@ def _evaluate(sub):
     p.add_argument("--thickness", type=int, default=2, help="raster thickness of the true polylines (px)")
     p.add_argument("--line_category_id", type=int, default=2, help="category_id of line annotations")
     p.add_argument("--limit", type=int, default=0, help="evaluate at most N charts (0 = all)")
+    p.add_argument("--split", default="", help="evaluate only the charts of this named split (image field "
+                                                "'split', e.g. 'tune' or 'report' of the foreign-renderer set)")
     _add_model_args(p)
 
     def run(a):
@@ -234,7 +236,7 @@ def _evaluate(sub):
         try:
             grouper = None if a.only_baselines and a.mode == "oracle" else _grouper(a)
             result = evaluate_dataset(a.json, a.img_dir, grouper, a.mode, methods, a.thickness,
-                                      a.line_category_id, a.limit)
+                                      a.line_category_id, a.limit, split=a.split)
         except (CheckpointError, DataError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

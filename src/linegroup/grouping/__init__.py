@@ -28,12 +28,18 @@ import numpy as np
 
 from .describe import describe
 from .fragments import build_fragments, column_runs
-from .leftovers import assign_leftovers, renumber
+from .leftovers import assign_leftovers, line_paths, path_distance, renumber
 from .link import GAP1, MIN_PIX, MIN_SPAN, REACH1, aggregate, chains, link_round
 from .trees import TreeEnsemble
 
 LINKS_FILE = "links.npz"
 REACH2 = 0.25  # round 2: largest |dy| between chain ends, as a share of the candidates' height
+HOST_D = 8.0  # px: a gappy chain this close to a larger line along most of its length is part of it
+HOST_D_SOLID = 3.0  # px: the same for a chain without gaps (a piece of the line's own stroke)
+HOST_SHARE = 0.8  # ... for this share of its pixels
+HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns it spans
+SAMPLE = 256  # pixels of a chain sampled for the host test
+ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
 @dataclass
@@ -98,12 +104,46 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
     cd = aggregate(d, cid)
     if upto < 2:
         return Stages(frag, d, pairs1, cid, cd, None, None)
-    citems = np.arange(cd.n)
-    pairs2 = link_round(cd, citems, models.r2, width, width, REACH2 * height, bias)
-    i2, j2, take2 = pairs2
-    cid2 = chains(cd.n, i2[take2], j2[take2], citems)
-    line = np.where(cid >= 0, cid2[np.maximum(cid, 0)], -1)
-    return Stages(frag, d, pairs1, cid, cd, pairs2, line)
+    line = cid
+    for _ in range(ROUNDS2):  # chains of chains: repeated until nothing links
+        citems = np.arange(cd.n)
+        pairs2 = link_round(cd, citems, models.r2, width, width, REACH2 * height, bias)
+        i2, j2, take2 = pairs2
+        if not take2.any():
+            break
+        cid2 = chains(cd.n, i2[take2], j2[take2], citems)
+        line = np.where(line >= 0, cid2[np.maximum(line, 0)], -1)
+        cd = aggregate(d, line)
+    return Stages(frag, d, pairs1, cid, aggregate(d, cid), pairs2, line)
+
+
+def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
+    """(L,) bool: which linked chains are series. Not: chains too small to be one (MIN_SPAN
+    of the width, MIN_PIX pixels), and gappy chains that run along a larger line within
+    HOST_D px (the outlines of its markers, linked across the gaps between them)."""
+    ld = aggregate(st.desc, st.line)
+    span = ld.x1 - ld.x0 + 1
+    keep = (span >= MIN_SPAN * width) & (ld.npix >= MIN_PIX)
+    if len(keep) and not keep.any():
+        keep[np.argmax(ld.npix)] = True
+    pix_line = st.line[st.frag.pix_frag]
+    paths = line_paths(xs, ys, pix_line + 1)
+    accepted = []
+    rng = np.random.default_rng(0)
+    for c in np.argsort(-ld.npix, kind="stable"):
+        if not keep[c]:
+            continue
+        if accepted:
+            idx = np.flatnonzero(pix_line == c)
+            if len(idx) > SAMPLE:
+                idx = rng.choice(idx, SAMPLE, replace=False)
+            d = path_distance([paths[h] for h in accepted], xs[idx].astype(float), ys[idx].astype(float))
+            near = HOST_D if ld.ncols[c] / span[c] < HOST_COVER else HOST_D_SOLID
+            if ((d <= near).mean(1) >= HOST_SHARE).any():
+                keep[c] = False
+                continue
+        accepted.append(c)
+    return keep
 
 
 def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None, feats: np.ndarray | None = None,
@@ -120,11 +160,7 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
         return np.zeros(0, np.int32)
     models = models or load_link_models()
     st = link_fragments(xs, ys, image, feats, models, bias)
-    ld = aggregate(st.desc, st.line)
-    width = float(xs.max() - xs.min() + 1)
-    big = (ld.x1 - ld.x0 + 1 >= MIN_SPAN * width) & (ld.npix >= MIN_PIX)
-    if len(big) and not big.any():
-        big[np.argmax(ld.npix)] = True
+    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1))
     lab_of_line = np.zeros(len(big) + 1, np.int64)
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     frag_lab = np.where(st.line >= 0, lab_of_line[np.where(st.line >= 0, st.line, len(big))], 0)

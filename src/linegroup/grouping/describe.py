@@ -14,6 +14,8 @@ Per fragment (arrays of length F):
                 below the run), so that the anti-aliased rim does not wash it out
   emb (F, D)    mean learned embedding of its pixels (NaN when there is none)
   shared        see fragments.py
+  free_a/free_b the left / right end touches no other stroke (a dash's ends are free; a
+                piece cut at a crossing or a marker is not)
 Slopes are dy/dx in image coordinates (y down).
 """
 
@@ -46,6 +48,8 @@ class Description:
     lab: np.ndarray
     emb: np.ndarray
     shared: np.ndarray
+    free_a: np.ndarray  # the left end touches no other stroke (a gap follows: dash, dot, end)
+    free_b: np.ndarray  # the same at the right end
 
     @property
     def n(self) -> int:
@@ -114,7 +118,8 @@ def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray 
         sb_s=_window_slopes(rx, ry, np.maximum(last - SHORT, first), last),
         sb_l=_window_slopes(rx, ry, np.maximum(last - LONG, first), last),
         ncols=ncols, npix=npix, width=width,
-        lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy())
+        lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy(),
+        free_a=~frag.junction_left, free_b=~frag.junction_right)
     cl = core_lab(frag, xs, ys, image)
     d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1)
     d.lab /= np.maximum(ncols, 1)[:, None]

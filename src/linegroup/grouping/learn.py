@@ -68,7 +68,7 @@ def round_samples(d, pairs, line, purity, width: float):
 def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, **kw) -> TreeEnsemble:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    params = dict(max_iter=200, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40,
+    params = dict(max_iter=100, learning_rate=0.15, max_depth=5, max_leaf_nodes=16, min_samples_leaf=40,
                   l2_regularization=1.0, early_stopping=True, validation_fraction=0.15,
                   n_iter_no_change=20, random_state=seed)
     params.update(kw)

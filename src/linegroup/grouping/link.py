@@ -37,13 +37,15 @@ from .describe import Description
 OVERLAP = 2  # columns two consecutive pieces of one line may overlap
 GAP1 = 40  # px: round 1 gap window (crossings, dashes, dots, markers)
 REACH1 = 40.0  # px: round 1 largest |dy| between an end and a start beyond the slope's prediction
-MIN_SPAN = 0.02  # a chain spanning less than this share of the candidates' width is a leftover
+MIN_SPAN = 0.05  # a chain spanning less than this share of the candidates' width is a leftover
 MIN_PIX = 12  # ... or with fewer pixels
 FAR = 12.0  # px: with the model's own candidates, leftovers farther than this from every line are dropped
 
+TOP_K = 5  # candidate links kept per end and per start, the best continuations first
+
 FEATURES = ("gap", "gap_rel", "dy", "miss_f", "miss_b", "miss_rel", "turn", "d_color", "d_light",
-            "chroma", "light", "d_emb", "d_width", "width", "len_min", "len_max", "len_ratio", "span_min",
-            "cover_min", "steep", "n_starts", "n_ends", "rank_f", "rank_b")
+            "chroma", "light", "d_emb", "d_width", "width", "len_i", "len_j", "len_ratio", "span_min",
+            "cover_i", "cover_j", "free_i", "free_j", "steep", "n_starts", "n_ends", "rank_f", "rank_b")
 
 
 # ---------------------------------------------------------------------------------
@@ -68,7 +70,18 @@ def candidate_pairs(d: Description, items: np.ndarray, max_gap: float, reach: fl
     gap = np.maximum(d.x0[j] - d.x1[i], 0)
     pred = d.yb[i] + d.sb_l[i] * gap
     near = (np.abs(d.ya[j] - pred) <= reach + 0.5 * gap) | (np.abs(d.ya[j] - d.yb[i]) <= reach)
-    return i[near], j[near]
+    i, j = i[near], j[near]
+    # the TOP_K best continuations of each end and of each start (the others never win)
+    cost = _continuation(d, i, j)
+    keep = (_rank(i, cost) <= TOP_K) | (_rank(j, cost) <= TOP_K)
+    return i[keep], j[keep]
+
+
+def _continuation(d: Description, i, j) -> np.ndarray:
+    """A cheap continuation cost: the better extrapolation miss plus a tenth of the gap."""
+    dx = d.x0[j] - d.x1[i]
+    miss = np.minimum(_miss(d.yb[i], d.sb_l[i], dx, d.ya[j]), _miss(d.ya[j], d.sa_l[j], -dx, d.yb[i]))
+    return miss + 0.1 * np.maximum(dx, 0)
 
 
 def _miss(y0, s, dx, y1):
@@ -99,7 +112,7 @@ def pair_features(d: Description, i: np.ndarray, j: np.ndarray, width: float) ->
     turn = np.abs(np.arctan(d.sb_l[i]) - np.arctan(d.sa_l[j]))
     lab_i, lab_j = d.lab[i], d.lab[j]
     d_color = np.linalg.norm(lab_i - lab_j, axis=1)
-    d_emb = np.linalg.norm(d.emb[i] - d.emb[j], axis=1)  # NaN without embeddings
+    d_emb = np.nan_to_num(np.linalg.norm(d.emb[i] - d.emb[j], axis=1), nan=-1.0)  # -1: no embeddings
     wi, wj = np.maximum(d.width[i], 0.5), np.maximum(d.width[j], 0.5)
     span_i = d.x1[i] - d.x0[i] + 1
     span_j = d.x1[j] - d.x0[j] + 1
@@ -111,10 +124,10 @@ def pair_features(d: Description, i: np.ndarray, j: np.ndarray, width: float) ->
         "turn": turn, "d_color": d_color, "d_light": np.abs(lab_i[:, 0] - lab_j[:, 0]),
         "chroma": np.hypot(lab_i[:, 1], lab_i[:, 2]), "light": lab_i[:, 0],
         "d_emb": d_emb, "d_width": np.abs(np.log(wi / wj)), "width": np.minimum(wi, wj),
-        "len_min": np.minimum(d.ncols[i], d.ncols[j]), "len_max": np.maximum(d.ncols[i], d.ncols[j]),
-        "len_ratio": np.abs(np.log(d.ncols[i] / d.ncols[j])),
+        "len_i": d.ncols[i], "len_j": d.ncols[j], "len_ratio": np.abs(np.log(d.ncols[i] / d.ncols[j])),
         "span_min": np.minimum(span_i, span_j) / max(width, 1.0),
-        "cover_min": np.minimum(d.ncols[i] / span_i, d.ncols[j] / span_j),
+        "cover_i": d.ncols[i] / span_i, "cover_j": d.ncols[j] / span_j,
+        "free_i": d.free_b[i].astype(float), "free_j": d.free_a[j].astype(float),
         "steep": np.abs(np.arctan(d.sb_l[i])), "n_starts": n_starts, "n_ends": n_ends,
         "rank_f": _rank(i, miss_f + 0.1 * g), "rank_b": _rank(j, miss_b + 0.1 * g),
     }
@@ -177,7 +190,7 @@ def aggregate(d: Description, cid: np.ndarray) -> Description:
         x0=x0, x1=x1, ya=d.ya[first], yb=d.yb[last], sa_s=d.sa_s[first], sa_l=d.sa_l[first],
         sb_s=d.sb_s[last], sb_l=d.sb_l[last], ncols=ncols, npix=npix,
         width=sum_(d.width[idx] * d.npix[idx]) / np.maximum(npix, 1), lab=lab, emb=emb,
-        shared=np.zeros(k, bool))
+        shared=np.zeros(k, bool), free_a=d.free_a[first], free_b=d.free_b[last])
 
 
 def link_round(d: Description, items: np.ndarray, model, width: float, max_gap: float, reach: float,

@@ -1,0 +1,90 @@
+"""Known answers of the grouping's parts: runs, fragments, descriptions, assignment, trees."""
+
+import numpy as np
+import pytest
+
+from linegroup.grouping.describe import describe
+from linegroup.grouping.fragments import build_fragments, column_runs
+from linegroup.grouping.leftovers import assign_leftovers
+from linegroup.grouping.link import match
+from linegroup.grouping.trees import TreeEnsemble
+
+
+def _pixels(mask):
+    ys, xs = np.nonzero(mask)
+    return xs, ys
+
+
+def test_column_runs_known_answer():
+    xs = np.array([0, 0, 0, 0, 1, 1])
+    ys = np.array([5, 1, 2, 7, 3, 4])
+    r = column_runs(xs, ys)
+    assert r.x.tolist() == [0, 0, 0, 1]
+    assert list(zip(r.y0.tolist(), r.y1.tolist())) == [(1, 2), (5, 5), (7, 7), (3, 4)]
+    # every pixel knows its run
+    assert [(r.y0[k] <= y <= r.y1[k]) for k, y in zip(r.pix_run, ys)] == [True] * 6
+
+
+def test_an_x_crossing_gives_four_arms_and_one_shared_piece():
+    m = np.zeros((41, 41), bool)
+    t = np.arange(41)
+    m[t, t] = m[40 - t, t] = True
+    m[t[:-1] + 1, t[:-1]] = m[39 - t[:-1], t[:-1]] = True  # 2 px thick
+    frag = build_fragments(column_runs(*_pixels(m)))
+    d = describe(frag, *_pixels(m))
+    big = d.ncols >= 10
+    assert big.sum() == 4 and not d.shared[big].any()
+    assert d.shared.sum() == 1  # the middle, where the strokes merge and split
+    mid = np.flatnonzero(d.shared)[0]
+    assert 15 <= d.x0[mid] <= 20 <= d.x1[mid] <= 25
+
+
+def test_description_slopes_widths_and_colour():
+    m = np.zeros((60, 100), bool)
+    x = np.arange(10, 90)
+    y = np.round(10 + 0.5 * x).astype(int)
+    for dy in range(3):  # 3 px thick
+        m[y + dy, x] = True
+    img = np.full((60, 100, 3), 255, np.uint8)
+    img[m] = (200, 0, 0)
+    frag = build_fragments(column_runs(*_pixels(m)))
+    d = describe(frag, *_pixels(m), image=img)
+    assert d.n == 1
+    assert d.x0[0] == 10 and d.x1[0] == 89
+    assert d.sa_l[0] == pytest.approx(0.5, abs=0.1) and d.sb_l[0] == pytest.approx(0.5, abs=0.1)
+    assert d.width[0] == pytest.approx(3 / np.sqrt(1.25), rel=0.15)
+    assert d.lab[0, 1] > 50  # red: large a*
+
+
+def test_match_is_a_global_assignment_not_greedy():
+    # greedy would take the best pair (0 -> 0, 5) and leave 1 without a partner (0 -> 1: 4, 1 -> 0: 4)
+    i = np.array([0, 0, 1])
+    j = np.array([0, 1, 0])
+    s = np.array([5.0, 4.0, 4.0])
+    assert match(i, j, s).tolist() == [False, True, True]
+    assert match(i, j, -s).tolist() == [False, False, False]  # no link is worth taking
+
+
+def test_tree_ensemble_equals_sklearn_and_round_trips(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = ((X[:, 0] + X[:, 1] ** 2) > 0.5).astype(int)
+    clf = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    t = TreeEnsemble.from_sklearn(clf, names=("a", "b", "c", "d"))
+    np.testing.assert_allclose(t.logit(X), clf.decision_function(X), atol=1e-9)
+    np.savez(tmp_path / "t.npz", **t.to_arrays())
+    t2 = TreeEnsemble.load(str(tmp_path / "t.npz"))
+    np.testing.assert_allclose(t2.logit(X), t.logit(X))
+    assert t2.names == ("a", "b", "c", "d")
+
+
+def test_leftovers_follow_the_nearest_path_and_far_ones_drop_on_request():
+    xs = np.r_[np.arange(0, 50), np.arange(0, 50), 25, 25, 200]
+    ys = np.r_[np.full(50, 10), np.full(50, 30), 12, 28, 100]
+    lab = np.r_[np.ones(50), np.full(50, 2), 0, 0, 0].astype(int)
+    out = assign_leftovers(xs, ys, lab)
+    assert out[-3:].tolist() == [1, 2, 1] or out[-3:].tolist() == [1, 2, 2]
+    assert (out > 0).all()
+    assert assign_leftovers(xs, ys, lab, drop_far=True)[-1] == 0
