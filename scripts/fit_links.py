@@ -1,10 +1,10 @@
 """Fit the grouping's link models on synthetic charts and write weights/links.npz.
 
-    python scripts/fit_links.py --work runs/links --num 300 --seed 101
+    python scripts/fit_links.py --work runs/links runs/links_b --num 300 --seed 101
 
-1. draws `--num` training charts with `linegroup synth` (matplotlib, the training mix:
-   a share of hard charts, other style sheets, exact per-line masks; seed 101, never
-   used for validation);
+1. draws `--num` training charts in each `--work` folder with `linegroup synth` (matplotlib, the training mix:
+   a share of hard charts, other style sheets, exact per-line masks; seeds 101, 102, ...,
+   never used for validation);
 2. takes two kinds of candidates per chart, each labelled with its true lines: the exact
    drawn pixels (markers, anti-aliasing, real widths) and the polylines rasterised at 2 px
    (as the hard set's oracle mode gives them);
@@ -38,12 +38,15 @@ from linegroup.synth import SynthConfig, write_split  # noqa: E402
 
 
 def charts(a):
-    js = os.path.join(a.work, "train.json")
-    if not os.path.exists(js):
-        write_split(a.work, "train", a.num, seed=a.seed, workers=a.workers,
-                    cfg=SynthConfig(hard_frac=0.4, variety=True, exact_masks=True))
-    recs, _ = load_coco_lines(js, os.path.join(a.work, "train"))
-    return recs[: a.num]
+    """--num charts per folder of --work, folder k drawn with seed --seed + k."""
+    recs = []
+    for k, work in enumerate(a.work):
+        js = os.path.join(work, "train.json")
+        if not os.path.exists(js):
+            write_split(work, "train", a.num, seed=a.seed + k, workers=a.workers,
+                        cfg=SynthConfig(hard_frac=0.4, variety=True, exact_masks=True))
+        recs += load_coco_lines(js, os.path.join(work, "train"))[0][: a.num]
+    return recs
 
 
 def inputs_of(recs, g):
@@ -105,8 +108,8 @@ def held_out(model, X, y, name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", default="runs/links", help="folder for the training charts")
-    ap.add_argument("--num", type=int, default=300, help="training charts")
+    ap.add_argument("--work", nargs="+", default=["runs/links"], help="folders for the training charts")
+    ap.add_argument("--num", type=int, default=300, help="training charts per folder")
     ap.add_argument("--seed", type=int, default=101, help="synth seed of the training charts")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--checkpoint", default=None, help="network for the embeddings (default: shipped)")

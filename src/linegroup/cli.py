@@ -78,7 +78,7 @@ def _add_model_args(p):
                    help="links (default): cut the candidates into one-line fragments and link them by "
                         "continuation, ink colour, embedding and stroke, with learned link costs and a global "
                         "assignment; dbscan: the seed's method, DBSCAN on the learned embeddings")
-    g.add_argument("--link_bias", type=float, default=0.0,
+    g.add_argument("--link_bias", type=float, default=-1.0,
                    help="links: log-odds a link must beat to be taken; raise it if lines come out merged, "
                         "lower it if one line comes out in pieces")
     g.add_argument("--eps", type=float, default=0.5, help="dbscan: radius in embedding space")

@@ -52,6 +52,7 @@ from .grouping.dbscan import GroupParams, group_pixels
 from .model import fuse_conv_bn
 
 GROUPINGS = ("links", "dbscan")
+DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set's tune split (0, -0.5, -1, -2)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
 
@@ -110,7 +111,7 @@ class LineGrouper:
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
                  drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
-                 link_bias: float = 0.0, links: str | None = None):
+                 link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None):
         if grouping not in GROUPINGS:
             raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
         self.device = torch.device(device)
