@@ -28,7 +28,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 from linegroup.data import load_coco_lines, rasterize, read_image  # noqa: E402
 from linegroup.evaluate import truth_from_label_mask  # noqa: E402
-from linegroup.grouping import GAP1, REACH1, REACH2, LinkModels, link_fragments  # noqa: E402
+from linegroup.grouping import GAP1, OVERLAP2, REACH1, REACH2, LinkModels, link_fragments  # noqa: E402
 from linegroup.grouping.describe import describe  # noqa: E402
 from linegroup.grouping.fragments import build_fragments, column_runs  # noqa: E402
 from linegroup.grouping.learn import fit_tree_model, piece_truth, round_samples  # noqa: E402
@@ -49,13 +49,22 @@ def charts(a):
     return recs
 
 
-def inputs_of(recs, g):
-    """Per chart: (image, [(xs, ys, truth, feats) for each candidate kind]), the network run once."""
+def inputs_of(recs, g, cache: str = ""):
+    """Per chart: (image, [(xs, ys, truth, feats) for each candidate kind]), the network run
+    once (its embeddings kept in `cache`, a folder, if given)."""
     from tqdm import tqdm
 
     out = []
     for rec in tqdm(recs, desc="embeddings", unit="chart"):
         img = read_image(rec.path)
+        cpath = os.path.join(cache, os.path.basename(os.path.dirname(os.path.dirname(rec.path))) + "_" +
+                             os.path.basename(rec.path) + ".npz") if cache else ""
+        if cpath and os.path.exists(cpath):
+            with np.load(cpath) as z:
+                kinds = [(z[f"xs{k}"], z[f"ys{k}"], z[f"t{k}"], z[f"f{k}"].astype(np.float32))
+                         for k in range(int(z["n"]))]
+            out.append((img, kinds))
+            continue
         emb, _, _ = g.embed(img)
         exact = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width)
         inst, valid, line = rasterize(rec.lines, rec.height, rec.width, 2)
@@ -63,7 +72,13 @@ def inputs_of(recs, g):
         for truth_img, cand in ((exact["inst"], exact["line"]), (np.where(valid, inst, 0), line)):
             ys, xs = np.nonzero(cand)
             if len(xs) >= 10:
-                kinds.append((xs, ys, truth_img[ys, xs].astype(np.int64), emb[:, ys, xs].T.copy()))
+                feats = emb[:, ys, xs].T.astype(np.float16).astype(np.float32)  # as kept in the cache
+                kinds.append((xs, ys, truth_img[ys, xs].astype(np.int64), feats))
+        if cpath:
+            arrays = {"n": len(kinds)}
+            for k, (xs, ys, t, f) in enumerate(kinds):
+                arrays.update({f"xs{k}": xs, f"ys{k}": ys, f"t{k}": t, f"f{k}": f.astype(np.float16)})
+            np.savez(cpath, **arrays)
         out.append((img, kinds))
     return out
 
@@ -84,7 +99,7 @@ def samples_of(inputs, r1=None):
             else:
                 st = link_fragments(xs, ys, img, feats, LinkModels(r1, r1), upto=1)
                 cd = st.desc1
-                pairs = candidate_pairs(cd, np.arange(cd.n), width, REACH2 * float(ys.max() - ys.min() + 1))
+                pairs = candidate_pairs(cd, np.arange(cd.n), width, REACH2 * float(ys.max() - ys.min() + 1), OVERLAP2)
                 lt, pur = piece_truth(st.chain1[st.frag.pix_frag], truth, cd.n)
                 per.append(round_samples(cd, pairs, lt, pur, width))
         out.append(per)
@@ -113,13 +128,16 @@ def main():
     ap.add_argument("--seed", type=int, default=101, help="synth seed of the training charts")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--checkpoint", default=None, help="network for the embeddings (default: shipped)")
+    ap.add_argument("--cache", default="", help="folder to keep the embeddings in between fits")
     ap.add_argument("--out", default=os.path.join(ROOT, "src", "linegroup", "weights", "links.npz"))
     a = ap.parse_args()
     t0 = time.time()
     recs = charts(a)
     g = LineGrouper.load(a.checkpoint)
     cut = int(len(recs) * 0.85)
-    inputs = inputs_of(recs, g)
+    if a.cache:
+        os.makedirs(a.cache, exist_ok=True)
+    inputs = inputs_of(recs, g, a.cache)
     s1 = samples_of(inputs)
     X, y = stack(s1[:cut])
     r1 = fit_tree_model(X, y)

@@ -75,3 +75,42 @@ def test_evaluate_cli_writes_a_report(tmp_path, tiny_ckpt):
     assert doc["summary"]["model"]["all"]["n"] == 3
     r = run_cli("evaluate", "--json", path, "--img_dir", img_dir, "--checkpoint", tiny_ckpt, "--mode", "e2e")
     assert r.returncode == 0 and "pix_p" in r.stdout
+
+
+def test_a_label_mask_is_the_truth_when_an_image_names_one(tmp_path):
+    """Exact drawn pixels as truth: the true mask itself scores 1, two lines merged do not."""
+    import cv2
+
+    from linegroup.evaluate import evaluate_dataset
+
+    img = np.full((40, 60, 3), 255, np.uint8)
+    lab = np.zeros((40, 60), np.uint16)
+    lab[10:13, 5:55] = 1
+    lab[25:28, 5:55] = 2
+    lab[10:28, 30] = 65535  # drawn by both
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    cv2.imwrite(str(tmp_path / "a_lab.png"), lab)
+    doc = {"images": [{"id": 1, "file_name": "a.png", "width": 60, "height": 40, "label_mask": "a_lab.png",
+                       "split": "report"}],
+           "annotations": [{"image_id": 1, "category_id": 2, "segmentation": [[5, 11, 54, 11]]},
+                           {"image_id": 1, "category_id": 2, "segmentation": [[5, 26, 54, 26]]}]}
+    (tmp_path / "a.json").write_text(json.dumps(doc))
+
+    class Truth:  # a grouper that returns the given candidates' true labels, or all merged
+        def __init__(self, merge):
+            self.merge = merge
+
+        def predict(self, image, candidates=None):
+            from types import SimpleNamespace
+
+            mask = np.where(candidates, 1, 0).astype(np.uint16) if self.merge else \
+                np.where(lab == 65535, 1, lab).astype(np.uint16)
+            return SimpleNamespace(mask=mask, lines=lines_from_mask(mask), timings={})
+
+    r = evaluate_dataset(str(tmp_path / "a.json"), str(tmp_path), Truth(False), progress=False)
+    assert r["summary"]["model"]["all"]["ari"] == pytest.approx(1.0)
+    assert r["summary"]["model"]["all"]["count"] == 1.0
+    r = evaluate_dataset(str(tmp_path / "a.json"), str(tmp_path), Truth(True), progress=False)
+    assert r["summary"]["model"]["all"]["ari"] == pytest.approx(0.0) and r["summary"]["model"]["all"]["count"] == 0
+    assert evaluate_dataset(str(tmp_path / "a.json"), str(tmp_path), Truth(False), split="tune",
+                            progress=False)["per_chart"] == []

@@ -96,3 +96,25 @@ def test_synth_cli_options_and_bad_hard_frac(tmp_path):
     assert info["hard_frac"] == 0.5 and info["variety"] is True
     r = run_cli("synth", tmp_path / "e", "--num", "1", "--hard_frac", "2")
     assert r.returncode == 2 and "--hard_frac must lie in [0, 1]" in r.stderr
+
+
+def test_exact_masks_cover_each_drawn_line_and_leave_the_chart_unchanged(tmp_path):
+    from linegroup.synth import OVERLAP
+
+    plain = write_split(str(tmp_path / "a"), "train", 2, seed=5, progress=False)
+    exact = write_split(str(tmp_path / "b"), "train", 2, seed=5, cfg=SynthConfig(exact_masks=True), progress=False)
+    doc = json.load(open(exact))
+    for im in doc["images"]:
+        a = read_image(str(tmp_path / "a" / "train" / im["file_name"]))
+        b = read_image(str(tmp_path / "b" / "train" / im["file_name"]))
+        np.testing.assert_array_equal(a, b)  # the extra renders change nothing
+        lab = cv2.imread(str(tmp_path / "b" / im["label_mask"]), cv2.IMREAD_UNCHANGED)
+        assert lab.dtype == np.uint16 and lab.shape == (im["height"], im["width"])
+        anns = [x for x in doc["annotations"] if x["image_id"] == im["id"]]
+        k = len(anns)
+        assert set(np.unique(lab)) <= set(range(k + 1)) | {OVERLAP}
+        for i, ann in enumerate(anns, start=1):  # each line's polyline lies on its own mask
+            pts = np.asarray(ann["segmentation"][0], float).reshape(-1, 2)
+            _, _, line = rasterize([[pts]], im["height"], im["width"], thickness=1)
+            mine = cv2.dilate(((lab == i) | (lab == OVERLAP)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+            assert mine[line].mean() > 0.8

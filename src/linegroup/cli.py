@@ -36,6 +36,9 @@ def _synth(sub):
     p.add_argument("--variety", action="store_true",
                    help="draw about a third of the charts with other tools' looks (ggplot, seaborn, bmh, "
                         "fivethirtyeight, ... style sheets) and some with aliased lines")
+    p.add_argument("--exact_masks", action="store_true",
+                   help="also write each chart's exact drawn line pixels as a label mask (SPLIT_masks/NAME.png, "
+                        "k = line k, 65535 = overlap), rendered line by line; slower")
 
     def run(a):
         from .synth import SynthConfig, write_split
@@ -44,7 +47,7 @@ def _synth(sub):
             print(f"error: --hard_frac must lie in [0, 1], got {a.hard_frac}", file=sys.stderr)
             return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
-                          variety=a.variety)
+                          variety=a.variety, exact_masks=a.exact_masks)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

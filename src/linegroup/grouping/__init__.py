@@ -12,6 +12,7 @@ The pipeline, one file a step:
   link.py       learned link costs (trees.py: a gradient-boosted model stored as arrays)
                 and a global assignment of fragment ends to fragment starts, in two
                 rounds: fragments across short gaps, then chains across any gap
+  interleave.py chains that take turns along one path -> one line
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
@@ -29,7 +30,8 @@ import numpy as np
 from .describe import describe
 from .fragments import build_fragments, column_runs
 from .leftovers import assign_leftovers, line_paths, path_distance, renumber
-from .link import GAP1, MIN_PIX, MIN_SPAN, REACH1, aggregate, chains, link_round
+from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
+from .interleave import merge_interleaved
 from .trees import TreeEnsemble
 
 LINKS_FILE = "links.npz"
@@ -39,6 +41,7 @@ HOST_D_SOLID = 3.0  # px: the same for a chain without gaps (a piece of the line
 HOST_SHARE = 0.8  # ... for this share of its pixels
 HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns it spans
 SAMPLE = 256  # pixels of a chain sampled for the host test
+INTERLEAVE = True  # merge chains that take turns along one path (interleave.py)
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
@@ -107,20 +110,26 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
     line = cid
     for _ in range(ROUNDS2):  # chains of chains: repeated until nothing links
         citems = np.arange(cd.n)
-        pairs2 = link_round(cd, citems, models.r2, width, width, REACH2 * height, bias)
+        pairs2 = link_round(cd, citems, models.r2, width, width, REACH2 * height, bias, OVERLAP2)
         i2, j2, take2 = pairs2
         if not take2.any():
             break
         cid2 = chains(cd.n, i2[take2], j2[take2], citems)
         line = np.where(line >= 0, cid2[np.maximum(line, 0)], -1)
         cd = aggregate(d, line)
+    if INTERLEAVE and cd.n > 1:
+        new = merge_interleaved(xs, ys, np.where(line >= 0, line, -1)[frag.pix_frag], cd)
+        line = np.where(line >= 0, new[np.maximum(line, 0)], -1)
     return Stages(frag, d, pairs1, cid, aggregate(d, cid), pairs2, line)
 
 
 def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
     """(L,) bool: which linked chains are series. Not: chains too small to be one (MIN_SPAN
-    of the width, MIN_PIX pixels), and gappy chains that run along a larger line within
-    HOST_D px (the outlines of its markers, linked across the gaps between them)."""
+    of the width, MIN_PIX pixels), and chains that run along a larger line: gappy ones
+    within HOST_D px of its pixels or its path (the outlines of its markers, linked across
+    the gaps between them), solid ones within HOST_D_SOLID px of its path."""
+    from scipy.spatial import cKDTree
+
     ld = aggregate(st.desc, st.line)
     span = ld.x1 - ld.x0 + 1
     keep = (span >= MIN_SPAN * width) & (ld.npix >= MIN_PIX)
@@ -128,7 +137,7 @@ def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
         keep[np.argmax(ld.npix)] = True
     pix_line = st.line[st.frag.pix_frag]
     paths = line_paths(xs, ys, pix_line + 1)
-    accepted = []
+    accepted, trees = [], {}
     rng = np.random.default_rng(0)
     for c in np.argsort(-ld.npix, kind="stable"):
         if not keep[c]:
@@ -137,8 +146,17 @@ def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
             idx = np.flatnonzero(pix_line == c)
             if len(idx) > SAMPLE:
                 idx = rng.choice(idx, SAMPLE, replace=False)
-            d = path_distance([paths[h] for h in accepted], xs[idx].astype(float), ys[idx].astype(float))
-            near = HOST_D if ld.ncols[c] / span[c] < HOST_COVER else HOST_D_SOLID
+            px, py = xs[idx].astype(float), ys[idx].astype(float)
+            d = path_distance([paths[h] for h in accepted], px, py)
+            if ld.ncols[c] / span[c] < HOST_COVER:  # gappy: near the host's path or its pixels
+                for k, h in enumerate(accepted):
+                    if h not in trees:
+                        hi = np.flatnonzero(pix_line == h)
+                        trees[h] = cKDTree(np.column_stack([xs[hi], ys[hi]]))
+                    d[k] = np.minimum(d[k], trees[h].query(np.column_stack([px, py]), distance_upper_bound=HOST_D + 1)[0])
+                near = HOST_D
+            else:
+                near = HOST_D_SOLID
             if ((d <= near).mean(1) >= HOST_SHARE).any():
                 keep[c] = False
                 continue

@@ -34,7 +34,8 @@ from scipy.sparse.csgraph import connected_components, min_weight_full_bipartite
 
 from .describe import Description
 
-OVERLAP = 2  # columns two consecutive pieces of one line may overlap
+OVERLAP = 2  # columns two consecutive fragments of one line may overlap
+OVERLAP2 = 6  # ... and two consecutive chains (a chain may end in a stub or a marker's edge)
 GAP1 = 40  # px: round 1 gap window (crossings, dashes, dots, markers)
 REACH1 = 40.0  # px: round 1 largest |dy| between an end and a start beyond the slope's prediction
 MIN_SPAN = 0.05  # a chain spanning less than this share of the candidates' width is a leftover
@@ -52,14 +53,14 @@ FEATURES = ("gap", "gap_rel", "dy", "miss_f", "miss_b", "miss_rel", "turn", "d_c
 # candidate pairs and their features
 
 
-def candidate_pairs(d: Description, items: np.ndarray, max_gap: float, reach: float):
+def candidate_pairs(d: Description, items: np.ndarray, max_gap: float, reach: float, overlap: int = OVERLAP):
     """(i, j) index arrays into d of candidate links: end of i -> start of j."""
     items = np.asarray(items, np.int64)
     if len(items) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     st = items[np.argsort(d.x0[items], kind="stable")]
     sx = d.x0[st]
-    lo = np.searchsorted(sx, d.x1[items] - OVERLAP, side="left")
+    lo = np.searchsorted(sx, d.x1[items] - overlap, side="left")
     hi = np.searchsorted(sx, d.x1[items] + max_gap, side="right")
     cnt = np.maximum(hi - lo, 0)
     i = np.repeat(items, cnt)
@@ -194,9 +195,9 @@ def aggregate(d: Description, cid: np.ndarray) -> Description:
 
 
 def link_round(d: Description, items: np.ndarray, model, width: float, max_gap: float, reach: float,
-               bias: float = 0.0):
+               bias: float = 0.0, overlap: int = OVERLAP):
     """One round: candidate pairs, learned scores, assignment. Returns (i, j, taken)."""
-    i, j = candidate_pairs(d, items, max_gap, reach)
+    i, j = candidate_pairs(d, items, max_gap, reach, overlap)
     if len(i) == 0:
         return i, j, np.zeros(0, bool)
     score = model.logit(pair_features(d, i, j, width)) - bias

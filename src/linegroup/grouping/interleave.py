@@ -1,0 +1,85 @@
+"""Chains that take turns along one path are one line.
+
+    line = merge_interleaved(xs, ys, line_of_pixel, desc_of_lines)
+
+The path cover links each piece to one successor, so a line cut into many pieces (a
+zigzag series through big markers, a dashed line crossing others) can come out as two
+or three chains that take turns: A holds pieces 1, 3, 5 and B pieces 2, 4, 6. They
+overlap in x, so no later link may join them, yet they are one line: where one has
+pixels the other mostly has none, and where the path passes from one to the other, it
+does not jump. Two different lines that overlap in x either share many columns at
+different y (they run side by side) or jump where they alternate.
+
+For each pair of chains overlapping in x by at least MIN_OVERLAP columns, with
+similar ink (colour difference under MAX_DCOLOR):
+  - shared: columns where both have pixels, at most MAX_SHARED of the smaller chain's
+    columns, and there within NEAR px of each other;
+  - hand-overs: consecutive columns of the union where the path passes from one chain
+    to the other; each within NEAR + MAX_SLOPE x (column step) px in y.
+Pairs that pass are merged, smallest first. A loop over pairs of chains (tens), not
+pixels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .describe import Description
+from .leftovers import line_paths
+
+MIN_OVERLAP = 10  # columns
+MAX_DCOLOR = 20.0  # Lab distance between the chains' inks
+MAX_SHARED = 0.15  # share of the smaller chain's columns that the other also covers
+NEAR = 3.0  # px
+MAX_SLOPE = 1.5  # px of y per column allowed at a hand-over
+
+
+def _compatible(pa, pb) -> bool:
+    ca, ya = pa
+    cb, yb = pb
+    both, ia, ib = np.intersect1d(ca, cb, return_indices=True)
+    if len(both) > MAX_SHARED * min(len(ca), len(cb)):
+        return False
+    if len(both) and np.median(np.abs(ya[ia] - yb[ib])) > NEAR:
+        return False
+    cols = np.r_[ca, cb]
+    ys = np.r_[ya, yb]
+    src = np.r_[np.zeros(len(ca), bool), np.ones(len(cb), bool)]
+    o = np.lexsort((src, cols))
+    cols, ys, src = cols[o], ys[o], src[o]
+    hand = np.flatnonzero(src[1:] != src[:-1])
+    if len(hand) == 0:
+        return False
+    dx = np.maximum(cols[hand + 1] - cols[hand], 1)
+    dy = np.abs(ys[hand + 1] - ys[hand])
+    return bool(np.mean(dy <= NEAR + MAX_SLOPE * dx) >= 0.9)
+
+
+def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray, ld: Description) -> np.ndarray:
+    """(L,) new line id (0..L'-1) of each line 0..L-1; line_of_pixel: (N,) -1 = none."""
+    n = ld.n
+    parent = np.arange(n)
+    if n < 2:
+        return parent
+
+    def root(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    paths = line_paths(xs, ys, line_of_pixel + 1)
+    order = np.argsort(ld.npix, kind="stable")  # smallest first: pieces join the body
+    for b in order:
+        for a in order[::-1]:
+            if a == b or ld.npix[a] < ld.npix[b]:
+                continue
+            ov = min(ld.x1[a], ld.x1[b]) - max(ld.x0[a], ld.x0[b])
+            if ov < MIN_OVERLAP or np.linalg.norm(ld.lab[a] - ld.lab[b]) > MAX_DCOLOR:
+                continue
+            ra, rb = root(a), root(b)
+            if ra != rb and _compatible(paths[a], paths[b]):
+                parent[rb] = ra
+                break
+    roots = np.array([root(a) for a in range(n)])
+    return np.unique(roots, return_inverse=True)[1]
