@@ -103,7 +103,6 @@ def test_one_line_stays_one(grouper, case):
     assert_lines(pred, truth, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_MISS)
 def test_markers_with_gaps_beside_two_same_colour_lines(grouper):
     xm = np.arange(20, 341, 30).astype(float)
     lines = [Line(xm, 60 + 25 * np.sin(xm / 40), marker="circle", marker_gap=3, marker_size=4),
