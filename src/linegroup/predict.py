@@ -44,11 +44,12 @@ import torch
 
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import crop_to, find_plot_area
-from .candidates.strays import drop_rulings, drop_strays, label_slices
+from .candidates.strays import drop_rulings, drop_strays
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .data import ImageError, read_image, to_rgb8
 from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
+from .labels import label_slices
 from .model import fuse_conv_bn
 
 GROUPINGS = ("links", "dbscan")

@@ -15,25 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-def renumber(labels: np.ndarray) -> np.ndarray:
-    """Labels 1..K by decreasing size (0 stays 0)."""
-    if len(labels) == 0 or labels.max() == 0:
-        return labels
-    sizes = np.bincount(labels)
-    sizes[0] = 0
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.zeros(len(sizes), labels.dtype)
-    remap[order] = np.arange(1, len(order) + 1)
-    return remap[labels]
-
-
-def label_slices(labels: np.ndarray, k: int):
-    """(order, bounds): the indices of label c are order[bounds[c]:bounds[c + 1]], c = 0..k.
-    One sort instead of a `labels == c` scan per label."""
-    order = np.argsort(labels, kind="stable")
-    return order, np.searchsorted(labels[order], np.arange(k + 2))
+from ..labels import label_slices, renumber
 
 
 def _column_runs(xy: np.ndarray, gap: float = 3.0):

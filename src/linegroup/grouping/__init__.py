@@ -29,7 +29,8 @@ import numpy as np
 
 from .describe import describe
 from .fragments import build_fragments, column_runs
-from .leftovers import assign_leftovers, line_paths, path_distance, renumber
+from ..labels import renumber
+from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
 from .interleave import merge_interleaved
 from .trees import TreeEnsemble

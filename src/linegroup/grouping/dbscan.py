@@ -33,7 +33,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from .leftovers import renumber as _renumber
+from ..labels import renumber as _renumber
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) distance matrix)
 
 
@@ -65,17 +66,3 @@ def assign_leftovers(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, drop_fa
         ok = d[best, np.arange(len(idx))] <= far if drop_far else np.ones(len(idx), bool)
         labels[idx[ok]] = best[ok] + 1
     return labels
-
-
-def renumber(labels: np.ndarray) -> np.ndarray:
-    """Labels 1..K by decreasing size (0 stays 0), int32."""
-    labels = np.asarray(labels, np.int64)
-    if len(labels) == 0 or labels.max() == 0:
-        return labels.astype(np.int32)
-    sizes = np.bincount(labels)
-    sizes[0] = 0
-    order = np.argsort(-sizes, kind="stable")
-    order = order[sizes[order] > 0]
-    remap = np.zeros(len(sizes), np.int64)
-    remap[order] = np.arange(1, len(order) + 1)
-    return remap[labels].astype(np.int32)
