@@ -5,9 +5,11 @@
 1. draws `--num` training charts in each `--work` folder with `linegroup synth` (matplotlib, the training mix:
    a share of hard charts, other style sheets, exact per-line masks; seeds 101, 102, ...,
    never used for validation);
-2. takes two kinds of candidates per chart, each labelled with its true lines: the exact
-   drawn pixels (markers, anti-aliasing, real widths) and the polylines rasterised at 2 px
-   (as the hard set's oracle mode gives them);
+2. takes three kinds of candidates per chart, each labelled with its true lines: the
+   exact drawn pixels (markers, anti-aliasing, real widths), the polylines rasterised at
+   2 px (as the hard set's oracle mode gives them), and the network's own candidates,
+   cleaned as `predict` cleans them (each takes the line of the nearest drawn pixel
+   within 3 px; text, grid and the like are unlabelled);
 3. runs the shipped network once per chart for the embeddings;
 4. round 1: labels the candidate links between fragments (learn.py) and fits a model;
    round 2: runs round 1 with that model, labels the candidate links between the chains
@@ -35,6 +37,9 @@ from linegroup.grouping.learn import fit_tree_model, piece_truth, round_samples 
 from linegroup.grouping.link import candidate_pairs  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 from linegroup.synth import SynthConfig, write_split  # noqa: E402
+from scipy.ndimage import distance_transform_edt  # noqa: E402
+
+OWN_TRUTH_PX = 3  # px: a model's own candidate belongs to the true line this near
 
 
 def charts(a):
@@ -65,11 +70,17 @@ def inputs_of(recs, g, cache: str = ""):
                          for k in range(int(z["n"]))]
             out.append((img, kinds))
             continue
-        emb, _, _ = g.embed(img)
+        emb, prob, _ = g.embed(img)
         exact = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width)
         inst, valid, line = rasterize(rec.lines, rec.height, rec.width, 2)
+        # the model's own candidates, cleaned as predict does; each takes the line of the
+        # nearest exact line pixel within OWN_TRUTH_PX (0 where that pixel is an overlap)
+        own, _ = g.clean_candidates(prob > g.fg_threshold, img)
+        dist, (iy, ix) = distance_transform_edt(~exact["line"], return_indices=True)
+        own_truth = np.where(dist <= OWN_TRUTH_PX, exact["inst"][iy, ix], 0)
         kinds = []
-        for truth_img, cand in ((exact["inst"], exact["line"]), (np.where(valid, inst, 0), line)):
+        for truth_img, cand in ((exact["inst"], exact["line"]), (np.where(valid, inst, 0), line),
+                                (own_truth, own)):
             ys, xs = np.nonzero(cand)
             if len(xs) >= 10:
                 feats = emb[:, ys, xs].T.astype(np.float16).astype(np.float32)  # as kept in the cache

@@ -170,6 +170,24 @@ class LineGrouper:
         prob = torch.sigmoid(fg[0]).float().cpu().numpy() if fg is not None else None
         return emb, prob, scale
 
+    def clean_candidates(self, cand: np.ndarray, img: np.ndarray):
+        """The model's own candidates (H, W) bool, cleaned: kept inside the axes, legend
+        swatches, tick marks and grid rulings removed. Returns (mask, plot area or None)."""
+        area = None
+        if self.plot_area:  # inside the axes only
+            area = find_plot_area(img)
+            inner = crop_to(cand, area)
+            n, n_in = int(cand.sum()), int(inner.sum())
+            if n == 0 or n_in >= (1 - self.max_outside) * n:
+                cand = inner
+            else:  # most line pixels outside: a frame found in the wrong place, not the axes
+                area = None
+        if self.drop_marks:  # legend swatches and tick marks
+            cand = cand & ~find_marks(cand, img)
+        if self.drop_rulings:  # grid lines and axes would chain the lines together
+            cand = cand & ~find_rulings(cand, area=area)
+        return cand, area
+
     def predict(self, image, candidates=None, keep_embedding: bool = False) -> PredictResult:
         """image: path or array (gray, RGB, RGBA; 8- or 16-bit). candidates: None (the model
         finds line pixels), or a path/array of the same H x W where non-zero = candidate."""
@@ -197,18 +215,8 @@ class LineGrouper:
             own = prob > self.fg_threshold
             cand = own[ry[:, None], rx[None, :]] if scale < 1.0 else own
         area = None
-        if candidates is None and self.plot_area:  # the model's own candidates: inside the axes only
-            area = find_plot_area(img)
-            inner = crop_to(cand, area)
-            n, n_in = int(cand.sum()), int(inner.sum())
-            if n == 0 or n_in >= (1 - self.max_outside) * n:
-                cand = inner
-            else:  # most line pixels outside: a frame found in the wrong place, not the axes
-                area = None
-        if candidates is None and self.drop_marks:  # legend swatches and tick marks
-            cand = cand & ~find_marks(cand, img)
-        if candidates is None and self.drop_rulings:  # grid lines and axes would chain the lines together
-            cand = cand & ~find_rulings(cand, area=area)
+        if candidates is None:
+            cand, area = self.clean_candidates(cand, img)
         # group at the network's resolution: a cell is a candidate if any of its pixels is
         fy, fx = np.nonzero(cand)
         if scale < 1.0:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) distance matrix)
 
 
