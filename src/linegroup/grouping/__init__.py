@@ -42,6 +42,7 @@ HOST_D_SOLID = 3.0  # px: the same for a chain without gaps (a piece of the line
 HOST_SHARE = 0.8  # ... for this share of its pixels
 HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns it spans
 SAMPLE = 256  # pixels of a chain sampled for the host test
+OWN_MIN_SPAN = 0.1  # with the model's own candidates a line spans at least this share of their width
 INTERLEAVE = True  # merge chains that take turns along one path (interleave.py)
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
@@ -119,12 +120,12 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
         line = np.where(line >= 0, cid2[np.maximum(line, 0)], -1)
         cd = aggregate(d, line)
     if INTERLEAVE and cd.n > 1:
-        new = merge_interleaved(xs, ys, np.where(line >= 0, line, -1)[frag.pix_frag], cd)
+        new = merge_interleaved(xs, ys, np.where(line >= 0, line, -1)[frag.pix_frag], cd, MIN_SPAN * width)
         line = np.where(line >= 0, new[np.maximum(line, 0)], -1)
     return Stages(frag, d, pairs1, cid, aggregate(d, cid), pairs2, line)
 
 
-def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
+def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -> np.ndarray:
     """(L,) bool: which linked chains are series. Not: chains too small to be one (MIN_SPAN
     of the width, MIN_PIX pixels), and chains that run along a larger line: gappy ones
     within HOST_D px of its pixels or its path (the outlines of its markers, linked across
@@ -133,7 +134,7 @@ def select_lines(xs, ys, st: Stages, width: float) -> np.ndarray:
 
     ld = aggregate(st.desc, st.line)
     span = ld.x1 - ld.x0 + 1
-    keep = (span >= MIN_SPAN * width) & (ld.npix >= MIN_PIX)
+    keep = (span >= min_span * width) & (ld.npix >= MIN_PIX)
     if len(keep) and not keep.any():
         keep[np.argmax(ld.npix)] = True
     pix_line = st.line[st.frag.pix_frag]
@@ -179,7 +180,7 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
         return np.zeros(0, np.int32)
     models = models or load_link_models()
     st = link_fragments(xs, ys, image, feats, models, bias)
-    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1))
+    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
     lab_of_line = np.zeros(len(big) + 1, np.int64)
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     frag_lab = np.where(st.line >= 0, lab_of_line[np.where(st.line >= 0, st.line, len(big))], 0)

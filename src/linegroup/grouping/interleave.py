@@ -55,8 +55,10 @@ def _compatible(pa, pb) -> bool:
     return bool(np.mean(dy <= NEAR + MAX_SLOPE * dx) >= 0.9)
 
 
-def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray, ld: Description) -> np.ndarray:
-    """(L,) new line id (0..L'-1) of each line 0..L-1; line_of_pixel: (N,) -1 = none."""
+def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray, ld: Description,
+                      min_cols: float = 0.0) -> np.ndarray:
+    """(L,) new line id (0..L'-1) of each line 0..L-1; line_of_pixel: (N,) -1 = none. Only
+    chains spanning at least `min_cols` columns take part (the rest are leftovers anyway)."""
     n = ld.n
     parent = np.arange(n)
     if n < 2:
@@ -70,6 +72,7 @@ def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray,
 
     paths = line_paths(xs, ys, line_of_pixel + 1)
     order = np.argsort(ld.npix, kind="stable")  # smallest first: pieces join the body
+    order = order[ld.x1[order] - ld.x0[order] + 1 >= max(min_cols, MIN_OVERLAP)]
     for b in order:
         for a in order[::-1]:
             if a == b or ld.npix[a] < ld.npix[b]:
