@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduce the shipped weights (src/linegroup/weights/linegroup_default.pt): data, training, export.
+# Reproduce the shipped weights (src/linegroup/weights/linegroup_default.pt and links.npz): data, training, export.
 #   bash scripts/train_weights.sh [WORK_DIR]
 # All seeded. Wall time on the 2-core CPU reference machine: WORK_DIR/ckpt*/log.csv, column
 # wall_s (the README's model card quotes it).
@@ -34,3 +34,7 @@ python main.py "${DATA[@]}" --epochs 44 --crop_size 320 --lr 2e-3 --seed 0 --sav
 python main.py "${DATA[@]}" --epochs 18 --crop_size 384 --lr 1e-3 --seed 2 \
   --init "$WORK/ckpt/ckpt_final.pt" --save_dir "$WORK/ckpt2"
 python scripts/export_weights.py "$WORK/ckpt2/ckpt_final.pt" src/linegroup/weights/linegroup_default.pt
+# The grouping's link models (src/linegroup/weights/links.npz) depend on the network's
+# embeddings and candidates: refit them after new network weights (about 12 minutes).
+python scripts/fit_links.py --work "$WORK/links_a" "$WORK/links_b" "$WORK/links_c" "$WORK/links_d" --num 300 \
+  --seed 101 --cache "$WORK/links_cache"

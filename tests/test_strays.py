@@ -92,3 +92,22 @@ def test_drop_strays_removes_far_specks_and_keeps_dashes():
     assert (out[len(line):len(line) + len(glyph)] == 0).all()  # the glyph is gone
     assert (out[:len(line)] > 0).all() and (out[len(line) + len(glyph):] > 0).all()  # all else kept
     assert out.max() == 3
+
+
+def test_drop_text_removes_words_and_keeps_series_with_markers():
+    from linegroup.candidates.strays import drop_text
+
+    xs = np.arange(10, 300)
+    series = _band(xs, 100 + 30 * np.sin(xs / 25), 0)[:, :2]
+    # a square marker every 40 columns on the series: a few columns with two strokes
+    marks = [np.column_stack([np.full(7, x), y + np.arange(-3, 4)]) for x in range(20, 300, 40)
+             for y in (96, 104)]
+    # a "word": columns with two or three separate strokes (letter bars at three heights)
+    wx = np.arange(40, 90)
+    word = np.concatenate([np.column_stack([wx, np.full(len(wx), y)]) for y in (20, 26, 32)])
+    xy = np.concatenate([series, *marks, word]).astype(np.float32)
+    labels = np.r_[np.ones(len(series) + 14 * 7, np.int32), np.full(len(word), 2, np.int32)]
+    out = drop_text(labels, xy)
+    assert (out[: len(series)] == 1).all()
+    assert (out[-len(word):] == 0).all()
+    assert (drop_text(np.zeros(0, np.int32), np.zeros((0, 2), np.float32)) == 0).all()

@@ -44,7 +44,7 @@ import torch
 
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import crop_to, find_plot_area
-from .candidates.strays import drop_rulings, drop_strays
+from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .data import ImageError, read_image, to_rgb8
 from .grouping import group_lines, load_link_models
@@ -233,6 +233,7 @@ class LineGrouper:
             labels = group_pixels(feats, xy, self.params)
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
             labels = drop_strays(labels, xy)
+            labels = drop_text(labels, xy)  # lines that are words
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
         mask = np.zeros((eh, ew), np.uint16)

@@ -96,3 +96,28 @@ def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share:
         stray = size < max_share * len(idx)
         out[idx[stray[piece]]] = 0
     return renumber(out)
+
+
+def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: float = 2.0) -> np.ndarray:
+    """Remove groups that are text, not series: a series has one stroke per column (a
+    marker adds a few columns with two), a word has two or more separate strokes in most
+    of its columns. Groups with separate runs (y gaps over `gap` px) in more than
+    `max_share` of their columns are dropped (pixels to 0)."""
+    k = int(labels.max()) if len(labels) else 0
+    if k == 0:
+        return labels
+    sel = labels > 0
+    w = int(np.round(xy[:, 0]).max()) + 1
+    own = np.column_stack([labels[sel] * w + np.round(xy[sel, 0]), xy[sel, 1]])  # a column per group
+    _, rx, _, _ = _column_runs(own, gap)
+    cols, runs = np.unique(rx, return_counts=True)
+    lab = cols // w
+    n_cols = np.bincount(lab, minlength=k + 1)
+    n_multi = np.bincount(lab[runs >= 2], minlength=k + 1)
+    drop = n_multi > max_share * np.maximum(n_cols, 1)
+    drop[0] = False
+    if not drop.any():
+        return labels
+    out = labels.copy()
+    out[drop[labels]] = 0
+    return renumber(out)

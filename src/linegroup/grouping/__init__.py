@@ -27,12 +27,12 @@ from importlib import resources
 
 import numpy as np
 
+from ..labels import renumber
 from .describe import describe
 from .fragments import build_fragments, column_runs
-from ..labels import renumber
+from .interleave import merge_interleaved
 from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
-from .interleave import merge_interleaved
 from .trees import TreeEnsemble
 
 LINKS_FILE = "links.npz"
@@ -95,7 +95,8 @@ class Stages:
 
 def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = None, bias: float = 0.0,
                    upto: int = 2) -> Stages:
-    """Fragments, descriptions and both linking rounds (`upto` = 1 stops after round 1)."""
+    """Fragments, descriptions, round 1, round 2 (repeated while it links, at most ROUNDS2
+    times) and the merge of interleaved chains; `upto` = 1 stops after round 1."""
     frag = build_fragments(column_runs(xs, ys))
     d = describe(frag, xs, ys, image, feats)
     width = float(xs.max() - xs.min() + 1)
