@@ -233,7 +233,8 @@ class LineGrouper:
             labels = group_pixels(feats, xy, self.params)
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
             labels = drop_strays(labels, xy)
-            labels = drop_text(labels, xy)  # lines that are words
+            if self.grouping == "links":  # a line is then one stroke per column; a word is not
+                labels = drop_text(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
         mask = np.zeros((eh, ew), np.uint16)
