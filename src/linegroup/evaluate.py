@@ -120,12 +120,15 @@ def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e
     inst/valid/line (see data.rasterize) and `full`, each line's own (k, H*W) mask with its
     overlaps (dilated by 2 px in e2e)."""
     inst, valid, line = rasterize(gt_lines, height, width, thickness)
-    ker = np.ones((5, 5), np.uint8) if e2e else None
-    full = np.zeros((len(gt_lines), height * width), np.float32)
-    for i, pieces in enumerate(gt_lines):
-        m = rasterize([pieces], height, width, thickness)[2].astype(np.uint8)
-        full[i] = (cv2.dilate(m, ker) if ker is not None else m).reshape(-1)
+    full = _stack((rasterize([p], height, width, thickness)[2] for p in gt_lines), len(gt_lines), e2e)
     return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
+
+
+def _stack(masks, n: int, e2e: bool) -> np.ndarray:
+    """(n, H*W) float32 of n bool masks, each dilated by 2 px in e2e."""
+    ker = np.ones((5, 5), np.uint8)
+    rows = [(cv2.dilate(m.astype(np.uint8), ker) if e2e else m.astype(np.uint8)).reshape(-1) for m in masks]
+    return np.array(rows, np.float32).reshape(n, -1)
 
 
 def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e: bool = False) -> dict:
@@ -138,11 +141,7 @@ def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e:
     line = lab > 0
     valid = line & (lab <= n_lines)
     inst = np.where(valid, lab, 0).astype(np.int32)
-    ker = np.ones((5, 5), np.uint8) if e2e else None
-    full = np.zeros((n_lines, height * width), np.float32)
-    for i in range(n_lines):
-        m = (inst == i + 1).astype(np.uint8)
-        full[i] = (cv2.dilate(m, ker) if ker is not None else m).reshape(-1)
+    full = _stack((inst == k for k in range(1, n_lines + 1)), n_lines, e2e)
     return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
 
 

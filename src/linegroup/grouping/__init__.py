@@ -27,7 +27,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..labels import renumber
+from ..labels import label_slices, renumber
 from .describe import describe
 from .fragments import build_fragments, column_runs
 from .interleave import merge_interleaved
@@ -43,7 +43,6 @@ HOST_SHARE = 0.8  # ... for this share of its pixels
 HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns it spans
 SAMPLE = 256  # pixels of a chain sampled for the host test
 OWN_MIN_SPAN = 0.1  # with the model's own candidates a line spans at least this share of their width
-INTERLEAVE = True  # merge chains that take turns along one path (interleave.py)
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
@@ -107,9 +106,9 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
         return Stages(frag, d, None, None, None, None, None)
     i, j, take = pairs1
     cid = chains(d.n, i[take], j[take], items)
-    cd = aggregate(d, cid)
+    cd = cd1 = aggregate(d, cid)
     if upto < 2:
-        return Stages(frag, d, pairs1, cid, cd, None, None)
+        return Stages(frag, d, pairs1, cid, cd1, None, None)
     line = cid
     for _ in range(ROUNDS2):  # chains of chains: repeated until nothing links
         citems = np.arange(cd.n)
@@ -120,10 +119,10 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
         cid2 = chains(cd.n, i2[take2], j2[take2], citems)
         line = np.where(line >= 0, cid2[np.maximum(line, 0)], -1)
         cd = aggregate(d, line)
-    if INTERLEAVE and cd.n > 1:
-        new = merge_interleaved(xs, ys, np.where(line >= 0, line, -1)[frag.pix_frag], cd, MIN_SPAN * width)
+    if cd.n > 1:  # chains that take turns along one path
+        new = merge_interleaved(xs, ys, line[frag.pix_frag], cd, MIN_SPAN * width)
         line = np.where(line >= 0, new[np.maximum(line, 0)], -1)
-    return Stages(frag, d, pairs1, cid, aggregate(d, cid), pairs2, line)
+    return Stages(frag, d, pairs1, cid, cd1, pairs2, line)
 
 
 def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -> np.ndarray:
@@ -140,13 +139,15 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -
         keep[np.argmax(ld.npix)] = True
     pix_line = st.line[st.frag.pix_frag]
     paths = line_paths(xs, ys, pix_line + 1)
+    order, bounds = label_slices(pix_line + 1, ld.n)  # chain c's pixels: order[bounds[c + 1]:bounds[c + 2]]
+    pixels_of = lambda c: order[bounds[c + 1]:bounds[c + 2]]  # noqa: E731
     accepted, trees = [], {}
     rng = np.random.default_rng(0)
     for c in np.argsort(-ld.npix, kind="stable"):
         if not keep[c]:
             continue
         if accepted:
-            idx = np.flatnonzero(pix_line == c)
+            idx = pixels_of(c)
             if len(idx) > SAMPLE:
                 idx = rng.choice(idx, SAMPLE, replace=False)
             px, py = xs[idx].astype(float), ys[idx].astype(float)
@@ -154,7 +155,7 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -
             if ld.ncols[c] / span[c] < HOST_COVER:  # gappy: near the host's path or its pixels
                 for k, h in enumerate(accepted):
                     if h not in trees:
-                        hi = np.flatnonzero(pix_line == h)
+                        hi = pixels_of(h)
                         trees[h] = cKDTree(np.column_stack([xs[hi], ys[hi]]))
                     d[k] = np.minimum(d[k], trees[h].query(np.column_stack([px, py]), distance_upper_bound=HOST_D + 1)[0])
                 near = HOST_D
@@ -182,8 +183,7 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     models = models or load_link_models()
     st = link_fragments(xs, ys, image, feats, models, bias)
     big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
-    lab_of_line = np.zeros(len(big) + 1, np.int64)
+    lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
-    frag_lab = np.where(st.line >= 0, lab_of_line[np.where(st.line >= 0, st.line, len(big))], 0)
-    labels = frag_lab[st.frag.pix_frag]
+    labels = lab_of_line[st.line][st.frag.pix_frag]  # line -1 reads the last entry
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own))

@@ -1,7 +1,7 @@
 """Fragments -> lines: learned link costs, a global assignment in two rounds, leftovers.
 
-    chain = link_rounds(desc, models, width)        # (F,) line id per fragment, -1 = not linked
-    labels = assign_leftovers(...)                  # every candidate pixel -> a line
+    i, j, taken = link_round(desc, items, model, width, max_gap, reach)   # one round
+    chain = chains(desc.n, i[taken], j[taken], items)                      # (F,) chain id, -1 = none
 
 A line is a chain of fragments ordered by x. Choosing all the chains at once is an
 assignment of fragment *ends* (rows) to fragment *starts* (columns), as in the
@@ -21,9 +21,7 @@ links the resulting chains across any gap, where appearance must agree (a legend
 over a line, a line hidden behind another). Two chains that overlap over a real x-range
 are never linked: a series is a function of x.
 
-Leftovers (`assign_leftovers`): shared fragments (crossings), chains too small to be a
-series (marker outlines, specks) and anything unlinked go, pixel by pixel, to the line
-whose path (its column centres, interpolated across its gaps) is nearest.
+What is left unlinked goes to the nearest line afterwards (leftovers.py).
 """
 
 from __future__ import annotations
@@ -40,7 +38,6 @@ GAP1 = 40  # px: round 1 gap window (crossings, dashes, dots, markers)
 REACH1 = 40.0  # px: round 1 largest |dy| between an end and a start beyond the slope's prediction
 MIN_SPAN = 0.05  # a chain spanning less than this share of the candidates' width is a leftover
 MIN_PIX = 12  # ... or with fewer pixels
-FAR = 12.0  # px: with the model's own candidates, leftovers farther than this from every line are dropped
 
 TOP_K = 5  # candidate links kept per end and per start, the best continuations first
 
@@ -105,11 +102,10 @@ def _rank(key_group: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 def pair_features(d: Description, i: np.ndarray, j: np.ndarray, width: float) -> np.ndarray:
     """(P, len(FEATURES)) features of the candidate links i -> j (names in FEATURES)."""
-    gap = d.x0[j] - d.x1[i]
+    gap = d.x0[j] - d.x1[i]  # negative where the two overlap
     g = np.maximum(gap, 0)
-    dx = d.x0[j] - d.x1[i]
-    miss_f = np.minimum(_miss(d.yb[i], d.sb_s[i], dx, d.ya[j]), _miss(d.yb[i], d.sb_l[i], dx, d.ya[j]))
-    miss_b = np.minimum(_miss(d.ya[j], d.sa_s[j], -dx, d.yb[i]), _miss(d.ya[j], d.sa_l[j], -dx, d.yb[i]))
+    miss_f = np.minimum(_miss(d.yb[i], d.sb_s[i], gap, d.ya[j]), _miss(d.yb[i], d.sb_l[i], gap, d.ya[j]))
+    miss_b = np.minimum(_miss(d.ya[j], d.sa_s[j], -gap, d.yb[i]), _miss(d.ya[j], d.sa_l[j], -gap, d.yb[i]))
     turn = np.abs(np.arctan(d.sb_l[i]) - np.arctan(d.sa_l[j]))
     lab_i, lab_j = d.lab[i], d.lab[j]
     d_color = np.linalg.norm(lab_i - lab_j, axis=1)

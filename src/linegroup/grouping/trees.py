@@ -8,28 +8,27 @@
 The links between fragments are scored by scikit-learn's `HistGradientBoostingClassifier`,
 fitted offline (`linegroup.grouping.learn`). Shipping a pickle would tie the installed
 scikit-learn version to the one that fitted it and run arbitrary code on load; instead
-the trees are stored as arrays (feature, threshold, children, leaf value, where missing
-values go) and evaluated here, vectorised over samples and trees: one step per tree
-level. The result equals the classifier's `decision_function` (tested).
+the trees are stored as arrays (feature, threshold, children, leaf value) and evaluated
+here, vectorised over samples and trees: one step per tree level. The features must be
+finite (the link features have no missing values). The result equals the classifier's
+`decision_function` (tested).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_FIELDS = ("feature", "threshold", "left", "right", "value", "is_leaf", "missing_left")
+_FIELDS = ("feature", "threshold", "left", "right", "value", "is_leaf")
 
 
 class TreeEnsemble:
-    def __init__(self, feature, threshold, left, right, value, is_leaf, missing_left, roots, baseline,
-                 names=(), meta=None):
+    def __init__(self, feature, threshold, left, right, value, is_leaf, roots, baseline, names=(), meta=None):
         self.feature = np.asarray(feature, np.int64)
         self.threshold = np.asarray(threshold, np.float64)
         self.left = np.asarray(left, np.int64)
         self.right = np.asarray(right, np.int64)
         self.value = np.asarray(value, np.float64)
         self.is_leaf = np.asarray(is_leaf, bool)
-        self.missing_left = np.asarray(missing_left, bool)
         self.roots = np.asarray(roots, np.int64)
         self.baseline = float(baseline)
         self.names = tuple(names)
@@ -45,9 +44,9 @@ class TreeEnsemble:
                 raise ValueError("categorical splits are not supported")
             roots.append(off)
             parts.append((nodes["feature_idx"], nodes["num_threshold"], nodes["left"] + off,
-                          nodes["right"] + off, nodes["value"], nodes["is_leaf"], nodes["missing_go_to_left"]))
+                          nodes["right"] + off, nodes["value"], nodes["is_leaf"]))
             off += len(nodes)
-        cols = [np.concatenate([p[k] for p in parts]) for k in range(7)]
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(6)]
         base = float(np.ravel(clf._baseline_prediction)[0])
         return cls(*cols, roots=roots, baseline=base, names=names, meta=meta)
 
