@@ -53,6 +53,7 @@ class SynthConfig:
     hard_frac: float = 0.0  # with hard=False: share of charts drawn with the hard setting anyway
     variety: bool = False  # style sheets (ggplot, seaborn, bmh, ...) and aliased lines on some charts
     exact_masks: bool = False  # also write each line's exact drawn pixels (SPLIT_masks/NAME.png)
+    axes_variety: bool = False  # tick labels of many kinds (log, negative, scientific, %, comma, units, rotated)
 
 
 # ---------------------------------------------------------------------------------
@@ -114,8 +115,67 @@ def _palette_colors(rng, n: int):
 # one chart
 
 
-def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConfig()):
-    """Draw one chart. Returns (RGB uint8 image, list of line dicts, group)."""
+# ---------------------------------------------------------------------------------
+# tick-label variety (axes_variety): the data rescaled and the labels formatted the ways
+# charts print them; the true values stay in each line's "data"
+
+TICK_STYLES = ["log", "negative", "scientific", "percent", "comma", "units", "rotated", "thousands"]
+UNITS = [" kg", "°C", " m", " s", "%", "$"]  # "$" is written before the number
+
+
+def _restyle_data(trng, xs: list, ys: list, style: str, log_y: bool):
+    """Rescale every line's y (and for some styles x) to the range the style needs."""
+    lo, hi = min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)
+    u = [(y - lo) / max(hi - lo, 1e-9) for y in ys]  # all lines together in [0, 1]
+    if style == "log":
+        a, span = float(trng.uniform(-4, 2)), float(trng.uniform(1.5, 5))
+        return xs, [10.0 ** (a + span * y) for y in u], True
+    scale = {"negative": 10 ** trng.uniform(-1, 3), "scientific": 10.0 ** int(trng.choice([-7, -6, -5, -4, 6, 7])),
+             "percent": trng.uniform(20, 100), "comma": 10 ** trng.uniform(-1, 1.5), "units": 10 ** trng.uniform(0, 3),
+             "rotated": 10 ** trng.uniform(0, 2), "thousands": 10 ** trng.uniform(4, 6.5)}[style]
+    shift = float(trng.uniform(0.4, 1.3)) if style == "negative" else 0.0
+    ys = [(y - shift) * scale for y in u]
+    if style == "rotated":  # years or large counts on x, labels turned
+        x_lo = float(trng.choice([1900.0, 1990.0, 2000.0, 0.0]))
+        xs = [x_lo + (x - xs[0][0]) * float(trng.uniform(0.02, 0.1)) for x in xs]
+    return xs, ys, log_y and style == "log"
+
+
+def _tick_labels(trng, ax, style: str):
+    """Format the tick labels the style prints (matplotlib's own formatter, then rewritten)."""
+    from matplotlib.ticker import PercentFormatter, ScalarFormatter
+
+    def rewrite(fn, offset=False):
+        class Rewritten(ScalarFormatter):
+            def __call__(self, x, pos=None):
+                return fn(super().__call__(x, pos))
+
+        f = Rewritten(useMathText=True)
+        f.set_useOffset(offset)
+        return f
+
+    if style == "scientific":
+        if trng.random() < 0.5:  # one multiplier for the axis (1e-5 / ×10⁻⁵ at its top)
+            ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0), useMathText=bool(trng.random() < 0.5))
+        else:  # every label in e-notation
+            ax.yaxis.set_major_formatter(lambda v, pos: f"{v:.1e}")
+    elif style == "percent":
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    elif style == "comma":
+        ax.yaxis.set_major_formatter(rewrite(lambda t: t.replace(".", ",")))
+    elif style == "units":
+        unit = str(trng.choice(UNITS))
+        ax.yaxis.set_major_formatter(rewrite(lambda t: unit + t if unit == "$" else t + unit))
+    elif style == "thousands":
+        ax.yaxis.set_major_formatter(lambda v, pos: f"{v:,.0f}")
+    elif style == "rotated":
+        ax.tick_params(axis="x", labelrotation=float(trng.choice([30, 45, 60, 90])))
+
+
+def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConfig(), info: dict | None = None):
+    """Draw one chart. Returns (RGB uint8 image, list of line dicts, group). Each line dict
+    holds "data": its true (x, y) values; info, if given, receives the axes' ranges, scales
+    and tick-label style ("axes")."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,11 +188,15 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     hard = cfg.hard or xrng.random() < cfg.hard_frac
     sheet = str(xrng.choice(STYLE_SHEETS)) if cfg.variety and xrng.random() < 0.35 else None
     aliased = cfg.variety and xrng.random() < 0.15
+    # tick-label styles draw from a third stream (and only with axes_variety)
+    trng = np.random.default_rng([seed, split_id, index, 2]) if cfg.axes_variety else None
     with plt.style.context(sheet) if sheet else contextlib.nullcontext():
-        return _draw(plt, rng, cfg, hard, sheet, aliased)
+        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info if info is not None else {})
 
 
-def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool):
+def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
+          info: dict | None = None):
+    tick_style = str(trng.choice(TICK_STYLES)) if trng is not None else "plain"
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
     dpi = float(rng.choice([50, 72, 80, 100, 120, 150]))
@@ -208,6 +272,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
             y = np.exp((y - y.min()) / max(np.ptp(y), 1e-6) * rng.uniform(1, 6)) * rng.uniform(0.1, 10)
         ys.append(y)
         xs.append(xx)
+    if tick_style != "plain":
+        xs, ys, log_y = _restyle_data(trng, xs, ys, tick_style, log_y)
 
     # styles
     base_lw = float(rng.uniform(0.5, 4))
@@ -237,6 +303,7 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
             "markers_only": bool(markers_only), "dashed": ls != "-"}})
     if log_y:
         ax.set_yscale("log")
+    _tick_labels(trng, ax, tick_style)
     ax.margins(x=float(rng.uniform(0, 0.08)), y=float(rng.uniform(0.02, 0.15)))
 
     # furniture: titles, labels, legend, overlapping text and arrows
@@ -267,7 +334,10 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     for k, lo in enumerate(lines_out):
         disp = ax.transData.transform(np.column_stack([xs[k], ys[k]]))
         pts = np.column_stack([disp[:, 0] - 0.5, Hc - disp[:, 1] - 0.5])
-        annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"]})
+        annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"],
+                       "data": np.column_stack([xs[k], ys[k]])})
+    info["axes"] = {"x": [float(v) for v in ax.get_xlim()], "y": [float(v) for v in ax.get_ylim()],
+                    "x_scale": ax.get_xscale(), "y_scale": ax.get_yscale(), "tick_style": tick_style}
     if cfg.exact_masks:
         for a, m in zip(annots, _exact_masks(fig, [lo["artist"] for lo in lines_out])):
             a["mask"] = m
@@ -361,19 +431,21 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
 
 def _work(job):
     seed, split, index, out_dir, cfg = job
-    img, annots, group = render_chart(seed, split, index, cfg)
+    info = {}
+    img, annots, group = render_chart(seed, split, index, cfg, info)
     name = f"{split}_{index:06d}.png"
     cv2.imwrite(os.path.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 3])
     h, w = img.shape[:2]
-    entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group}
+    entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group, "axes": info["axes"]}
     if annots and "mask" in annots[0]:
         entry["label_mask"] = f"{split}_masks/{name}"
         os.makedirs(os.path.join(out_dir, f"{split}_masks"), exist_ok=True)
         cv2.imwrite(os.path.join(out_dir, entry["label_mask"]), label_mask([a.pop("mask") for a in annots]))
     return entry, [
         {"category_id": LINE_CATEGORY, "segmentation": [np.round(a["points"], 2).ravel().tolist()],
-         "stroke_width": round(float(a["stroke_width"]), 2), "style": a["style"]} for a in annots]
+         "stroke_width": round(float(a["stroke_width"]), 2), "style": a["style"],
+         "data": [[float(f"{v:.7g}") for v in p] for p in a["data"]]} for a in annots]
 
 
 def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int = 1,
@@ -404,7 +476,8 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
         for ann in a:
             annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
-                     "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks},
+                     "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks,
+                     "axes_variety": cfg.axes_variety},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")
