@@ -19,7 +19,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
-from linegroup.data import load_coco_lines, read_image  # noqa: E402
+from linegroup.data import load_coco_lines  # noqa: E402
+from linegroup.images import read_image  # noqa: E402
 from linegroup.evaluate import truth_masks  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 

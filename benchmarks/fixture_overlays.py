@@ -17,7 +17,7 @@ import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
-from linegroup.data import read_image  # noqa: E402
+from linegroup.images import read_image  # noqa: E402
 from linegroup.formats import chartinfo_lines  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 from linegroup.viz import draw_overlay, save_rgb  # noqa: E402

@@ -28,7 +28,8 @@ import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
-from linegroup.data import load_coco_lines, rasterize, read_image  # noqa: E402
+from linegroup.data import load_coco_lines, rasterize  # noqa: E402
+from linegroup.images import read_image  # noqa: E402
 from linegroup.evaluate import truth_from_label_mask  # noqa: E402
 from linegroup.grouping import GAP1, OVERLAP2, REACH1, REACH2, LinkModels, link_fragments  # noqa: E402
 from linegroup.grouping.describe import describe  # noqa: E402

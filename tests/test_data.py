@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from conftest import write_dataset
-from linegroup.data import (Augment, DataError, ImageError, LineDataset, collate, load_coco_lines,
-                            parse_polyline, rasterize, read_image)
+from linegroup.data import Augment, DataError, LineDataset, collate, load_coco_lines, parse_polyline, rasterize
+from linegroup.images import ImageError, read_image
 
 
 def test_overlap_pixels_are_excluded_from_valid():

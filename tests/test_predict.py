@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import draw_chart, run_cli
-from linegroup.data import ImageError
+from linegroup.images import ImageError
 from linegroup.predict import LineGrouper, lines_from_mask
 
 
@@ -72,7 +72,7 @@ def test_predict_cli_end_to_end(tmp_path, tiny_ckpt):
         m = cv2.imread(str(out / f"{stem}_mask.png"), cv2.IMREAD_UNCHANGED)
         assert m.dtype == np.uint16 and m.shape == (48, 64)
         doc = json.load(open(out / f"{stem}.json"))
-        assert set(doc) == {"image", "width", "height", "lines", "plot_area"} and (doc["width"], doc["height"]) == (64, 48)
+        assert set(doc) == {"image", "width", "height", "page", "dpi", "lines", "plot_area"} and (doc["width"], doc["height"]) == (64, 48)
         for ln in doc["lines"]:
             assert set(ln) >= {"id", "num_pixels", "color", "points"} and len(ln["color"]) == 3
             assert all(len(p) == 2 for p in ln["points"])
@@ -100,7 +100,7 @@ def test_predict_cli_bad_inputs_are_reported_and_the_rest_continue(tmp_path, tin
     assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "differs from the image" in r.stderr
     assert "Traceback" not in r.stderr
     assert os.path.exists(out / "good.json")
-    assert "1 of 4 images done, 3 failed" in r.stdout
+    assert "1 of 4 charts done, 3 failed" in r.stdout
 
 
 def test_predict_cli_reports_a_bad_checkpoint(tmp_path):
@@ -147,7 +147,7 @@ def test_large_images_are_grouped_at_the_network_resolution(tiny_ckpt):
 def test_an_rgb_array_and_its_file_give_the_same_result(tiny_ckpt, tmp_path):
     """The API takes RGB arrays (as read_image returns them): the network must see the
     same pixels as when it reads the file itself, not the channels swapped."""
-    from linegroup.data import read_image
+    from linegroup.images import read_image
 
     img, _ = draw_chart(60, 80)
     img[..., 0] = 250  # red and blue differ everywhere, so a swap changes the input

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
-from linegroup.data import rasterize, read_image
+from linegroup.data import rasterize
+from linegroup.images import read_image
 from linegroup.synth import SynthConfig, render_chart, write_split
 
 

@@ -16,6 +16,12 @@ import argparse
 import sys
 
 HELP = argparse.ArgumentDefaultsHelpFormatter
+MAX_PIXELS = 64_000_000  # images.MAX_PIXELS, repeated here so that --help needs no image library
+
+
+def _add_debug(p):
+    p.add_argument("--debug", action="store_true",
+                   help="show the Python traceback of an unexpected error (the batch goes on either way)")
 
 
 def _synth(sub):
@@ -39,6 +45,10 @@ def _synth(sub):
     p.add_argument("--exact_masks", action="store_true",
                    help="also write each chart's exact drawn line pixels as a label mask (SPLIT_masks/NAME.png, "
                         "k = line k, 65535 = overlap), rendered line by line; slower")
+    p.add_argument("--axes_variety", action="store_true",
+                   help="tick labels of many kinds, one per chart: log y axes, negative ranges, scientific "
+                        "notation, percentages, comma decimals, units, thousands separators, rotated x labels "
+                        "(every chart's JSON records its true data values and axis ranges in any case)")
 
     def run(a):
         from .synth import SynthConfig, write_split
@@ -47,7 +57,7 @@ def _synth(sub):
             print(f"error: --hard_frac must lie in [0, 1], got {a.hard_frac}", file=sys.stderr)
             return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
-                          variety=a.variety, exact_masks=a.exact_masks)
+                          variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)
@@ -135,19 +145,28 @@ def _predict(sub):
     p.add_argument("--log_x", action="store_true", help="the x axis is logarithmic (CSV calibration)")
     p.add_argument("--log_y", action="store_true", help="the y axis is logarithmic (CSV calibration)")
     p.add_argument("--embedding_png", action="store_true", help="also write NAME_embedding.png (PCA of the embedding)")
+    g = p.add_argument_group("inputs", "PDF and SVG figures need the extra: pip install \"linegroup[pdf]\"")
+    g.add_argument("--dpi", type=float, default=None,
+                   help="rasterisation of PDF and SVG inputs in dots per inch; default 200 for PDF, 96 for SVG "
+                        "(its own size); the outputs are in the rasterised pixels")
+    g.add_argument("--page", type=int, default=None,
+                   help="only this page (1-based) of each PDF; default: every page, as NAME_p1, NAME_p2, ...")
+    g.add_argument("--max_pixels", type=int, default=MAX_PIXELS,
+                   help="refuse images (and PDF/SVG renderings) larger than this many pixels")
+    _add_debug(p)
     _add_model_args(p)
 
     def run(a):
         import json
         import os
 
-        import cv2
         from tqdm import tqdm
 
+        from .batch import OutputSet, Tally, collect_inputs, encode_png, unique_stem
         from .checkpoint import CheckpointError
-        from .data import ImageError, read_image
-        from .formats import IMAGE_EXTS, find_image, parse_calib, to_chartinfo, write_csv
-        from .viz import draw_overlay, embedding_pca_image, save_rgb
+        from .formats import csv_text, find_image, parse_calib, to_chartinfo
+        from .images import ImageError, iter_pages
+        from .viz import draw_overlay, embedding_pca_image
 
         if a.calib:
             try:
@@ -155,15 +174,11 @@ def _predict(sub):
             except ValueError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
-        files, failed = [], []
-        for inp in a.inputs:
-            if os.path.isdir(inp):
-                found = sorted(f for f in os.listdir(inp) if f.lower().endswith(IMAGE_EXTS))
-                files += [os.path.join(inp, f) for f in found]
-                if not found:
-                    print(f"warning: {inp}: no images in this folder", file=sys.stderr)
-            else:
-                files.append(inp)
+        for flag, value in (("--dpi", a.dpi), ("--page", a.page), ("--max_pixels", a.max_pixels)):
+            if value is not None and value <= 0:
+                print(f"error: {flag} must be positive, got {value}", file=sys.stderr)
+                return 2
+        files, skipped = collect_inputs(a.inputs)
         if a.candidates and not os.path.isdir(a.candidates) and len(files) > 1:
             print("error: --candidates is a single file but there are several inputs; pass a folder",
                   file=sys.stderr)
@@ -174,39 +189,45 @@ def _predict(sub):
             print(f"error: {e}", file=sys.stderr)
             return 2
         os.makedirs(a.out, exist_ok=True)
-        for path in tqdm(files, desc="predict", unit="image", disable=len(files) < 2):
-            stem = os.path.splitext(os.path.basename(path))[0]
-            try:
-                cand = None
-                if a.candidates:
-                    cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
-                    if cand is None:
-                        raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
-                img = read_image(path)
-                res = grouper.predict(img, candidates=cand, keep_embedding=a.embedding_png)
-                h, w = res.mask.shape
-                base = os.path.join(a.out, stem)
-                if not cv2.imwrite(base + "_mask.png", res.mask):
-                    raise OSError(f"{base}_mask.png: could not write")
-                doc = {"image": os.path.basename(path), "width": w, "height": h, "lines": res.lines,
-                       "plot_area": list(res.plot_area) if res.plot_area else None}
-                with open(base + ".json", "w") as f:
-                    json.dump(doc, f)
-                save_rgb(base + "_overlay.png", draw_overlay(img, res.mask, res.lines))
-                if "chartinfo" in a.format:
-                    with open(base + ".chartinfo.json", "w") as f:
-                        json.dump(to_chartinfo(res.lines), f)
-                if "csv" in a.format:
-                    write_csv(base + ".csv", res.lines, a.calib, a.log_x, a.log_y)
-                if a.embedding_png:
-                    save_rgb(base + "_embedding.png", embedding_pca_image(res.embedding))
-                tqdm.write(f"{path}: {len(res.lines)} lines, {res.candidates} candidate pixels "
-                           f"(network {res.timings['network_ms']:.0f} ms, grouping {res.timings['grouping_ms']:.0f} ms)")
-            except (ImageError, ValueError, OSError) as e:
-                failed.append(path)
-                tqdm.write(f"error: {e}", file=sys.stderr)
-        print(f"{len(files) - len(failed)} of {len(files)} images done, {len(failed)} failed; outputs in {a.out}")
-        return 1 if failed or not files else 0
+        tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
+
+        def one(path, page):
+            stem = unique_stem(path, used, page.page, page.pages)
+            cand = None
+            if a.candidates:
+                cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
+                if cand is None:
+                    raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
+            res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png)
+            h, w = res.mask.shape
+            out = OutputSet(a.out, stem)
+            out.add("_mask.png", encode_png(res.mask, rgb=False))
+            doc = {"image": os.path.basename(path), "width": w, "height": h, "page": page.page, "dpi": page.dpi,
+                   "lines": res.lines, "plot_area": list(res.plot_area) if res.plot_area else None}
+            out.add(".json", json.dumps(doc))
+            out.add("_overlay.png", encode_png(draw_overlay(page.image, res.mask, res.lines)))
+            if "chartinfo" in a.format:
+                out.add(".chartinfo.json", json.dumps(to_chartinfo(res.lines)))
+            if "csv" in a.format:
+                out.add(".csv", csv_text(res.lines, a.calib, a.log_x, a.log_y))
+            if a.embedding_png:
+                out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
+            out.commit()
+            where = f"{path} page {page.page}" if page.pages > 1 else path
+            tqdm.write(f"{where}: {len(res.lines)} lines, {res.candidates} candidate pixels -> "
+                       f"{os.path.join(a.out, stem)}.* (network {res.timings['network_ms']:.0f} ms, "
+                       f"grouping {res.timings['grouping_ms']:.0f} ms)")
+
+        for path in tqdm(files, desc="predict", unit="file", disable=len(files) < 2):
+            with tally.item(path, a.debug, count=False):  # the file itself: missing, damaged, not an image
+                for page in iter_pages(path, a.dpi, a.page, a.max_pixels):
+                    name = f"{path} page {page.page}" if page.pages > 1 else path
+                    with tally.item(name, a.debug):  # each page of a PDF on its own
+                        if page.error:
+                            raise ImageError(page.error)
+                        one(path, page)
+        print(tally.summary("charts") + f"; outputs in {a.out}")
+        return tally.exit_code()
 
     p.set_defaults(func=run)
 
@@ -228,6 +249,7 @@ def _evaluate(sub):
     p.add_argument("--limit", type=int, default=0, help="evaluate at most N charts (0 = all)")
     p.add_argument("--split", default="", help="evaluate only the charts of this named split (image field "
                                                 "'split', e.g. 'tune' or 'report' of the foreign-renderer set)")
+    _add_debug(p)
     _add_model_args(p)
 
     def run(a):
@@ -239,13 +261,17 @@ def _evaluate(sub):
         try:
             grouper = None if a.only_baselines and a.mode == "oracle" else _grouper(a)
             result = evaluate_dataset(a.json, a.img_dir, grouper, a.mode, methods, a.thickness,
-                                      a.line_category_id, a.limit, split=a.split)
+                                      a.line_category_id, a.limit, split=a.split, debug=a.debug)
         except (CheckpointError, DataError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         print(format_table(result["summary"]))
         for err in result["errors"]:
             print(f"error: {err}", file=sys.stderr)
+        skipped = sum(result["skipped"].values())
+        print(f"{result['scored']} of {result['scored'] + len(result['errors'])} charts scored, "
+              f"{len(result['errors'])} failed, {skipped} annotation entries skipped"
+              + "".join(f"\n  skipped: {n} x {r}" for r, n in result["skipped"].items()))
         if a.report:
             write_report(a.report, result)
             print(f"report: {a.report}")
@@ -266,17 +292,19 @@ def _convert(sub):
     c.add_argument("img_dir", help="folder of the chart images (same stem as each JSON)")
     c.add_argument("out_json", help="COCO-like JSON to write")
     c.add_argument("--line_category_id", type=int, default=2, help="category_id to give the lines")
+    _add_debug(c)
 
     def run(a):
         from .formats import FormatError, convert_chartinfo
 
         try:
-            counts = convert_chartinfo(a.json_dir, a.img_dir, a.out_json, a.line_category_id)
+            counts = convert_chartinfo(a.json_dir, a.img_dir, a.out_json, a.line_category_id, debug=a.debug)
         except FormatError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         print(f"wrote {a.out_json}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
-        return 0 if counts.get("converted") else 1
+        failed = sum(v for k, v in counts.items() if k.startswith("failed"))
+        return 0 if counts.get("converted") and not failed else 1
 
     c.set_defaults(func=run)
 

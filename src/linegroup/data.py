@@ -34,66 +34,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .images import MAX_PIXELS, ImageError, LinegroupError, read_image
+
 log = logging.getLogger("linegroup.data")
+FAR_OUTSIDE = 10  # polylines reaching beyond this many times (width + height) are skipped: wrong units or image
 
-MAX_PIXELS = 64_000_000  # refuse decompression bombs larger than 8000 x 8000
 
-
-class DataError(Exception):
+class DataError(LinegroupError):
     """A dataset problem that stops loading; the message names the file."""
-
-
-class ImageError(Exception):
-    """An image that cannot be used; the message names the file and the problem."""
-
-
-# ---------------------------------------------------------------------------------
-# images
-
-
-def to_rgb8(img: np.ndarray, name: str = "image", bgr: bool = True) -> np.ndarray:
-    """Any image (gray, gray+alpha, colour, colour+alpha, 16-bit, float) -> RGB uint8,
-    alpha over white. bgr: colour channels in OpenCV's order (an image cv2 decoded);
-    False for an array a caller passes, which is RGB(A)."""
-    if img is None or img.size == 0:
-        raise ImageError(f"{name}: empty image")
-    if img.dtype == np.uint16:
-        img = (img / 257.0).round().astype(np.uint8)
-    elif img.dtype in (np.float32, np.float64):
-        img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ImageError(f"{name}: unsupported pixel type {img.dtype}")
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2RGB)
-    if img.ndim != 3:
-        raise ImageError(f"{name}: unsupported shape {img.shape}")
-    ch = img.shape[2]
-    if ch == 1:
-        return cv2.cvtColor(img[..., 0], cv2.COLOR_GRAY2RGB)
-    if ch in (2, 4):  # with alpha: composite over white
-        color = img[..., :-1].astype(np.float32)
-        alpha = img[..., -1:].astype(np.float32) / 255.0
-        color = color * alpha + 255.0 * (1 - alpha)
-        img = color.round().astype(np.uint8)
-        if ch == 2:
-            return cv2.cvtColor(img[..., 0], cv2.COLOR_GRAY2RGB)
-    return cv2.cvtColor(img[..., :3], cv2.COLOR_BGR2RGB) if bgr else np.ascontiguousarray(img[..., :3])
-
-
-def read_image(path: str) -> np.ndarray:
-    """Read an image file as RGB uint8 (H, W, 3). Raises ImageError naming the file."""
-    if not os.path.isfile(path):
-        raise ImageError(f"{path}: file not found")
-    data = np.fromfile(path, dtype=np.uint8)
-    if data.size == 0:
-        raise ImageError(f"{path}: file is empty")
-    hdr = cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8)  # cheap size probe
-    if hdr is not None and hdr.shape[0] * hdr.shape[1] * 64 > MAX_PIXELS:
-        raise ImageError(f"{path}: image larger than {MAX_PIXELS} pixels")
-    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise ImageError(f"{path}: not a readable image (corrupt or unsupported format)")
-    return to_rgb8(img, path)
 
 
 # ---------------------------------------------------------------------------------
@@ -170,6 +118,11 @@ class LoadReport:
         return "; ".join(f"{n} x {r} (e.g. {self.examples[r]})" for r, n in self.skipped.items())
 
 
+def _key(v):
+    """An id usable as a dict key (ints, strings), or None for anything else (lists, objects)."""
+    return v if isinstance(v, (int, str)) and not isinstance(v, bool) else None
+
+
 def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> tuple[list[Record], LoadReport]:
     """Parse a COCO-like JSON of line polylines. Raises DataError for unusable files."""
     rep = LoadReport()
@@ -187,13 +140,18 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         raise DataError(f"{json_path}: 'annotations' must be a list")
 
     images = {}
-    all_ids = {im.get("id") for im in data["images"] if isinstance(im, dict)}
+    all_ids = {_key(im.get("id")) for im in data["images"] if isinstance(im, dict)}
     for i, im in enumerate(data["images"]):
         try:
-            iid, fn = im["id"], im["file_name"]
+            iid, fn = _key(im["id"]), im["file_name"]
             w, h = int(im["width"]), int(im["height"])
-        except (KeyError, TypeError, ValueError):
+            if not isinstance(fn, str) or not fn or iid is None:
+                raise TypeError
+        except (KeyError, TypeError, ValueError, OverflowError):
             rep.skip("image entry missing id/file_name/width/height", f"{json_path} images[{i}]")
+            continue
+        if w <= 0 or h <= 0 or w * h > MAX_PIXELS:
+            rep.skip("image entry with an impossible size", f"{json_path} images[{i}] ({w}x{h})")
             continue
         path = os.path.join(img_dir, fn)
         if not os.path.isfile(path):
@@ -210,10 +168,11 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
     for j, ann in enumerate(anns):
         if not isinstance(ann, dict) or ann.get("category_id") != line_category_id:
             continue
-        rec = images.get(ann.get("image_id"))
-        where = f"{json_path} annotations[{j}] (image_id={ann.get('image_id')!r})"
+        image_id = _key(ann.get("image_id"))
+        rec = images.get(image_id)
+        where = f"{json_path} annotations[{j}] (image_id={ann.get('image_id')!r:.40})"
         if rec is None:
-            if ann.get("image_id") not in all_ids:
+            if image_id not in all_ids:
                 rep.skip("annotation names an unknown image", where)
             continue  # image known but skipped already: counted there
         try:
@@ -221,11 +180,23 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         except (ValueError, KeyError, TypeError) as e:
             rep.skip(f"bad polyline: {e}", where)
             continue
+        try:
+            width = float(ann.get("stroke_width", 0) or 0)
+            if not 0 <= width < max(rec.width, rec.height):
+                raise ValueError
+        except (TypeError, ValueError):
+            rep.skip("bad stroke_width", where)
+            continue
         allpts = np.concatenate(pieces)
-        if (allpts < -0.5).any() or (allpts[:, 0] > rec.width - 0.5).any() or (allpts[:, 1] > rec.height - 0.5).any():
+        lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+        far = FAR_OUTSIDE * (rec.width + rec.height)
+        if (lo < -far).any() or (hi > far).any():
+            rep.skip("polyline points far outside the image", where)  # a wrong image or wrong units
+            continue
+        if (lo < -0.5).any() or hi[0] > rec.width - 0.5 or hi[1] > rec.height - 0.5:
             rep.skip("polyline points outside the image (clipped)", where)  # kept, and counted
         rec.lines.append(pieces)
-        rec.widths.append(float(ann.get("stroke_width", 0) or 0))
+        rec.widths.append(width)
 
     records = list(images.values())
     if not records:
@@ -333,10 +304,15 @@ class LineDataset(Dataset):
     def __getitem__(self, i):
         rec = self.records[i]
         try:
-            img = read_image(rec.path)
+            return self._sample(i, rec)
         except ImageError as e:
             log.warning("skipped sample: %s", e)
-            return None
+        except Exception as e:  # anything else about one sample must not stop training
+            log.warning("skipped sample: %s: %s: %s", rec.path, type(e).__name__, e)
+        return None
+
+    def _sample(self, i: int, rec: Record):
+        img = read_image(rec.path)
         h, w = img.shape[:2]
         if (w, h) != (rec.width, rec.height):
             log.warning("skipped sample: %s: image is %dx%d but its JSON entry says %dx%d",

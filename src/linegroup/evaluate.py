@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 from collections import defaultdict
 
 import cv2
@@ -32,8 +33,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
+from .data import load_coco_lines, rasterize
 from .grouping.dbscan import GroupParams, absorb_small, group_pixels
-from .data import ImageError, load_coco_lines, rasterize, read_image
+from .images import ImageError, LinegroupError, read_image
 from .predict import lines_from_mask
 
 METRICS = ["ari", "pq", "count", "s6a", "s6b", "pix_p", "pix_r"]
@@ -213,10 +215,39 @@ def group_baseline(method: str, image: np.ndarray, cand: np.ndarray, min_line_pi
 # ---------------------------------------------------------------------------------
 
 
+def _score_record(rec, grouper, mode: str, methods, thickness: int) -> list[dict]:
+    """One chart's rows, one per method; raises for a chart that cannot be scored."""
+    img = read_image(rec.path)
+    if img.shape[:2] != (rec.height, rec.width):
+        raise ImageError(f"{rec.path}: image is {img.shape[1]}x{img.shape[0]} but its JSON entry "
+                         f"says {rec.width}x{rec.height}")
+    if rec.label_mask:
+        truth = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, mode == "e2e")
+    else:
+        truth = truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=mode == "e2e")
+    gt_line = truth["line"]
+    model_res = None
+    if "model" in methods or mode == "e2e":
+        model_res = grouper.predict(img, candidates=gt_line if mode == "oracle" else None)
+    rows = []
+    for method in methods:
+        if method == "model":
+            mask, lines, t = model_res.mask, model_res.lines, model_res.timings
+        else:
+            cand = gt_line if mode == "oracle" else model_res.mask > 0
+            mask = group_baseline(method, img, cand)
+            lines, t = lines_from_mask(mask), {}
+        s = score_chart(mask, lines, rec.lines, rec.height, rec.width, thickness, mode == "e2e", truth)
+        rows.append({"image": os.path.basename(rec.path), "group": rec.group or "all", "method": method, **s, **t})
+    return rows
+
+
 def evaluate_dataset(json_path: str, img_dir: str, grouper=None, mode: str = "oracle", methods=("model",),
                      thickness: int = 2, line_category_id: int = 2, limit: int = 0, progress: bool = True,
-                     split: str = "") -> dict:
-    """Run each method over the dataset. Returns {"per_chart": [...], "summary": {...}, "errors": [...]}.
+                     split: str = "", debug: bool = False) -> dict:
+    """Run each method over the dataset. Returns {"per_chart": [...], "summary": {...}, "errors": [...],
+    "scored": charts scored, "skipped": {reason: count}}. A chart that cannot be scored is
+    named in "errors" (with the traceback when `debug`) and the others go on.
     Charts whose entry names a `label_mask` are scored against it (exact drawn pixels);
     `split` keeps only the charts of that named split."""
     from tqdm import tqdm
@@ -230,34 +261,15 @@ def evaluate_dataset(json_path: str, img_dir: str, grouper=None, mode: str = "or
         records = records[:limit]
     per_chart, errors = [], []
     for rec in tqdm(records, desc=f"evaluate ({mode})", unit="chart", disable=not progress):
-        try:
-            img = read_image(rec.path)
-            if img.shape[:2] != (rec.height, rec.width):
-                raise ImageError(f"{rec.path}: image is {img.shape[1]}x{img.shape[0]} but its JSON entry "
-                                 f"says {rec.width}x{rec.height}")
-            if rec.label_mask:
-                truth = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, mode == "e2e")
-            else:
-                truth = truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=mode == "e2e")
-        except ImageError as e:
+        try:  # one chart's problem, expected or not, is reported under its name and the rest go on
+            per_chart += _score_record(rec, grouper, mode, methods, thickness)
+        except LinegroupError as e:
             errors.append(str(e))
-            continue
-        gt_line = truth["line"]
-        model_res = None
-        if "model" in methods or mode == "e2e":
-            model_res = grouper.predict(img, candidates=gt_line if mode == "oracle" else None)
-        for method in methods:
-            if method == "model":
-                mask, lines, t = model_res.mask, model_res.lines, model_res.timings
-            else:
-                cand = gt_line if mode == "oracle" else model_res.mask > 0
-                mask = group_baseline(method, img, cand)
-                lines, t = lines_from_mask(mask), {}
-            s = score_chart(mask, lines, rec.lines, rec.height, rec.width, thickness, mode == "e2e", truth)
-            per_chart.append({"image": os.path.basename(rec.path), "group": rec.group or "all",
-                              "method": method, **s, **t})
+        except Exception as e:  # noqa: BLE001
+            errors.append(f"{rec.path}: unexpected {type(e).__name__}: {e}"
+                          + (f"\n{traceback.format_exc().rstrip()}" if debug else " (--debug shows the traceback)"))
     return {"mode": mode, "json": json_path, "per_chart": per_chart, "summary": summarise(per_chart),
-            "errors": errors, "skipped": dict(report.skipped)}
+            "errors": errors, "skipped": dict(report.skipped), "scored": len(records) - len(errors)}
 
 
 def summarise(per_chart: list) -> dict:

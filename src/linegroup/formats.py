@@ -17,16 +17,20 @@ from __future__ import annotations
 
 import csv
 import glob
+import io
 import json
 import logging
 import os
+import traceback
 from collections import Counter
 
 import cv2
 import numpy as np
 
+from .images import RASTER_EXTS, ImageError, read_image
+
 log = logging.getLogger("linegroup.formats")
-IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp")
+IMAGE_EXTS = RASTER_EXTS  # what find_image looks for beside a stem
 
 
 class FormatError(Exception):
@@ -52,7 +56,8 @@ def chartinfo_chart_type(doc: dict) -> str:
     return str(doc.get("task1", {}).get("output", {}).get("chart_type", "")).strip().lower()
 
 
-def convert_chartinfo(json_dir: str, img_dir: str, out_json: str, line_category_id: int = 2) -> dict:
+def convert_chartinfo(json_dir: str, img_dir: str, out_json: str, line_category_id: int = 2,
+                      debug: bool = False) -> dict:
     """CHART-Info JSON folder -> one COCO-like JSON. Returns counts of what was kept and skipped."""
     files = sorted(glob.glob(os.path.join(json_dir, "*.json")))
     if not files:
@@ -60,44 +65,12 @@ def convert_chartinfo(json_dir: str, img_dir: str, out_json: str, line_category_
     counts = Counter()
     images, anns = [], []
     for path in files:
-        stem = os.path.splitext(os.path.basename(path))[0]
-        try:
-            with open(path, encoding="utf-8") as f:
-                doc = json.load(f)
-        except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
-            log.warning("%s: broken JSON (%s), skipped", path, e)
-            counts["broken JSON"] += 1
-            continue
-        ctype = chartinfo_chart_type(doc) if isinstance(doc, dict) else ""
-        if ctype != "line":
-            counts[f"not a line chart ({ctype or 'no type'})"] += 1
-            continue
-        try:
-            lines = chartinfo_lines(doc)
-        except (KeyError, TypeError, ValueError) as e:
-            log.warning("%s: no usable task6 lines (%s: %s), skipped", path, type(e).__name__, e)
-            counts["no task6 lines"] += 1
-            continue
-        img_path = find_image(img_dir, stem)
-        if img_path is None:
-            log.warning("%s: image %s.* not found in %s, skipped", path, stem, img_dir)
-            counts["image missing"] += 1
-            continue
-        img = cv2.imread(img_path, cv2.IMREAD_UNCHANGED)
-        if img is None:
-            log.warning("%s: unreadable image, skipped", img_path)
-            counts["image unreadable"] += 1
-            continue
-        iid = len(images) + 1
-        images.append({"id": iid, "file_name": os.path.relpath(img_path, img_dir),
-                       "width": int(img.shape[1]), "height": int(img.shape[0]), "group": "chartinfo"})
-        for pts in lines:
-            if len(pts) < 2:
-                counts["line with < 2 points"] += 1
-                continue
-            anns.append({"id": len(anns) + 1, "image_id": iid, "category_id": line_category_id,
-                         "segmentation": [pts.ravel().tolist()]})
-        counts["converted"] += 1
+        try:  # one file's problem, expected or not, is counted under its name and the rest go on
+            _convert_one(path, img_dir, line_category_id, counts, images, anns)
+        except Exception as e:  # noqa: BLE001
+            detail = f"\n{traceback.format_exc().rstrip()}" if debug else " (--debug shows the traceback)"
+            log.error("%s: unexpected %s: %s%s", path, type(e).__name__, e, detail)
+            counts[f"failed ({type(e).__name__})"] += 1
     out = {"info": {"source": "CHART-Info", "json_dir": json_dir}, "images": images, "annotations": anns,
            "categories": [{"id": line_category_id, "name": "line"}]}
     os.makedirs(os.path.dirname(os.path.abspath(out_json)), exist_ok=True)
@@ -106,6 +79,52 @@ def convert_chartinfo(json_dir: str, img_dir: str, out_json: str, line_category_
         json.dump(out, f)
     os.replace(tmp, out_json)
     return dict(counts)
+
+
+def _convert_one(path: str, img_dir: str, line_category_id: int, counts: Counter, images: list, anns: list):
+    """One CHART-Info file into `images` and `anns`; what is skipped is counted in `counts`."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        log.warning("%s: broken JSON (%s), skipped", path, e)
+        counts["broken JSON"] += 1
+        return
+    ctype = chartinfo_chart_type(doc) if isinstance(doc, dict) else ""
+    if ctype != "line":
+        counts[f"not a line chart ({ctype or 'no type'})"] += 1
+        return
+    try:
+        lines = chartinfo_lines(doc)
+    except (KeyError, TypeError, ValueError) as e:
+        log.warning("%s: no usable task6 lines (%s: %s), skipped", path, type(e).__name__, e)
+        counts["no task6 lines"] += 1
+        return
+    img_path = find_image(img_dir, stem)
+    if img_path is None:
+        log.warning("%s: image %s.* not found in %s, skipped", path, stem, img_dir)
+        counts["image missing"] += 1
+        return
+    try:
+        img = read_image(img_path)
+    except ImageError as e:
+        log.warning("%s, skipped", e)
+        counts["image unreadable"] += 1
+        return
+    iid = len(images) + 1
+    images.append({"id": iid, "file_name": os.path.relpath(img_path, img_dir),
+                   "width": int(img.shape[1]), "height": int(img.shape[0]), "group": "chartinfo"})
+    for pts in lines:
+        if len(pts) < 2:
+            counts["line with < 2 points"] += 1
+            continue
+        if not np.isfinite(pts).all():
+            counts["line with non-finite points"] += 1
+            continue
+        anns.append({"id": len(anns) + 1, "image_id": iid, "category_id": line_category_id,
+                     "segmentation": [pts.ravel().tolist()]})
+    counts["converted"] += 1
 
 
 def simplify(points: list, tol: float = 1.0) -> list:
@@ -170,20 +189,28 @@ def calibrate(px: np.ndarray, ref, log_axis: bool = False) -> np.ndarray:
     return v1 + (px - p1) * (v2 - v1) / (p2 - p1)
 
 
-def write_csv(path: str, lines: list, calib: str = "", log_x: bool = False, log_y: bool = False) -> None:
+def csv_text(lines: list, calib: str = "", log_x: bool = False, log_y: bool = False) -> str:
+    """The lines as digitiser CSV: one x,y column pair per line, pixels or calibrated units."""
     refs = parse_calib(calib) if calib else (None, None)
     cols = []
     for ln in lines:
         pts = np.asarray(ln["points"], np.float64).reshape(-1, 2)
         cols.append((calibrate(pts[:, 0], refs[0], log_x), calibrate(pts[:, 1], refs[1], log_y)))
     n = max((len(c[0]) for c in cols), default=0)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([f"line{ln['id']}_{a}" for ln in lines for a in "xy"])
+    for i in range(n):
+        row = []
+        for xs, ys in cols:
+            row += [f"{xs[i]:.6g}", f"{ys[i]:.6g}"] if i < len(xs) else ["", ""]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def write_csv(path: str, lines: list, calib: str = "", log_x: bool = False, log_y: bool = False) -> None:
+    """csv_text written to `path` atomically."""
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow([f"line{ln['id']}_{a}" for ln in lines for a in "xy"])
-        for i in range(n):
-            row = []
-            for xs, ys in cols:
-                row += [f"{xs[i]:.6g}", f"{ys[i]:.6g}"] if i < len(xs) else ["", ""]
-            w.writerow(row)
+        f.write(csv_text(lines, calib, log_x, log_y))
     os.replace(tmp, path)

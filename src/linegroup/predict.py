@@ -33,7 +33,6 @@ the label of its cell; outputs keep the input's size. Memory stays bounded (a
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,9 +45,9 @@ from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import crop_to, find_plot_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
-from .data import ImageError, read_image, to_rgb8
 from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
+from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
 from .model import fuse_conv_bn
 
@@ -251,14 +250,20 @@ class LineGrouper:
 
 
 def _load_candidates(candidates, name: str) -> np.ndarray:
+    """A candidate mask (path or array; any depth, any channels) -> (H, W) bool, non-zero = candidate."""
     if isinstance(candidates, str):
-        if not os.path.isfile(candidates):
-            raise ImageError(f"{candidates}: candidate mask not found (for {name})")
-        m = cv2.imread(candidates, cv2.IMREAD_UNCHANGED)
-        if m is None:
-            raise ImageError(f"{candidates}: candidate mask is not a readable image (for {name})")
+        try:
+            m = decode_raw(read_bytes(candidates), candidates)
+        except ImageError as e:
+            raise ImageError(f"candidate mask for {name}: {e}") from None
+        where = candidates
     else:
         m = np.asarray(candidates)
-    if m.ndim == 3:
-        m = m.max(axis=2) if m.shape[2] != 4 else m[..., :3].max(axis=2)  # any non-zero colour channel
+        where = f"candidate mask for {name}"
+    if m.ndim == 3 and m.shape[2] in (1, 2, 3, 4):
+        m = m[..., :3].max(axis=2) if m.shape[2] != 2 else m[..., 0]  # any colour channel, not alpha
+    if m.ndim != 2 or m.size == 0:
+        raise ImageError(f"{where}: unsupported shape {m.shape} (expected H x W, or H x W x channels)")
+    if not (np.issubdtype(m.dtype, np.number) or m.dtype == np.bool_):
+        raise ImageError(f"{where}: unsupported pixel type {m.dtype}")
     return m != 0

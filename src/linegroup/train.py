@@ -281,6 +281,9 @@ def train(args) -> dict:
             if n_steps >= steps_per_epoch:
                 break
         bar.close()
+        if n_img == 0 and skipped:  # every sample failed to load (each was named in a warning)
+            raise SystemExit(f"error: {args.train_json}: no usable training sample in epoch {epoch + 1} "
+                             f"({skipped} skipped); nothing is left to train on")
         dt = time.perf_counter() - t_epoch
         train_terms = {k: v / max(n_steps, 1) for k, v in sums.items()}
 
