@@ -97,8 +97,9 @@ class OutputSet:
         self.files[suffix] = data.encode() if isinstance(data, str) else data
 
     def commit(self) -> list[str]:
-        """Write every file under a temporary name, then move them all into place."""
-        staged = []
+        """Write every file under a temporary name, then move them all into place. If a
+        move fails, the files already moved are removed too: none of the set is left."""
+        staged, moved = [], []
         try:
             for suffix, data in self.files.items():
                 final = os.path.join(self.out_dir, self.stem + suffix)
@@ -108,12 +109,13 @@ class OutputSet:
                     f.write(data)
             for tmp, final in staged:
                 os.replace(tmp, final)
+                moved.append(final)
         except BaseException:
-            for tmp, _ in staged:
+            for path in [tmp for tmp, _ in staged] + moved:
                 with contextlib.suppress(OSError):
-                    os.remove(tmp)
+                    os.remove(path)
             raise
-        return [final for _, final in staged]
+        return moved
 
 
 def _to_stderr(msg: str) -> None:

@@ -172,7 +172,7 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
         rec = images.get(image_id)
         where = f"{json_path} annotations[{j}] (image_id={ann.get('image_id')!r:.40})"
         if rec is None:
-            if image_id not in all_ids:
+            if image_id is None or image_id not in all_ids:
                 rep.skip("annotation names an unknown image", where)
             continue  # image known but skipped already: counted there
         try:
