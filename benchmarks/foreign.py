@@ -217,7 +217,7 @@ def _decode(png: bytes) -> np.ndarray:
     return img
 
 
-def plotly_render(spec: dict, show: set, probe: bool = False) -> np.ndarray:
+def plotly_render(spec: dict, show: set, probe: bool = False, figure: bool = False):
     fig = go.Figure()
     for j, ln in enumerate(spec["lines"]):
         col = ln["color"] if j in show else CLEAR
@@ -243,7 +243,7 @@ def plotly_render(spec: dict, show: set, probe: bool = False) -> np.ndarray:
                       xaxis_title=spec["xlabel"] or None, yaxis_title=spec["ylabel"] or None)
     fig.update_xaxes(showgrid=spec["grid"])
     fig.update_yaxes(showgrid=spec["grid"])
-    return _decode(fig.to_image(format="png", scale=1))
+    return fig if figure else _decode(fig.to_image(format="png", scale=1))
 
 
 def plotly_layers(spec: dict) -> tuple:
@@ -254,14 +254,26 @@ def plotly_layers(spec: dict) -> tuple:
     k = len(spec["lines"])
     full, bg, probe = plotly_render(spec, set(range(k))), plotly_render(spec, set()), plotly_render(spec, set(), True)
     keep = np.zeros(bg.shape[:2], bool)
+    axes = None
     for j, colour in enumerate(PROBES):
         bgr = np.array(_rgb(colour)[::-1]) * 255
         ys, xs = np.nonzero(np.abs(probe - bgr).max(2) < 40)
         if ys.size and j == 0:
             keep[max(ys.min() - 1, 0):ys.max() + 2, max(xs.min() - 1, 0):xs.max() + 2] = True  # + anti-aliased edge
+            axes = _plotly_axes(spec, (xs.min() - 0.5, ys.min() - 0.5, xs.max() + 0.5, ys.max() + 0.5))
         elif ys.size:  # the legend (with its border)
             keep[max(ys.min() - 3, 0):ys.max() + 4, max(xs.min() - 3, 0):xs.max() + 4] = False
-    return full, bg, [plotly_render(spec, {j}) for j in range(k)], keep
+    return full, bg, [plotly_render(spec, {j}) for j in range(k)], keep, axes
+
+
+def _plotly_axes(spec: dict, box: tuple) -> dict:
+    """True pixel -> value maps from the ranges plotly chose and the measured plot box
+    (x0, y0, x1, y1, pixel edges): value = a + b * pixel, per axis."""
+    lay = plotly_render(spec, set(), figure=True).full_figure_for_development(warn=False).layout
+    (xl, xh), (yl, yh) = lay.xaxis.range, lay.yaxis.range
+    x0, y0, x1, y1 = (float(v) for v in box)
+    bx, by = (xh - xl) / (x1 - x0), (yl - yh) / (y1 - y0)
+    return {"x_map": [xl - bx * x0, bx], "y_map": [yh - by * y0, by], "x": [xl, xh], "y": [yl, yh]}
 
 
 # ---------------------------------------------------------------------------------
@@ -358,7 +370,30 @@ def pygal_layers(spec: dict) -> tuple:
     full, bg = render(set(range(k))), render(set(), False)
     keep = np.zeros(bg.shape[:2], bool)
     keep[max(int(py) - 3, 0):int(np.ceil(py + ph)) + 3, max(int(px) - 3, 0):int(np.ceil(px + pw)) + 3] = True
-    return full, bg, [render({j}, False) for j in range(k)], keep
+    font = getattr(pygal.style, spec["theme"])().label_font_size
+    return full, bg, [render({j}, False) for j in range(k)], keep, _pygal_axes(svg, px, py, font)
+
+
+def _pygal_axes(svg: str, px: float, py: float, font: float) -> dict:
+    """True pixel -> value maps fitted on pygal's own tick labels: a y label's text sits
+    0.35 font sizes below its tick, an x label's text is centred on it; pixel = SVG
+    coordinate - 0.5 (cairosvg draws 1 unit = 1 px). value = a + b * pixel, per axis."""
+    out = {}
+    for axis, off in (("x", px), ("y", py)):
+        block = re.search(r'<g class="axis %s[ "].*?(?=<g class="axis|<g class="series|$)' % axis, svg, re.DOTALL)
+        pts = []
+        for x, y, text in re.findall(r'<text x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>',
+                                     block.group(0) if block else ""):
+            try:
+                value = float(text.replace(",", "").replace("\u2212", "-"))
+            except ValueError:
+                continue
+            pts.append((off + (float(x) if axis == "x" else float(y) - 0.35 * font) - 0.5, value))
+        if len({v for _, v in pts}) >= 2:
+            b, a = np.polyfit([p for p, _ in pts], [v for _, v in pts], 1)
+            out[f"{axis}_map"] = [float(a), float(b)]
+            out[axis] = [min(v for _, v in pts), max(v for _, v in pts)]
+    return out
 
 
 # ---------------------------------------------------------------------------------
@@ -381,9 +416,11 @@ def centre_path(mask: np.ndarray, alone: np.ndarray) -> list:
 def make_chart(args) -> tuple:
     out, seed, i = args
     spec = make_spec(seed, i)
-    full, bg, alone, keep = (plotly_layers if spec["renderer"] == "plotly" else pygal_layers)(spec)
+    full, bg, alone, keep, axes = (plotly_layers if spec["renderer"] == "plotly" else pygal_layers)(spec)
     masks = [(np.abs(a.astype(np.int16) - bg).max(2) > DIFF_THRESHOLD) & keep for a in alone]
-    masks = [m for m in masks if centre_path(m, m)]  # drop hidden lines (and specks of under 2 columns)
+    kept = [j for j, m in enumerate(masks) if centre_path(m, m)]  # drop hidden lines (and specks of under 2 columns)
+    masks = [masks[j] for j in kept]
+    data = [np.column_stack([spec["lines"][j]["x"], spec["lines"][j]["y"]]).round(6).tolist() for j in kept]
     count = np.sum(masks, 0) if masks else np.zeros(bg.shape[:2], int)
     label = np.zeros(bg.shape[:2], np.uint16)
     for k, m in enumerate(masks, 1):
@@ -395,8 +432,8 @@ def make_chart(args) -> tuple:
     paths = [centre_path(m, m & (count == 1)) for m in masks]
     image = {"file_name": name + ".png", "width": int(full.shape[1]), "height": int(full.shape[0]),
              "group": spec["group"], "split": "tune" if (i // (2 * len(STRATA))) % 3 == 0 else "report",
-             "renderer": spec["renderer"], "label_mask": f"masks/{name}.png"}
-    return i, image, paths
+             "renderer": spec["renderer"], "label_mask": f"masks/{name}.png", "axes": axes}
+    return i, image, paths, data
 
 
 def main(argv=None) -> None:
@@ -415,9 +452,10 @@ def main(argv=None) -> None:
         results = sorted(tqdm(pool.imap_unordered(make_chart, jobs), total=a.num, desc="foreign", unit="chart"),
                          key=lambda r: r[0])
     images, anns = [], []
-    for i, image, paths in results:
+    for i, image, paths, data in results:
         images.append({"id": i + 1, **image})
-        anns += [{"id": len(anns) + 1, "image_id": i + 1, "category_id": 2, "segmentation": p} for p in paths]
+        anns += [{"id": len(anns) + 1, "image_id": i + 1, "category_id": 2, "segmentation": p, "data": d}
+                 for p, d in zip(paths, data)]
     with open(os.path.join(a.out, "foreign.json"), "w") as f:
         json.dump({"images": images, "annotations": anns, "categories": [{"id": 2, "name": "line"}]}, f)
     print(f"wrote {len(images)} charts, {len(anns)} lines to {a.out}")

@@ -337,7 +337,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"],
                        "data": np.column_stack([xs[k], ys[k]])})
     info["axes"] = {"x": [float(v) for v in ax.get_xlim()], "y": [float(v) for v in ax.get_ylim()],
-                    "x_scale": ax.get_xscale(), "y_scale": ax.get_yscale(), "tick_style": tick_style}
+                    "x_scale": ax.get_xscale(), "y_scale": ax.get_yscale(), "tick_style": tick_style,
+                    "label_px": round(fs * 0.8 / px, 1)}  # tick-label font size in pixels (before degrading)
     if cfg.exact_masks:
         for a, m in zip(annots, _exact_masks(fig, [lo["artist"] for lo in lines_out])):
             a["mask"] = m

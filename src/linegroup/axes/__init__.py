@@ -30,7 +30,7 @@ import numpy as np
 
 from ..candidates.plotarea import find_plot_area
 from .fit import AxisFit, fit_axis
-from .numbers import parse_label, parse_multiplier
+from .numbers import Label, parse_label, parse_multiplier
 from .ocr import INSTALL_HINT, OCRUnavailable, TextBox, available, get_engine, raised_tail
 from .ticks import anchor_positions, label_groups, snap, tick_marks
 
@@ -41,7 +41,7 @@ SNAP_SHARE = 0.3
 # ... and within this many text heights
 SNAP_HEIGHTS = 2.0
 # OCR texts that may be a power of ten drawn with a superscript exponent ("103" for 10³)
-POWER_TEXT = re.compile(r"^10[-−+]?\d{1,2}$")
+POWER_TEXT = re.compile(r"^10([-+]?\d{1,2}|[°º])$")
 
 
 @dataclass
@@ -73,38 +73,60 @@ class AxesResult:
                 "plot_area": list(self.plot_area) if self.plot_area else None, "ocr_ms": round(self.ocr_ms, 1)}
 
 
-def _multipliers(boxes: list, factors: list, xs_pos: np.ndarray, ys_pos: np.ndarray, shape) -> tuple:
-    """Axis-wide factors (x, y) printed once: above the y labels' top, or right of the x labels."""
-    fx = fy = 1.0
-    for b, f in zip(boxes, factors):
-        cx, cy = b.centre
-        if len(ys_pos) and cy < ys_pos.min() and cx < shape[1] / 2:
-            fy = f
-        elif len(xs_pos) and cx > xs_pos.max() and cy > shape[0] / 2:
-            fx = f
-    return fx, fy
+def _power_alternative(text: str) -> Label | None:
+    """"10" + exponent digits read without the superscript ("102", "10-3", "10°") as a power of ten."""
+    m = POWER_TEXT.match(text.replace("−", "-"))
+    if not m:
+        return None
+    return Label(10.0 ** (0 if m[1] in ("°", "º") else int(m[1])), "", True)
 
 
-def _fit_groups(axis: str, groups: list, boxes: list, labels: list, marks, factor: float) -> AxisFit:
-    """The best fit over candidate label groups: calibrated with the most agreeing labels."""
+def _fit_group(axis: str, bs: list, labs: list, marks) -> AxisFit:
+    pos = anchor_positions(bs, axis)
+    if marks is not None and len(np.unique(pos)) > 1:
+        spacing = float(np.median(np.diff(np.unique(pos))))
+        tol = min(SNAP_SHARE * spacing, SNAP_HEIGHTS * float(np.median([b.height for b in bs])))
+        pos = snap(pos, marks, tol)
+    units = [lab.unit for lab in labs]
+    return fit_axis(axis, pos, [lab.value for lab in labs], texts=[b.text for b in bs],
+                    powers=[lab.power for lab in labs], unit=max(set(units), key=units.count))
+
+
+def _fit_groups(axis: str, groups: list, boxes: list, labels: list, alts: list, marks):
+    """The best fit over candidate label groups (and, where labels may be powers of ten read
+    without their superscript, over that reading too): calibrated with the most agreeing
+    labels. Returns (fit, indices of the group's boxes)."""
     best = None
     for g in groups:
-        bs = [boxes[i] for i in g]
-        pos = anchor_positions(bs, axis)
-        if marks is not None and len(pos) > 1:
-            spacing = float(np.median(np.diff(np.unique(pos)))) if len(np.unique(pos)) > 1 else 0.0
-            tol = min(SNAP_SHARE * spacing, SNAP_HEIGHTS * float(np.median([b.height for b in bs])))
-            pos = snap(pos, marks, tol)
-        labs = [labels[i] for i in g]
-        units = [lab.unit for lab in labs]
-        fit = fit_axis(axis, pos, [lab.value * factor for lab in labs], texts=[b.text for b in bs],
-                       powers=[lab.power for lab in labs], unit=max(set(units), key=units.count))
-        key = (fit.calibrated, sum(t["used"] for t in fit.ticks), len(g))
-        if best is None or key > best[0]:
-            best = (key, fit)
+        bs, labs = [boxes[i] for i in g], [labels[i] for i in g]
+        readings = [labs]
+        if any(alts[i] is not None for i in g):
+            readings.append([alts[i] or labels[i] for i in g])
+        for k, reading in enumerate(readings):
+            fit = _fit_group(axis, bs, reading, marks)
+            explicit = any(labels[i].power for i in g)
+            key = (fit.calibrated, sum(t["used"] for t in fit.ticks), len(g), (k == 1) == explicit)
+            if best is None or key > best[0]:
+                best = (key, fit, g)
     if best is None:
-        return AxisFit(axis, "not calibrated", reason="no row/column of numeric tick labels found")
-    return best[1]
+        return AxisFit(axis, "not calibrated", reason="no row/column of numeric tick labels found"), []
+    return best[1], best[2]
+
+
+def _apply_multipliers(fx: AxisFit, fy: AxisFit, gx, gy, boxes: list, factors: list, shape) -> None:
+    """Scale each axis by a factor printed once (matplotlib's offset text "1e-3", "×10⁶"):
+    at or above the top y label and in the left half for y; right of the x labels and not
+    above them for x. Texts that are the axis's own tick labels are not factors."""
+    for i, f in enumerate(factors):
+        if f is None or i in gx or i in gy:
+            continue
+        cx, cy = boxes[i].centre
+        ys = [boxes[j].centre[1] for j in gy]
+        xs = [boxes[j].centre for j in gx]
+        if fy.calibrated and ys and cy < min(ys) + boxes[i].height and cx < shape[1] / 2:
+            fy.scale_values(f)
+        elif fx.calibrated and xs and cx > max(c[0] for c in xs) and cy > min(c[1] for c in xs) - 2 * boxes[i].height:
+            fx.scale_values(f)
 
 
 def read_axes(image: np.ndarray, plot_area: tuple | None = None, engine=None) -> AxesResult:
@@ -116,22 +138,21 @@ def read_axes(image: np.ndarray, plot_area: tuple | None = None, engine=None) ->
     boxes = engine(image)
     ocr_ms = 1000 * (time.perf_counter() - t0)
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    nums, labels, mult_boxes, factors = [], [], [], []
+    nums, labels, alts, factors = [], [], [], []
     for b in boxes:
         text = b.text.strip()
-        lab = parse_label(text, superscript=bool(POWER_TEXT.match(text)) and raised_tail(gray, b))
-        if lab is not None:
+        alt = _power_alternative(text)
+        lab = parse_label(text, superscript=alt is not None and raised_tail(gray, b))
+        if lab is not None or alt is not None:
             nums.append(b)
-            labels.append(lab)
-        elif (f := parse_multiplier(text)) is not None:
-            mult_boxes.append(b)
-            factors.append(f)
+            labels.append(lab or alt)
+            alts.append(alt if lab is not None and alt is not None and alt.value != lab.value else None)
+            factors.append(parse_multiplier(text))
     rows, cols = label_groups(nums, area)
-    xs_pos = np.array([nums[i].centre[0] for g in rows for i in g])
-    ys_pos = np.array([nums[i].centre[1] for g in cols for i in g])
-    fx, fy = _multipliers(mult_boxes, factors, xs_pos, ys_pos, image.shape)
     marks_x = tick_marks(image, "x", area) if area is not None else None
     marks_y = tick_marks(image, "y", area) if area is not None else None
+    fx, gx = _fit_groups("x", rows, nums, labels, alts, marks_x)
+    fy, gy = _fit_groups("y", cols, nums, labels, alts, marks_y)
+    _apply_multipliers(fx, fy, set(gx), set(gy), nums, factors, image.shape)
     texts = [{"text": b.text, "box": [round(float(v), 1) for v in (*b.quad.min(0), *b.quad.max(0))]} for b in boxes]
-    return AxesResult(_fit_groups("x", rows, nums, labels, marks_x, fx),
-                      _fit_groups("y", cols, nums, labels, marks_y, fy), area, ocr_ms, texts)
+    return AxesResult(fx, fy, area, ocr_ms, texts)

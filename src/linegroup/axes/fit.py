@@ -26,9 +26,12 @@ MIN_TICKS = 3
 # share of the labels read that must agree (the others count as misread)
 MIN_SHARE = 0.6
 # a label agrees when it lies within this share of the median label spacing of the map...
-TOL_SHARE = 0.15
-# ... clipped to these bounds in pixels
-TOL_MIN, TOL_MAX = 2.0, 10.0
+TOL_SHARE = 0.06
+# ... clipped to these bounds in pixels (a label's centre is read to a pixel or two)
+TOL_MIN, TOL_MAX = 2.0, 6.0
+# values must grow in this pixel direction (+1: rightwards on x; -1: upwards on y, rows grow
+# downwards); inverted axes are rare, and a map that runs backwards is more often a misreading
+DIRECTION = {"x": 1.0, "y": -1.0}
 # a log map must beat the linear one by this factor in residual to win a tie in agreeing labels
 LOG_MARGIN = 0.5
 # and its labels must span at least this ratio (max / min)
@@ -46,6 +49,7 @@ class AxisFit:
     residual_px: float = float("nan")  # RMS distance of the agreeing labels to the map, pixels
     ticks: list = field(default_factory=list)  # [{"pixel", "text", "value", "used"}, ...]
     unit: str = ""  # unit printed with the labels ("%", "kg"), if any
+    multiplier: float = 1.0  # axis-wide factor printed once near the axis ("1e-3"), applied to the values
 
     @property
     def calibrated(self) -> bool:
@@ -62,19 +66,32 @@ class AxisFit:
             f = np.log10(v) if self.scale == "log" else v
         return (f - self.a) / self.b
 
+    def scale_values(self, factor: float) -> None:
+        """Multiply every value by an axis-wide factor (a multiplier printed once, "×10⁻³")."""
+        for t in self.ticks:
+            t["value"] *= factor
+        if self.scale == "log":
+            self.a += float(np.log10(factor))
+        else:
+            self.a, self.b = self.a * factor, self.b * factor
+        self.multiplier *= factor
+
     def to_dict(self) -> dict:
         d = {"status": self.status, "reason": self.reason, "scale": self.scale, "unit": self.unit,
-             "ticks": self.ticks}
+             "multiplier": self.multiplier, "ticks": self.ticks}
         if self.calibrated:
             d.update({"map": f"{'log10(value)' if self.scale == 'log' else 'value'} = a + b * pixel",
                       "a": self.a, "b": self.b, "residual_px": round(self.residual_px, 3)})
         return d
 
 
-def _ransac(p: np.ndarray, f: np.ndarray, tol: float):
-    """Best (inlier mask, a, b) of f = a + b * p over all label pairs; f may hold NaN (unusable)."""
+def _ransac(p: np.ndarray, f: np.ndarray, tol: float, sign: float):
+    """Best (inlier mask, a, b, rms) of f = a + b * p over all label pairs whose slope b has
+    the given sign; f may hold NaN (unusable)."""
     i, j = np.triu_indices(len(p), 1)
     ok = np.isfinite(f[i]) & np.isfinite(f[j]) & (f[i] != f[j]) & (np.abs(p[i] - p[j]) > 1)
+    with np.errstate(invalid="ignore"):
+        ok &= np.sign((f[j] - f[i]) * (p[j] - p[i])) == sign
     i, j = i[ok], j[ok]
     if len(i) == 0:
         return None
@@ -118,11 +135,11 @@ def fit_axis(axis: str, pixels, values, texts=None, powers=None, unit: str = "")
     fits = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for scale, f in (("linear", v), ("log", np.where(v > 0, np.log10(v), np.nan))):
-            r = _ransac(p, f, tol)
+            r = _ransac(p, f, tol, DIRECTION[axis])
             if r is not None:
                 fits[scale] = r
     if not fits:
-        out.reason = "no two tick labels give a usable map"
+        out.reason = "no two tick labels give a usable map (values must grow rightwards on x, upwards on y)"
         return out
     scale = max(fits, key=lambda s: fits[s][0].sum())
     if "log" in fits and "linear" in fits and fits["log"][0].sum() == fits["linear"][0].sum():

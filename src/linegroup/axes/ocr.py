@@ -96,10 +96,13 @@ class RapidEngine:
 
 
 def available() -> bool:
-    """Whether the OCR extra is installed (without loading the models)."""
-    import importlib.util
-
-    return importlib.util.find_spec("rapidocr") is not None and importlib.util.find_spec("onnxruntime") is not None
+    """Whether the OCR extra is installed (imports it; the models load later, in get_engine)."""
+    try:
+        import onnxruntime  # noqa: F401
+        import rapidocr  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)
