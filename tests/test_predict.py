@@ -35,7 +35,7 @@ def test_api_sizes_and_empty_candidates(tiny_ckpt):
     assert res.mask.shape == (45, 67) and res.mask.dtype == np.uint16
     res = g.predict(img, candidates=np.zeros((45, 67), np.uint8))
     assert res.lines == [] and res.mask.max() == 0
-    with pytest.raises(ImageError, match="differs from the image"):
+    with pytest.raises(ImageError, match="but the image is .* sizes must match"):
         g.predict(img, candidates=np.ones((10, 10), np.uint8))
 
 
@@ -97,7 +97,7 @@ def test_predict_cli_bad_inputs_are_reported_and_the_rest_continue(tmp_path, tin
     r = run_cli("predict", tmp_path / "corrupt.png", tmp_path / "missing.png", tmp_path / "wrongsize.png",
                 tmp_path / "good.png", "--out", out, "--checkpoint", tiny_ckpt, "--candidates", cand, "--grouping", "dbscan", "--keep_rulings")
     assert r.returncode == 1
-    assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "differs from the image" in r.stderr
+    assert "corrupt.png" in r.stderr and "missing.png" in r.stderr and "wrongsize.png: " in r.stderr and "sizes must match" in r.stderr
     assert "Traceback" not in r.stderr
     assert os.path.exists(out / "good.json")
     assert "1 of 4 charts done, 3 failed" in r.stdout

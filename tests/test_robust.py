@@ -131,7 +131,8 @@ def test_inputs_collect_chart_files_and_count_the_rest(tmp_path):
     (tmp_path / "sub").mkdir()
     files, skipped = collect_inputs([str(tmp_path), str(tmp_path / "notes.txt")])
     assert [os.path.basename(f) for f in files] == ["a.JPG", "b.png", "c.pdf", "notes.txt"]
-    assert skipped == [f"{tmp_path / 'notes.txt'} (not a chart file type)"]
+    assert skipped == [f"{tmp_path / 'notes.txt'} (not a chart file type)",
+                       f"{tmp_path / 'sub'} (a folder: folders inside folders are not searched)"]
     used = set()
     assert [unique_stem(p, used) for p in ("x/chart.png", "y/chart.jpg", "z/chart.jpg")] == \
         ["chart", "chart_jpg", "chart_2"]

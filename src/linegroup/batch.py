@@ -46,9 +46,11 @@ def collect_inputs(inputs: list[str]) -> tuple[list[str], list[str]]:
             found = 0
             for name in sorted(os.listdir(inp)):
                 path = os.path.join(inp, name)
-                if name.startswith(".") or os.path.isdir(path):
+                if name.startswith("."):
                     continue
-                if name.lower().endswith(INPUT_EXTS):
+                if os.path.isdir(path):
+                    skipped.append(f"{path} (a folder: folders inside folders are not searched)")
+                elif name.lower().endswith(INPUT_EXTS):
                     files.append(path)
                     found += 1
                 else:

@@ -198,7 +198,8 @@ def _predict(sub):
                 cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
                 if cand is None:
                     raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
-            res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png)
+            where = f"{path} page {page.page}" if page.pages > 1 else path
+            res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png, name=where)
             h, w = res.mask.shape
             out = OutputSet(a.out, stem)
             out.add("_mask.png", encode_png(res.mask, rgb=False))
@@ -213,8 +214,8 @@ def _predict(sub):
             if a.embedding_png:
                 out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
             out.commit()
-            where = f"{path} page {page.page}" if page.pages > 1 else path
-            tqdm.write(f"{where}: {len(res.lines)} lines, {res.candidates} candidate pixels -> "
+            n = len(res.lines)
+            tqdm.write(f"{where}: {n} line{'s' * (n != 1)}, {res.candidates} candidate pixels -> "
                        f"{os.path.join(a.out, stem)}.* (network {res.timings['network_ms']:.0f} ms, "
                        f"grouping {res.timings['grouping_ms']:.0f} ms)")
 

@@ -187,18 +187,21 @@ class LineGrouper:
             cand = cand & ~find_rulings(cand, area=area)
         return cand, area
 
-    def predict(self, image, candidates=None, keep_embedding: bool = False) -> PredictResult:
-        """image: path or array (gray, RGB, RGBA; 8- or 16-bit). candidates: None (the model
-        finds line pixels), or a path/array of the same H x W where non-zero = candidate."""
-        name = image if isinstance(image, str) else "image"
+    def predict(self, image, candidates=None, keep_embedding: bool = False, name: str | None = None) -> PredictResult:
+        """image: path or array (gray, RGB, RGBA; bool, 8-, 16-bit or float). candidates: None
+        (the model finds line pixels), or a path/array of the same H x W where non-zero =
+        candidate. name: what error messages call the image (default: its path, or "image").
+        Bad input raises ImageError with a message naming it."""
+        name = name or (image if isinstance(image, str) else "image")
         img = read_image(image) if isinstance(image, str) else to_rgb8(np.asarray(image), name, bgr=False)
         h, w = img.shape[:2]
         cand = None
         if candidates is not None:
             cand = _load_candidates(candidates, name)
             if cand.shape != (h, w):
-                raise ImageError(f"{candidates if isinstance(candidates, str) else 'candidate mask'}: size "
-                                 f"{cand.shape[1]}x{cand.shape[0]} differs from the image {name} ({w}x{h})")
+                what = f"{candidates} (candidate mask)" if isinstance(candidates, str) else "candidate mask"
+                raise ImageError(f"{name}: {what} is {cand.shape[1]}x{cand.shape[0]}, but the image is {w}x{h}; "
+                                 f"sizes must match")
         elif not self.has_fg_head:
             raise ValueError("this checkpoint has no line-pixel head: pass a candidate mask (--candidates)")
 
@@ -255,11 +258,11 @@ def _load_candidates(candidates, name: str) -> np.ndarray:
         try:
             m = decode_raw(read_bytes(candidates), candidates)
         except ImageError as e:
-            raise ImageError(f"candidate mask for {name}: {e}") from None
+            raise ImageError(f"{name}: candidate mask {e}") from None
         where = candidates
     else:
         m = np.asarray(candidates)
-        where = f"candidate mask for {name}"
+        where = f"{name}: candidate mask"
     if m.ndim == 3 and m.shape[2] in (1, 2, 3, 4):
         m = m[..., :3].max(axis=2) if m.shape[2] != 2 else m[..., 0]  # any colour channel, not alpha
     if m.ndim != 2 or m.size == 0:
