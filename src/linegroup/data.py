@@ -284,12 +284,15 @@ class Augment:
 class LineDataset(Dataset):
     """Samples {image (3,H,W) float in [0,1], instance_mask, valid_mask, line_mask}.
 
-    A sample whose image cannot be used (unreadable, size differs from its JSON entry)
-    is returned as None with a warning naming the file; `collate` drops and counts it.
+    A sample that cannot be used (unreadable image, size differs from its JSON entry, any
+    unexpected error while building it) is returned as None with a warning naming the
+    file (and the traceback with debug=True); `collate` drops and counts it.
     """
 
-    def __init__(self, json_path, img_dir, thickness=2, line_category_id=2, augment: Augment | None = None, seed=0):
+    def __init__(self, json_path, img_dir, thickness=2, line_category_id=2, augment: Augment | None = None, seed=0,
+                 debug: bool = False):
         self.records, self.report = load_coco_lines(json_path, img_dir, line_category_id)
+        self.debug = debug  # log the traceback of a sample that fails unexpectedly
         self.thickness = thickness
         self.augment = augment
         self.seed = seed
@@ -308,7 +311,7 @@ class LineDataset(Dataset):
         except ImageError as e:
             log.warning("skipped sample: %s", e)
         except Exception as e:  # anything else about one sample must not stop training
-            log.warning("skipped sample: %s: %s: %s", rec.path, type(e).__name__, e)
+            log.warning("skipped sample: %s: unexpected %s: %s", rec.path, type(e).__name__, e, exc_info=self.debug)
         return None
 
     def _sample(self, i: int, rec: Record):

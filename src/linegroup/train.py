@@ -51,6 +51,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     g.add_argument("--line_category_id", type=int, default=2, help="category_id of line annotations")
     g.add_argument("--crop_size", type=int, default=256, help="side of the random training crops (px)")
     g.add_argument("--num_workers", type=int, default=2, help="DataLoader worker processes")
+    g.add_argument("--debug", action="store_true",
+                   help="log the traceback of a training sample that fails unexpectedly (it is skipped either way)")
     g.add_argument("--max_val_images", type=int, default=0, help="validate on at most N images (0 = all)")
     g = p.add_argument_group("schedule")
     g.add_argument("--epochs", type=int, default=10, help="number of epochs")
@@ -194,8 +196,9 @@ def train(args) -> dict:
 
     try:
         train_ds = LineDataset(args.train_json, args.train_img_dir, args.thickness, args.line_category_id,
-                               Augment(crop_size=args.crop_size), seed=args.seed)
-        val_ds = LineDataset(args.val_json, args.val_img_dir, args.thickness, args.line_category_id, None)
+                               Augment(crop_size=args.crop_size), seed=args.seed, debug=args.debug)
+        val_ds = LineDataset(args.val_json, args.val_img_dir, args.thickness, args.line_category_id, None,
+                             debug=args.debug)
     except DataError as e:
         raise SystemExit(f"error: {e}") from None
     if args.max_val_images and len(val_ds) > args.max_val_images:
