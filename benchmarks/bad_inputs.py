@@ -148,7 +148,7 @@ def outcome(name: str, folder: str, r: subprocess.CompletedProcess) -> str:
     oks = [ln[len(path):].lstrip(":") for ln in r.stdout.splitlines() + r.stderr.splitlines() if ln.startswith(path)]
     if name in r.stdout and "skipped:" in r.stdout and f"{name} (" in r.stdout:
         return "skipped, named in the summary"
-    got = [re.sub(r" -> .*", "", ln).strip() for ln in oks] + [e.replace(path, "").lstrip(" :") for e in errs]
+    got = [re.sub(r" -> .*?\.\* \(", " (", ln).strip() for ln in oks] + [e.replace(path, "").lstrip(" :") for e in errs]
     return "; ".join(got) or "(not reported)"
 
 
