@@ -49,6 +49,9 @@ def _synth(sub):
                    help="tick labels of many kinds, one per chart: log y axes, negative ranges, scientific "
                         "notation, percentages, comma decimals, units, thousands separators, rotated x labels "
                         "(every chart's JSON records its true data values and axis ranges in any case)")
+    p.add_argument("--marker_variety", action="store_true",
+                   help="restyle half the lines as marker series: dense touching markers, hollow markers, markers "
+                        "only, markers every k-th point (every chart's JSON records its marker centres in any case)")
 
     def run(a):
         from .synth import SynthConfig, write_split
@@ -57,7 +60,8 @@ def _synth(sub):
             print(f"error: --hard_frac must lie in [0, 1], got {a.hard_frac}", file=sys.stderr)
             return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
-                          variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety)
+                          variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety,
+                          marker_variety=a.marker_variety)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

@@ -4,8 +4,8 @@
     g = LineGrouper.load(path=None, device="cpu")    # None: the weights shipped in the package
     res = g.predict("chart.png", candidates=None)    # or an RGB array; candidates: mask path/array
     res.mask       # (H, W) uint16: 0 = no line, k = line k
-    res.lines      # [{"id", "num_pixels", "color", "points", "segments"}, ...]
-    res.timings    # {"network_ms", "grouping_ms"}
+    res.lines      # [{"id", "num_pixels", "color", "points", "segments", "polyline", "markers", "marker"}, ...]
+    res.timings    # {"network_ms", "grouping_ms", "markers_ms"}
 
 Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
@@ -49,6 +49,7 @@ from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
+from .markers import find_markers, polyline
 from .model import fuse_conv_bn
 
 GROUPINGS = ("links", "dbscan")
@@ -247,9 +248,23 @@ class LineGrouper:
             mask = full
         t2 = time.perf_counter()
         lines = lines_from_mask(mask, img)
+        t3 = time.perf_counter()
+        add_markers(lines, img, mask)  # marker centres along each line, and its polyline
         return PredictResult(mask, lines, int(len(fy)),
-                             {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1)},
+                             {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1),
+                              "markers_ms": 1000 * (time.perf_counter() - t3)},
                              emb if keep_embedding else None, area)
+
+
+def add_markers(lines: list, image: np.ndarray, mask: np.ndarray) -> list:
+    """Each line dict gains "markers" ([[x, y], ...] ordered along it, [] when it has none),
+    "marker" (size, filled, shape, or None) and "polyline" (its points within 0.5 px)."""
+    found = find_markers(image, mask)
+    for ln in lines:
+        got = found.get(ln["id"], {"markers": [], "marker": None})
+        ln["markers"], ln["marker"] = got["markers"], got["marker"]
+        ln["polyline"] = [p for seg in ln["segments"] for p in polyline(seg)]
+    return lines
 
 
 def _load_candidates(candidates, name: str) -> np.ndarray:

@@ -15,6 +15,12 @@ Chart i of a split depends only on (seed, split, i): the output is identical for
 number of workers. Each annotation carries its drawing style ("style": colour,
 linestyle, marker, markers_only) and "stroke_width" in pixels; each image a "group":
 "distinct", "same_colour" or "grayscale" (how the lines can be told apart by colour).
+Each annotation also records its drawn markers' centres ("markers", pixels, one per
+markevery-th point; [] for a line without markers) and their data values
+("marker_data"); the style its "markevery", "marker_px" (size) and "hollow"; each image
+its "plot_box" (x0, y0, x1, y1 of the axes in pixels). --marker_variety restyles half
+the lines as marker series of one kind each: dense (touching markers), hollow, markers
+only, markers every k-th point (from its own random stream: other charts stay the same).
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ class SynthConfig:
     variety: bool = False  # style sheets (ggplot, seaborn, bmh, ...) and aliased lines on some charts
     exact_masks: bool = False  # also write each line's exact drawn pixels (SPLIT_masks/NAME.png)
     axes_variety: bool = False  # tick labels of many kinds (log, negative, scientific, %, comma, units, rotated)
+    marker_variety: bool = False  # marker series of many kinds (dense touching, hollow, markers only, every k-th)
 
 
 # ---------------------------------------------------------------------------------
@@ -190,12 +197,44 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     aliased = cfg.variety and xrng.random() < 0.15
     # tick-label styles draw from a third stream (and only with axes_variety)
     trng = np.random.default_rng([seed, split_id, index, 2]) if cfg.axes_variety else None
+    # marker styles draw from a fourth stream (and only with marker_variety)
+    mrng = np.random.default_rng([seed, split_id, index, 3]) if cfg.marker_variety else None
     with plt.style.context(sheet) if sheet else contextlib.nullcontext():
-        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info if info is not None else {})
+        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info if info is not None else {}, mrng)
+
+
+# marker_variety: the share of lines restyled, and the kinds drawn
+MARKER_SHARE = 0.5
+MARKER_KINDS = ["dense", "hollow", "markers_only", "every_k", "plain"]
+BLOB_MARKERS = ["o", "s", "^", "v", "D", "d", "p", "h", "*"]  # filled shapes (not strokes like x, +)
+
+
+def _marker_style(mrng, kw: dict, n_pts: int, plot_px: float, dpi: float) -> dict:
+    """kw (one ax.plot call's keywords) restyled as one kind of marker series."""
+    kind = str(mrng.choice(MARKER_KINDS))
+    kw = {**kw, "marker": str(mrng.choice(BLOB_MARKERS)), "markevery": 1}
+    size_px = float(mrng.uniform(5, 13))
+    if kind == "dense":  # markers touching or overlapping along the line
+        step = plot_px / max(n_pts - 1, 1)
+        every = max(1, int(np.ceil(5 / step)))
+        kw["markevery"] = every
+        size_px = float(np.clip(every * step * mrng.uniform(1.0, 1.4), 5, 16))
+    elif kind == "hollow":
+        kw["markerfacecolor"] = "none"
+        kw["markeredgewidth"] = float(mrng.uniform(1, 2)) * 72 / dpi
+    elif kind == "markers_only":
+        kw["linestyle"] = "None"
+        kw["markevery"] = max(1, n_pts // 40)
+    elif kind == "every_k":
+        kw["markevery"] = int(mrng.integers(2, 7))
+    kw["markersize"] = size_px * 72 / dpi
+    if kind != "hollow":
+        kw.pop("markerfacecolor", None)
+    return kw
 
 
 def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
-          info: dict | None = None):
+          info: dict | None = None, mrng=None):
     tick_style = str(trng.choice(TICK_STYLES)) if trng is not None else "plain"
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
@@ -296,11 +335,18 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
                   antialiased=not aliased)
         if marker and rng.random() < 0.3:
             kw["markerfacecolor"] = "none"
+        if mrng is not None and mrng.random() < MARKER_SHARE:
+            plot_px = W * (right - left) * len(xs[k]) / max(n_pts, 1)
+            kw = _marker_style(mrng, kw, len(xs[k]), plot_px, dpi)
+            marker, markers_only = kw["marker"], kw["linestyle"] == "None"
         (artist,) = ax.plot(xs[k], ys[k], **kw)
         artist.set_zorder(2 + rng.random())
         lines_out.append({"artist": artist, "width_px": lw, "style": {
             "color": [round(float(c), 3) for c in colors[k]], "linestyle": str(ls), "marker": marker or "",
-            "markers_only": bool(markers_only), "dashed": ls != "-"}})
+            "markers_only": bool(markers_only), "dashed": ls != "-",
+            "markevery": int(kw["markevery"]) if marker else 0,
+            "marker_px": round(float(kw["markersize"]) * dpi / 72, 2) if marker else 0.0,
+            "hollow": bool(marker) and kw.get("markerfacecolor") == "none"}})
     if log_y:
         ax.set_yscale("log")
     _tick_labels(trng, ax, tick_style)
@@ -336,6 +382,9 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         pts = np.column_stack([disp[:, 0] - 0.5, Hc - disp[:, 1] - 0.5])
         annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"],
                        "data": np.column_stack([xs[k], ys[k]])})
+    box = ax.get_window_extent()  # the plot area's corners, moved by the degradations like the lines
+    annots.append({"points": np.array([[box.x0, Hc - box.y1], [box.x1, Hc - box.y1], [box.x1, Hc - box.y0],
+                                       [box.x0, Hc - box.y0]]) - 0.5, "stroke_width": 1.0, "box": True})
     info["axes"] = {"x": [float(v) for v in ax.get_xlim()], "y": [float(v) for v in ax.get_ylim()],
                     "x_scale": ax.get_xscale(), "y_scale": ax.get_yscale(), "tick_style": tick_style,
                     "label_px": round(fs * 0.8 / px, 1)}  # tick-label font size in pixels (before degrading)
@@ -350,6 +399,13 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         group = "distinct"
 
     img, annots = degrade(rng, img, annots, always=hard)
+    corners = annots.pop()["points"]
+    info["plot_box"] = [round(float(v), 2) for v in (*corners.min(0), *corners.max(0))]
+    for a, lo in zip(annots, lines_out):  # markers sit on every markevery-th data point
+        every = a["style"]["markevery"]
+        a["markers"] = a["points"][::every] if every else a["points"][:0]
+        a["marker_data"] = a["data"][::every] if every else a["data"][:0]
+        a["style"]["marker_px"] = round(a["style"]["marker_px"] * a["stroke_width"] / lo["width_px"], 2)  # as scaled
     return img, annots, group
 
 
@@ -438,7 +494,8 @@ def _work(job):
     cv2.imwrite(os.path.join(out_dir, split, name), cv2.cvtColor(img, cv2.COLOR_RGB2BGR),
                 [cv2.IMWRITE_PNG_COMPRESSION, 3])
     h, w = img.shape[:2]
-    entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group, "axes": info["axes"]}
+    entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group, "axes": info["axes"],
+             "plot_box": info["plot_box"]}
     if annots and "mask" in annots[0]:
         entry["label_mask"] = f"{split}_masks/{name}"
         os.makedirs(os.path.join(out_dir, f"{split}_masks"), exist_ok=True)
@@ -446,7 +503,9 @@ def _work(job):
     return entry, [
         {"category_id": LINE_CATEGORY, "segmentation": [np.round(a["points"], 2).ravel().tolist()],
          "stroke_width": round(float(a["stroke_width"]), 2), "style": a["style"],
-         "data": [[float(f"{v:.7g}") for v in p] for p in a["data"]]} for a in annots]
+         "data": [[float(f"{v:.7g}") for v in p] for p in a["data"]],
+         "markers": np.round(a["markers"], 2).tolist(),
+         "marker_data": [[float(f"{v:.7g}") for v in p] for p in a["marker_data"]]} for a in annots]
 
 
 def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int = 1,
@@ -478,7 +537,7 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
             annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
                      "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks,
-                     "axes_variety": cfg.axes_variety},
+                     "axes_variety": cfg.axes_variety, "marker_variety": cfg.marker_variety},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")
