@@ -95,3 +95,17 @@ def test_two_process_ddp_on_cpu(tmp_path):
     assert c["global_step"] == 2  # 8 images / (2 processes x batch 2) = 2 steps
     assert not any(k.startswith("module.") for k in c["model"])
     assert len(open(tmp_path / "ck" / "log.csv").read().splitlines()) == 2  # header + 1 row, rank 0 only
+
+
+def test_cli_train_forwards_its_flags_and_other_commands_start_without_torch(tmp_path):
+    from linegroup.cli import main
+
+    path, img_dir = write_dataset(str(tmp_path / "data"), n=2)
+    assert main(["train", "--train_json", path, "--train_img_dir", img_dir, "--val_json", path, "--val_img_dir",
+                 img_dir, "--save_dir", str(tmp_path / "ck"), "--epochs", "1", *TINY_ARGS]) == 0
+    assert (tmp_path / "ck" / "ckpt_final.pt").exists()
+    code = ("import sys\nfrom linegroup.cli import main\ntry:\n    main(['predict', '--help'])\nexcept SystemExit:\n"
+            "    pass\nprint(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=SRC), cwd=ROOT)
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stderr

@@ -72,12 +72,19 @@ def _synth(sub):
 
 
 def _train(sub):
-    from .train import build_parser, train
+    # The training flags live in train.build_parser, which needs torch: they are parsed only
+    # when this command runs, so that every other command (and --help) starts without torch.
+    p = sub.add_parser("train", help="train SmallUNet (same flags as main.py; `linegroup train --help` lists them)",
+                       add_help=False, description="Train SmallUNet line embeddings with the discriminative loss.")
 
-    p = sub.add_parser("train", help="train SmallUNet (same flags as main.py)", formatter_class=HELP,
-                       description="Train SmallUNet line embeddings with the discriminative loss.")
-    build_parser(p)
-    p.set_defaults(func=lambda a: (train(a), 0)[1])
+    def run(a):
+        from .train import build_parser, train
+
+        parser = argparse.ArgumentParser(prog="linegroup train", formatter_class=HELP, description=p.description)
+        train(build_parser(parser).parse_args(a.rest))
+        return 0
+
+    p.set_defaults(func=run, takes_rest=True)
 
 
 def _add_model_args(p):
@@ -149,6 +156,12 @@ def _predict(sub):
     p.add_argument("--log_x", action="store_true", help="the x axis is logarithmic (CSV calibration)")
     p.add_argument("--log_y", action="store_true", help="the y axis is logarithmic (CSV calibration)")
     p.add_argument("--embedding_png", action="store_true", help="also write NAME_embedding.png (PCA of the embedding)")
+    p.add_argument("--axes", default="none", choices=["none", "auto"],
+                   help="auto: read each chart's tick labels (OCR, needs pip install \"linegroup[axes]\") and map "
+                        "the lines to axis units: NAME.json gains per line 'data' and an 'axes' block (maps, ticks "
+                        "read, residuals, status); the CSV is in data units and the CHART-Info export gains 'data "
+                        "series' when both axes are calibrated; an axis whose labels do not agree stays in pixels. "
+                        "--calib still sets the CSV's units")
     g = p.add_argument_group("inputs", "PDF and SVG figures need the extra: pip install \"linegroup[pdf]\"")
     g.add_argument("--dpi", type=float, default=None,
                    help="rasterisation of PDF and SVG inputs in dots per inch; default 200 for PDF, 96 for SVG "
@@ -168,9 +181,9 @@ def _predict(sub):
 
         from .batch import OutputSet, Tally, collect_inputs, encode_png, unique_stem
         from .checkpoint import CheckpointError
-        from .formats import csv_text, find_image, parse_calib, to_chartinfo
+        from .formats import add_data_series, csv_text, find_image, parse_calib, to_chartinfo
         from .images import ImageError, iter_pages
-        from .viz import draw_overlay, embedding_pca_image
+        from .viz import draw_axes, draw_overlay, embedding_pca_image
 
         if a.calib:
             try:
@@ -181,6 +194,12 @@ def _predict(sub):
         for flag, value in (("--dpi", a.dpi), ("--page", a.page), ("--max_pixels", a.max_pixels)):
             if value is not None and value <= 0:
                 print(f"error: {flag} must be positive, got {value}", file=sys.stderr)
+                return 2
+        if a.axes == "auto":
+            from .axes import INSTALL_HINT, available, read_axes
+
+            if not available():
+                print(f"error: {INSTALL_HINT}", file=sys.stderr)
                 return 2
         files, skipped = collect_inputs(a.inputs)
         if a.candidates and not os.path.isdir(a.candidates) and len(files) > 1:
@@ -205,16 +224,26 @@ def _predict(sub):
             where = f"{path} page {page.page}" if page.pages > 1 else path
             res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png, name=where)
             h, w = res.mask.shape
+            axes = read_axes(page.image, plot_area=res.plot_area) if a.axes == "auto" else None
+            if axes:  # each line's points in data units too
+                axes.annotate(res.lines)
             out = OutputSet(a.out, stem)
             out.add("_mask.png", encode_png(res.mask, rgb=False))
             doc = {"image": os.path.basename(path), "width": w, "height": h, "page": page.page, "dpi": page.dpi,
                    "lines": res.lines, "plot_area": list(res.plot_area) if res.plot_area else None}
+            if axes:
+                doc["axes"] = axes.to_dict()
             out.add(".json", json.dumps(doc))
-            out.add("_overlay.png", encode_png(draw_overlay(page.image, res.mask, res.lines)))
+            overlay = draw_overlay(page.image, res.mask, res.lines)
+            out.add("_overlay.png", encode_png(draw_axes(overlay, doc["axes"]) if axes else overlay))
+            in_units = axes is not None and axes.calibrated  # both axes
             if "chartinfo" in a.format:
-                out.add(".chartinfo.json", json.dumps(to_chartinfo(res.lines)))
+                ci = to_chartinfo(res.lines)
+                out.add(".chartinfo.json", json.dumps(add_data_series(ci, axes.to_data) if in_units else ci))
             if "csv" in a.format:
-                out.add(".csv", csv_text(res.lines, a.calib, a.log_x, a.log_y))
+                units = in_units and not a.calib  # --calib by hand overrides the axes read
+                csv_lines = [{**ln, "points": ln["data"]} for ln in res.lines] if units else res.lines
+                out.add(".csv", csv_text(csv_lines, a.calib, a.log_x, a.log_y))
             if a.embedding_png:
                 out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
             out.commit()
@@ -348,7 +377,11 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in ADDERS:
         add(sub)
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if getattr(args, "takes_rest", False):  # `train`: its own parser reads the rest
+        args.rest = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return args.func(args) or 0
 
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
 from ..labels import renumber as _renumber
 
@@ -67,6 +66,8 @@ def dbscan_weighted(pts: np.ndarray, w: np.ndarray, eps: float, min_weight: floa
     tie-breaking, and faster on the <= max_points cells clustered here (benchmarks/
     bench_predict.py times both): the radius graph is built once (brute force) and the
     clusters are its connected components."""
+    from sklearn.neighbors import NearestNeighbors  # here: the default grouping starts without scikit-learn
+
     graph = NearestNeighbors(radius=eps, algorithm="brute").fit(pts).radius_neighbors_graph(pts, mode="connectivity")
     core = graph @ np.asarray(w, np.float64) >= min_weight
     labels = np.full(len(pts), -1, np.int64)
@@ -175,6 +176,8 @@ def absorb_small(labels: np.ndarray, xy: np.ndarray, p: GroupParams = GroupParam
         labels[is_small] = 0
         return _renumber(labels)
     big_pix = np.isin(labels, big)
+    from sklearn.neighbors import NearestNeighbors
+
     nn = NearestNeighbors(n_neighbors=1).fit(xy[big_pix])
     dist, idx = nn.kneighbors(xy[is_small])
     target = labels[big_pix][idx[:, 0]]
