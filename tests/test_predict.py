@@ -121,11 +121,18 @@ def test_load_without_bundled_weights_says_so(monkeypatch):
 
 
 def test_demo_runs_end_to_end(tmp_path, tiny_ckpt):
-    r = run_cli("demo", "--out", tmp_path / "demo", "--num", "2", "--checkpoint", tiny_ckpt)
+    r = run_cli("demo", "--out", tmp_path / "demo", "--num", "3", "--checkpoint", tiny_ckpt)
     assert r.returncode == 0, r.stderr[-2000:]
-    assert "== evaluation, e2e ==" in r.stdout and "color" in r.stdout
-    assert len(list((tmp_path / "demo" / "predictions").glob("*_overlay.png"))) == 2
-    assert (tmp_path / "demo" / "report_oracle.json").exists()
+    found = [ln for ln in r.stdout.splitlines() if " found / " in ln and "==" not in ln]  # one per chart
+    assert len(found) == 3 and sum(ln.startswith("typical/") for ln in found) == 2
+    sheet = cv2.imread(str(tmp_path / "demo" / "contact_sheet.png"))
+    assert sheet is not None and sheet.shape[0] > 220 and sheet.shape[1] > 440  # 3 charts, each beside its lines
+    assert len(list((tmp_path / "demo" / "predictions").glob("*/*_overlay.png"))) == 3
+    assert "== evaluation" not in r.stdout and not list((tmp_path / "demo").glob("report_*.json"))
+    r = run_cli("demo", "--out", tmp_path / "demo", "--num", "1", "--checkpoint", tiny_ckpt, "--evaluate")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "== evaluation, typical charts, e2e ==" in r.stdout and "color" in r.stdout
+    assert (tmp_path / "demo" / "report_typical_oracle.json").exists()
 
 
 def test_large_images_are_grouped_at_the_network_resolution(tiny_ckpt):

@@ -16,6 +16,7 @@ import argparse
 import sys
 
 HELP = argparse.ArgumentDefaultsHelpFormatter
+DEMO_HARD_SHARE = 0.33  # share of the demo's charts drawn with the hard setting (6-12 look-alike lines)
 MAX_PIXELS = 64_000_000  # images.MAX_PIXELS, repeated here so that --help needs no image library
 
 
@@ -155,6 +156,9 @@ def _predict(sub):
     p.add_argument("--calib", default="", help="CSV axis calibration 'X1PX=X1VAL,X2PX=X2VAL;Y1PX=Y1VAL,Y2PX=Y2VAL'")
     p.add_argument("--log_x", action="store_true", help="the x axis is logarithmic (CSV calibration)")
     p.add_argument("--log_y", action="store_true", help="the y axis is logarithmic (CSV calibration)")
+    p.add_argument("--csv_points", default="markers", choices=["markers", "columns", "both"],
+                   help="CSV points of a line with markers: its marker points, its per-column points, or both "
+                        "(a second column pair lineK_marker_x, lineK_marker_y); other lines: per-column points")
     p.add_argument("--embedding_png", action="store_true", help="also write NAME_embedding.png (PCA of the embedding)")
     p.add_argument("--axes", default="none", choices=["none", "auto"],
                    help="auto: read each chart's tick labels (OCR, needs pip install \"linegroup[axes]\") and map "
@@ -181,7 +185,8 @@ def _predict(sub):
 
         from .batch import OutputSet, Tally, collect_inputs, encode_png, unique_stem
         from .checkpoint import CheckpointError
-        from .formats import add_data_series, csv_text, find_image, parse_calib, to_chartinfo
+        from .formats import add_data_series, add_marker_data, calibrate_points, csv_text, find_image, parse_calib, \
+            to_chartinfo
         from .images import ImageError, iter_pages
         from .viz import draw_axes, draw_overlay, embedding_pca_image
 
@@ -227,6 +232,9 @@ def _predict(sub):
             axes = read_axes(page.image, plot_area=res.plot_area) if a.axes == "auto" else None
             if axes:  # each line's points in data units too
                 axes.annotate(res.lines)
+            if a.calib or (axes and axes.calibrated):  # marker points in data units: --calib first
+                add_marker_data(res.lines, (lambda p: calibrate_points(p, a.calib, a.log_x, a.log_y)) if a.calib
+                                else axes.to_data)
             out = OutputSet(a.out, stem)
             out.add("_mask.png", encode_png(res.mask, rgb=False))
             doc = {"image": os.path.basename(path), "width": w, "height": h, "page": page.page, "dpi": page.dpi,
@@ -242,8 +250,9 @@ def _predict(sub):
                 out.add(".chartinfo.json", json.dumps(add_data_series(ci, axes.to_data) if in_units else ci))
             if "csv" in a.format:
                 units = in_units and not a.calib  # --calib by hand overrides the axes read
-                csv_lines = [{**ln, "points": ln["data"]} for ln in res.lines] if units else res.lines
-                out.add(".csv", csv_text(csv_lines, a.calib, a.log_x, a.log_y))
+                csv_lines = [{**ln, "points": ln["data"], "markers": ln.get("marker_data", [])}
+                             for ln in res.lines] if units else res.lines
+                out.add(".csv", csv_text(csv_lines, a.calib, a.log_x, a.log_y, a.csv_points))
             if a.embedding_png:
                 out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
             out.commit()
@@ -344,28 +353,74 @@ def _convert(sub):
 
 
 def _demo(sub):
-    p = sub.add_parser("demo", help="generate charts, predict them with the shipped weights, evaluate",
-                       formatter_class=HELP)
+    p = sub.add_parser("demo", help="generate charts, separate their lines with the shipped weights, show them",
+                       formatter_class=HELP,
+                       description="Generate a handful of charts a user would meet (about a third of them hard: "
+                                   "same-colour, grayscale, dashed, 6-12 lines; some in other tools' styles), "
+                                   "predict them, print lines found against lines drawn per chart, and write "
+                                   "OUT/contact_sheet.png: each chart beside its separated lines.")
     p.add_argument("--out", default="demo_out", help="output folder")
     p.add_argument("--num", type=int, default=6, help="number of charts to generate")
     p.add_argument("--seed", type=int, default=2026, help="generator seed")
     p.add_argument("--checkpoint", default=None, help="model checkpoint; default: the shipped weights")
+    p.add_argument("--evaluate", action="store_true",
+                   help="also print the full evaluation tables (oracle and end to end, with the colour-clustering "
+                        "and connected-components baselines) and write OUT/report_*.json")
 
     def run(a):
+        import itertools
+        import json
         import os
 
+        from .batch import encode_png
+        from .images import read_image
+        from .viz import contact_sheet
+
         base = ["--checkpoint", a.checkpoint] if a.checkpoint else []
-        data = os.path.join(a.out, "charts")
-        rc = main(["synth", data, "--num", "0", "--val", str(a.num), "--seed", str(a.seed), "--hard",
-                   "--workers", "1"])
-        rc = rc or main(["predict", os.path.join(data, "val"), "--out", os.path.join(a.out, "predictions"),
-                         "--format", "json", "chartinfo", "csv"] + base)
-        for mode in ("oracle", "e2e"):
-            print(f"\n== evaluation, {mode} ==")
-            rc = rc or main(["evaluate", "--json", os.path.join(data, "val.json"), "--img_dir",
-                             os.path.join(data, "val"), "--mode", mode, "--baselines",
-                             "--report", os.path.join(a.out, f"report_{mode}.json")] + base)
-        print(f"\noverlays: {os.path.join(a.out, 'predictions')}/*_overlay.png")
+        sets = [("typical", a.num - round(a.num * DEMO_HARD_SHARE), ["--variety"]),
+                ("hard", round(a.num * DEMO_HARD_SHARE), ["--hard"])]
+        rows, lines, rc = [], [], 0  # contact-sheet rows; one printed line per chart
+        for kind, n, flags in sets:
+            if n <= 0:
+                continue
+            data, pred = os.path.join(a.out, "charts", kind), os.path.join(a.out, "predictions", kind)
+            rc = rc or main(["synth", data, "--num", "0", "--val", str(n), "--seed", str(a.seed), "--workers", "1",
+                             *flags])
+            rc = rc or main(["predict", os.path.join(data, "val"), "--out", pred, "--format", "json", "chartinfo",
+                             "csv"] + base)
+            if rc:
+                return rc
+            with open(os.path.join(data, "val.json")) as f:
+                truth = json.load(f)
+            drawn = {im["id"]: 0 for im in truth["images"]}
+            for ann in truth["annotations"]:
+                drawn[ann["image_id"]] += ann.get("category_id") == 2
+            for im in truth["images"]:
+                stem = os.path.splitext(im["file_name"])[0]
+                with open(os.path.join(pred, stem + ".json")) as f:
+                    found = len(json.load(f)["lines"])
+                what = f"{kind}, {str(im.get('group', '')).replace('_', ' ')}"  # distinct, same colour, grayscale
+                caption = f"{kind}/{stem}: {found} found / {drawn[im['id']]} drawn ({what})"
+                rows.append((caption, [read_image(os.path.join(data, "val", im["file_name"])),
+                                       read_image(os.path.join(pred, stem + "_overlay.png"))]))
+                lines.append(caption + ("" if found == drawn[im["id"]] else "  <- differs"))
+        print("\n== lines found / drawn ==\n" + "\n".join(lines))
+        sheet = os.path.join(a.out, "contact_sheet.png")
+        with open(sheet, "wb") as f:
+            f.write(encode_png(contact_sheet(rows)))
+        print(f"{sum(not ln.endswith('differs') for ln in lines)} of {len(lines)} charts with the right number "
+              f"of lines")
+        if a.evaluate:
+            for (kind, n, _), mode in itertools.product(sets, ("oracle", "e2e")):
+                if n <= 0:
+                    continue
+                data = os.path.join(a.out, "charts", kind)
+                print(f"\n== evaluation, {kind} charts, {mode} ==")
+                rc = rc or main(["evaluate", "--json", os.path.join(data, "val.json"), "--img_dir",
+                                 os.path.join(data, "val"), "--mode", mode, "--baselines", "--report",
+                                 os.path.join(a.out, f"report_{kind}_{mode}.json")] + base)
+        print(f"\ncontact sheet: {sheet}\noutputs (mask, JSON, overlay, CHART-Info, CSV): "
+              f"{os.path.join(a.out, 'predictions')}")
         return rc
 
     p.set_defaults(func=run)

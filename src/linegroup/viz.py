@@ -1,7 +1,8 @@
-"""Pictures: line overlays and embedding PCA images.
+"""Pictures: line overlays, embedding PCA images and contact sheets.
 
     overlay = draw_overlay(image, mask, lines)     # RGB uint8, each line in its own colour + id label
     pca = embedding_pca_image(emb)                 # (D, h, w) -> RGB uint8 of the first 3 components
+    sheet = contact_sheet([("a.png: 3 of 3", [chart, overlay]), ...])  # many charts in one picture
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def distinct_colors(n: int) -> np.ndarray:
 def draw_overlay(image: np.ndarray, mask: np.ndarray, lines: list | None = None, fade: float = 0.6,
                  thicken: int = 1) -> np.ndarray:
     """The chart faded towards white, each line's pixels in a distinct colour, its id
-    written near its first point."""
+    written near its first point, each of its marker centres (if any) as a black cross
+    with a dot in its colour."""
     img = image.astype(np.float32)
     out = (img * (1 - fade) + 255 * fade).astype(np.uint8)
     k = int(mask.max())
@@ -40,6 +42,12 @@ def draw_overlay(image: np.ndarray, mask: np.ndarray, lines: list | None = None,
     out[on] = colors[lab[on] - 1]
     h, w = mask.shape
     scale = max(0.4, min(h, w) / 700)
+    for ln in lines or []:  # each detected marker centre: a cross in the line's colour, outlined in black
+        c = tuple(int(v) for v in colors[ln["id"] - 1])
+        for mx, my in ln.get("markers") or []:
+            at = (int(round(mx * 16)), int(round(my * 16)))
+            cv2.drawMarker(out, (int(round(mx)), int(round(my))), (0, 0, 0), cv2.MARKER_CROSS, 9, 3)
+            cv2.circle(out, at, 16, c, -1, cv2.LINE_AA, 4)
     for ln in lines or []:
         if not ln["points"]:
             continue
@@ -74,3 +82,54 @@ def embedding_pca_image(emb: np.ndarray, mask: np.ndarray | None = None) -> np.n
 def save_rgb(path: str, rgb: np.ndarray) -> None:
     if not cv2.imwrite(path, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
         raise OSError(f"{path}: could not write image")
+
+
+def draw_axes(image: np.ndarray, axes: dict) -> np.ndarray:
+    """Mark the tick labels read by axis calibration (the "axes" block of NAME.json): a
+    green box and the value read for labels the map uses, red for labels it rejected or
+    on an axis left uncalibrated; each axis's status written at the top left."""
+    out = image.copy()
+    scale = max(0.35, min(out.shape[:2]) / 1500)
+    for row, name in enumerate(("x", "y")):
+        ax = axes[name]
+        for t in ax["ticks"]:
+            if "box" not in t:
+                continue
+            ok = t["used"] and ax["status"] == "calibrated"
+            c = (0, 160, 0) if ok else (220, 0, 0)
+            x0, y0, x1, y1 = (int(round(v)) for v in t["box"])
+            cv2.rectangle(out, (x0 - 1, y0 - 1), (x1 + 1, y1 + 1), c, 1)
+            cv2.putText(out, f"{t['value']:.4g}", (x0, max(10, y0 - 3)), cv2.FONT_HERSHEY_SIMPLEX, scale, c, 1,
+                        cv2.LINE_AA)
+        note = f"{name}: {ax['status']}" + (f" ({ax['scale']})" if ax["status"] == "calibrated" else
+                                            f": {ax['reason']}")
+        cv2.putText(out, note[:90], (4, int(14 + 16 * row * scale / 0.35)), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (0, 160, 0) if ax["status"] == "calibrated" else (220, 0, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def contact_sheet(rows: list, height: int = 220, cols: int = 2, pad: int = 8) -> np.ndarray:
+    """One picture of many charts: rows of (caption, [RGB images]), each image scaled to
+    `height` px, the images of a row side by side under its caption; `cols` rows per line
+    of the sheet. Returns RGB uint8 on white."""
+    cells = []
+    for caption, images in rows:
+        scaled = [cv2.resize(im, (max(1, round(im.shape[1] * height / im.shape[0])), height),
+                             interpolation=cv2.INTER_AREA) for im in images]
+        body = np.full((height, sum(s.shape[1] for s in scaled) + pad * (len(scaled) - 1), 3), 255, np.uint8)
+        x = 0
+        for s in scaled:
+            body[:, x:x + s.shape[1]] = s
+            x += s.shape[1] + pad
+        head = np.full((26, body.shape[1], 3), 255, np.uint8)
+        cv2.putText(head, caption, (2, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+        cells.append(np.vstack([head, body]))
+    if not cells:
+        return np.full((height, height, 3), 255, np.uint8)
+    cw, ch = max(c.shape[1] for c in cells), max(c.shape[0] for c in cells)
+    nr = -(-len(cells) // cols)
+    sheet = np.full((nr * (ch + pad) + pad, min(cols, len(cells)) * (cw + pad) + pad, 3), 255, np.uint8)
+    for i, c in enumerate(cells):
+        y, x = pad + (i // cols) * (ch + pad), pad + (i % cols) * (cw + pad)
+        sheet[y:y + c.shape[0], x:x + c.shape[1]] = c
+    return sheet
