@@ -124,3 +124,21 @@ def test_real_ocr_reads_a_chart_within_one_percent():
     assert res.calibrated, (res.x.reason, res.y.reason)
     data = res.to_data(pts)
     assert rel_error(data[:, 1], true[:, 1]) < 0.01 and rel_error(data[:, 0], true[:, 0]) < 0.01
+
+
+def test_text_proposals_find_small_labels_not_grid_dashes():
+    import cv2
+
+    from linegroup.axes.proposals import text_proposals, uncovered
+
+    img = np.full((200, 300, 3), 255, np.uint8)
+    cv2.putText(img, "-12", (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, "3.5", (10, 120), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    for y in range(10, 190, 12):  # a dashed vertical grid line
+        img[y:y + 6, 200] = 0
+    boxes = text_proposals(img)
+    assert len(boxes) == 2, boxes.tolist()
+    top = boxes[np.argmin(boxes[:, 1])]
+    assert top[0] <= 10 and top[2] >= 30 and top[1] <= 50 <= top[3]  # the minus sign is inside the box
+    quad = np.array([[0, 40], [60, 40], [60, 70], [0, 70]], float)
+    assert len(uncovered(boxes, [quad])) == 1  # the one a detector already read is left out

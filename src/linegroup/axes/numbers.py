@@ -56,7 +56,7 @@ class Label:
 def _normalise(text: str) -> str:
     """Unify minus signs and superscripts ("10²" -> "10^2"), drop surrounding spaces and
     spaces after a sign."""
-    t = text.strip()
+    t = re.sub(r"[%s|+]+$" % MINUS, "", text.strip()).strip()  # a tick mark read after the label
     m = re.match(r"^(.*10)([%s]+)$" % SUPERSCRIPT_CHARS, t)
     if m:  # an exponent written as superscript (OCR reads 10⁰ as "10º")
         t = m[1] + "^" + m[2].replace("º", "⁰")

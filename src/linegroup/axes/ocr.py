@@ -36,6 +36,8 @@ MAX_SIDE = 2000
 UPSCALE_BELOW = 1000
 # the recogniser's lowest confidence kept
 MIN_SCORE = 0.5
+# height the recogniser reads text at (its input height)
+REC_HEIGHT = 48
 
 
 class OCRUnavailable(RuntimeError):
@@ -93,6 +95,26 @@ class RapidEngine:
         if r.boxes is None or r.txts is None:
             return []
         return [TextBox(np.asarray(q, np.float64) / f, str(t), float(s)) for q, t, s in zip(r.boxes, r.txts, r.scores)]
+
+
+    def recognise(self, image: np.ndarray, boxes: np.ndarray) -> list[TextBox]:
+        """Read given axis-aligned boxes (n, 4) x0, y0, x1, y1 with the recogniser alone."""
+        crops, kept = [], []
+        for x0, y0, x1, y1 in boxes:
+            crop = image[y0:y1, x0:x1]
+            if crop.shape[0] >= 4 and crop.shape[1] >= 4:
+                f = REC_HEIGHT / crop.shape[0]
+                crops.append(np.ascontiguousarray(cv2.resize(crop, None, fx=f, fy=f,
+                                                             interpolation=cv2.INTER_CUBIC)[..., ::-1]))
+                kept.append((x0, y0, x1, y1))
+        if not crops:
+            return []
+        r = self.ocr.recognize_txt(crops)
+        out = []
+        for (x0, y0, x1, y1), t, s in zip(kept, r.txts or (), r.scores):
+            if s >= MIN_SCORE and t.strip():
+                out.append(TextBox(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64), str(t), float(s)))
+        return out
 
 
 def available() -> bool:
