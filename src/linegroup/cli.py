@@ -185,9 +185,9 @@ def _predict(sub):
 
         from .batch import OutputSet, Tally, collect_inputs, encode_png, unique_stem
         from .checkpoint import CheckpointError
-        from .formats import add_data_series, add_marker_data, calibrate_points, csv_text, find_image, parse_calib, \
-            to_chartinfo
+        from .formats import find_image, parse_calib
         from .images import ImageError, iter_pages
+        from .outputs import chart_document, chart_exports
         from .viz import draw_axes, draw_overlay, embedding_pca_image
 
         if a.calib:
@@ -230,29 +230,15 @@ def _predict(sub):
             res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png, name=where)
             h, w = res.mask.shape
             axes = read_axes(page.image, plot_area=res.plot_area) if a.axes == "auto" else None
-            if axes:  # each line's points in data units too
-                axes.annotate(res.lines)
-            if a.calib or (axes and axes.calibrated):  # marker points in data units: --calib first
-                add_marker_data(res.lines, (lambda p: calibrate_points(p, a.calib, a.log_x, a.log_y)) if a.calib
-                                else axes.to_data)
+            doc = chart_document(os.path.basename(path), w, h, res.lines, res.plot_area, page.page, page.dpi, axes,
+                                 a.calib, a.log_x, a.log_y)  # the same document `linegroup serve` answers with
             out = OutputSet(a.out, stem)
             out.add("_mask.png", encode_png(res.mask, rgb=False))
-            doc = {"image": os.path.basename(path), "width": w, "height": h, "page": page.page, "dpi": page.dpi,
-                   "lines": res.lines, "plot_area": list(res.plot_area) if res.plot_area else None}
-            if axes:
-                doc["axes"] = axes.to_dict()
             out.add(".json", json.dumps(doc))
             overlay = draw_overlay(page.image, res.mask, res.lines)
             out.add("_overlay.png", encode_png(draw_axes(overlay, doc["axes"]) if axes else overlay))
-            in_units = axes is not None and axes.calibrated  # both axes
-            if "chartinfo" in a.format:
-                ci = to_chartinfo(res.lines)
-                out.add(".chartinfo.json", json.dumps(add_data_series(ci, axes.to_data) if in_units else ci))
-            if "csv" in a.format:
-                units = in_units and not a.calib  # --calib by hand overrides the axes read
-                csv_lines = [{**ln, "points": ln["data"], "markers": ln.get("marker_data", [])}
-                             for ln in res.lines] if units else res.lines
-                out.add(".csv", csv_text(csv_lines, a.calib, a.log_x, a.log_y, a.csv_points))
+            for suffix, text in chart_exports(doc, a.format, axes, a.calib, a.log_x, a.log_y, a.csv_points).items():
+                out.add(suffix, text)
             if a.embedding_png:
                 out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
             out.commit()
