@@ -6,6 +6,7 @@
     linegroup evaluate --json val.json --img_dir val/ # score a model against ground truth
     linegroup convert chartinfo JSON_DIR IMG_DIR out.json
     linegroup demo                                    # generate, predict, evaluate
+    linegroup serve                                   # a local page to check, correct and export lines
 
 Each subcommand's --help explains its flags.
 """
@@ -412,6 +413,62 @@ def _demo(sub):
     p.set_defaults(func=run)
 
 
+def _serve(sub):
+    p = sub.add_parser("serve", help="a local web page to check, correct and export the lines of charts",
+                       formatter_class=HELP,
+                       description="Serve a page (and its JSON API) where charts are dropped, their lines shown over "
+                                   "them, corrected (merge, split, delete, lasso, each with undo) and exported as "
+                                   "predict writes them; the axes can be calibrated by clicking ticks. Needs "
+                                   "pip install \"linegroup[web]\".")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on; another than this machine's own "
+                                                       "needs --allow_remote")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on")
+    p.add_argument("--allow_remote", action="store_true",
+                   help="let --host be an address other machines reach (anyone who reaches it can upload images "
+                        "and read the sessions: there are no accounts)")
+    p.add_argument("--store", default=None,
+                   help="folder of the sessions (image, mask, edits); default: linegroup-sessions in the "
+                        "temporary folder")
+    p.add_argument("--max_upload_mb", type=float, default=50, help="larger uploads are refused (413)")
+    p.add_argument("--session_hours", type=float, default=24,
+                   help="a session not used for this long is removed")
+    _add_model_args(p)
+
+    def run(a):
+        try:
+            import uvicorn
+
+            from .web.server import create_app
+        except ImportError:
+            from .web import INSTALL_HINT
+
+            print(f"error: {INSTALL_HINT}", file=sys.stderr)
+            return 2
+        from .checkpoint import CheckpointError
+
+        local = a.host in ("127.0.0.1", "localhost", "::1")
+        if not local and not a.allow_remote:
+            print(f"error: --host {a.host} lets other machines reach the server; pass --allow_remote to mean it",
+                  file=sys.stderr)
+            return 2
+        try:
+            grouper = _grouper(a)  # loaded once, kept for every chart
+        except CheckpointError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        hosts = None if not local else ["127.0.0.1", "localhost", "[::1]", "::1"]  # no DNS rebinding
+        app = create_app(grouper, a.store, int(a.max_upload_mb * 2 ** 20), a.session_hours * 3600, hosts)
+        if not local:
+            print(f"warning: serving on {a.host}: anyone who can reach this machine on port {a.port} can upload "
+                  f"images and read every session", file=sys.stderr)
+        print(f"linegroup serve: http://{a.host if ':' not in a.host else f'[{a.host}]'}:{a.port}/ "
+              f"(sessions in {app.state.store.root}; Ctrl+C stops)", flush=True)
+        uvicorn.run(app, host=a.host, port=a.port, log_level="warning")
+        return 0
+
+    p.set_defaults(func=run)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="linegroup", description=__doc__.split("\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -426,7 +483,7 @@ def main(argv=None) -> int:
     return args.func(args) or 0
 
 
-ADDERS = [_synth, _train, _predict, _evaluate, _convert, _demo]
+ADDERS = [_synth, _train, _predict, _evaluate, _convert, _demo, _serve]
 
 if __name__ == "__main__":
     sys.exit(main())
