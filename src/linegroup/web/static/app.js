@@ -8,6 +8,7 @@
 
 const HIT_RADIUS = 6;          // px of the image: a click this close to a line selects it
 const FADE = 0.45;             // opacity of the chart under the overlay
+const HALO = 2;                // px of the image around a selected line's pixels drawn in yellow
 const STORE_KEY = "linegroup.sessions";  // localStorage: [{sid, name}] of the charts opened
 
 const $ = (s) => document.querySelector(s);
@@ -198,7 +199,17 @@ function renderAxes() {
 function draw() {
   const c = $("#overCanvas"), g = c.getContext("2d"), { w, h, labels } = cur;
   const im = g.createImageData(w, h), px = im.data, cols = {};
-  const dim = cur.sel.length > 0;
+  const dim = cur.sel.length > 0, r = HALO;
+  for (let i = 0; dim && i < labels.length; i++) {  // selected lines: a yellow halo around their pixels
+    if (!cur.sel.includes(labels[i]) || cur.hidden.has(labels[i])) continue;
+    const x = i % w, y = (i - x) / w;
+    for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+      for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) {
+        const o = 4 * (yy * w + xx);
+        px[o] = 255; px[o + 1] = 200; px[o + 2] = 0; px[o + 3] = 150;
+      }
+    }
+  }
   for (let i = 0; i < labels.length; i++) {
     const id = labels[i];
     if (!id || cur.hidden.has(id)) continue;
@@ -214,13 +225,6 @@ function draw() {
     for (const [x, y] of ln.markers || []) {
       g.beginPath(); g.arc(x, y, 3 * lw, 0, 2 * Math.PI);
       g.fillStyle = css(color(ln.id)); g.fill(); g.lineWidth = lw; g.strokeStyle = "#000"; g.stroke();
-    }
-  }
-  for (const ln of cur.doc.lines) {  // selected lines: a halo along their points
-    if (!cur.sel.includes(ln.id) || cur.hidden.has(ln.id)) continue;
-    g.strokeStyle = "rgba(255,200,0,.55)"; g.lineWidth = 6 * lw; g.lineJoin = "round";
-    for (const seg of ln.segments) {
-      g.beginPath(); seg.forEach(([x, y], k) => (k ? g.lineTo(x, y) : g.moveTo(x, y))); g.stroke();
     }
   }
   drawTicks(g, lw);
