@@ -4,6 +4,7 @@ exports against the CLI's own writers, reopening a session, and the refusals (41
 
 import json
 import os
+import warnings
 
 import cv2
 import numpy as np
@@ -12,7 +13,9 @@ import pytest
 pytest.importorskip("starlette", reason='the web extra is not installed: pip install "linegroup[web]"')
 pytest.importorskip("httpx", reason="Starlette's TestClient needs httpx")
 
-from starlette.testclient import TestClient  # noqa: E402
+with warnings.catch_warnings():  # Starlette 1.x asks for httpx2 instead of httpx; both work
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient  # noqa: E402
 
 from conftest import draw_chart, run_cli  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402

@@ -243,7 +243,10 @@ def create_app(grouper, store: str | None = None, max_upload: int = MAX_UPLOAD, 
     def with_session(handler):
         def route(request):
             session = get_session(request.path_params["sid"])
-            return _error(404, "no such session (unknown or expired)") if session is None else handler(session)
+            if session is None:
+                return _error(404, "no such session (unknown or expired)")
+            with session.lock:  # not while an edit changes the mask
+                return handler(session)
         return route
 
     def export(request: Request):

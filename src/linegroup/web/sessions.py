@@ -167,6 +167,7 @@ class SessionStore:
         os.makedirs(self.root, mode=0o700, exist_ok=True)
         self._mem: OrderedDict[str, Session] = OrderedDict()
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
         self._swept = 0.0
 
     def _folder(self, sid: str) -> str:
@@ -204,8 +205,12 @@ class SessionStore:
             self.expire(now=time.time())
             raise KeyError(sid)
         if s is None:
-            s = self._load(sid, folder)
-            self._remember(s)
+            with self._loading:  # one Session object per id, even when two requests reopen it at once
+                with self._lock:
+                    s = self._mem.get(sid)
+                if s is None:
+                    s = self._load(sid, folder)
+                    self._remember(s)
         os.utime(folder)  # touched: expiry counts from the last use
         return s
 

@@ -185,7 +185,7 @@ function renderAxes() {
   const ax = cur.doc.axes, st = cur.doc.state, parts = [];
   if (ax) {
     for (const a of ["x", "y"]) {
-      const f = ax[a], vals = f.ticks.filter((t) => t.used).map((t) => t.value);
+      const f = ax[a], vals = f.ticks.filter((t) => t.used).map((t) => t.value).sort((p, q) => p - q);
       parts.push(`${a}: ${f.status}${f.status === "calibrated" ? ` (${f.scale})` : f.reason ? `: ${f.reason}` : ""}` +
                  (vals.length ? `; ticks ${vals.join(", ")}` : ""));
     }
