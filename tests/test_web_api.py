@@ -4,6 +4,9 @@ exports against the CLI's own writers, reopening a session, and the refusals (41
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import warnings
 
 import cv2
@@ -209,3 +212,47 @@ def test_edits_are_pure_numpy_with_undo():
     with pytest.raises(EditError, match="no line 7"):
         apply_op(mask, {"op": "delete", "lines": [7]}, 9)
     assert mask_runs(mask) == [11, 2, 2, 13, 3, 3, 35, 2, 2, 37, 3, 3]
+
+
+def test_pdf_upload_and_foreign_host(grouper, tmp_path):
+    pytest.importorskip("pypdfium2", reason='PDF uploads need the pdf extra: pip install "linegroup[pdf]"')
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(1.2, 0.9))
+    fig.add_subplot(111).plot([0, 1, 2], [0, 2, 1], "k-")
+    fig.savefig(tmp_path / "fig.pdf")
+    plt.close(fig)
+    app = create_app(grouper, store=str(tmp_path / "store"), allowed_hosts=["127.0.0.1", "testserver"])
+    with TestClient(app) as c:
+        pdf = (tmp_path / "fig.pdf").read_bytes()
+        r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")})
+        assert r.status_code == 200, r.text
+        doc = r.json()
+        assert (doc["page"], doc["dpi"]) == (1, 200)
+        assert abs(doc["width"] - 240) <= 1 and abs(doc["height"] - 180) <= 1  # 1.2 x 0.9 inches drawn at 200 dpi
+        assert c.get(f"/api/image/{doc['session']}").content[:4] == b"\x89PNG"
+        r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")}, data={"page": "2"})
+        assert r.status_code == 422 and "fig.pdf" in r.json()["error"]
+        assert c.get("/", headers={"host": "evil.example:8765"}).status_code == 400  # DNS rebinding
+
+
+def test_serve_listens_on_localhost_unless_told(tiny_ckpt):
+    r = run_cli("serve", "--host", "0.0.0.0", "--checkpoint", tiny_ckpt)
+    assert r.returncode == 2 and "--allow_remote" in r.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, "-m", "linegroup.cli", "serve", "--host", "0.0.0.0", "--allow_remote",
+                             "--port", str(port), "--checkpoint", tiny_ckpt], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        warning = proc.stderr.readline()
+        assert warning.startswith("warning: serving on 0.0.0.0") and "anyone" in warning
+        assert proc.stdout.readline().startswith(f"linegroup serve: http://0.0.0.0:{port}/")
+    finally:
+        proc.terminate()
+        proc.wait(10)

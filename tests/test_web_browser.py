@@ -100,6 +100,32 @@ def test_page_upload_merge_export(server, page, tmp_path):
     x1, y1, x3, y3 = (float(v) for v in rows[1].split(","))
     assert x1 == x3 == 3 and abs(y1 - (ROWS[0] + ROWS[1]) / 2) <= 1.5 and abs(y3 - ROWS[2]) <= 1.5
 
+    # lasso the left half of line 3 into a new line
+    page.click("button[data-mode=lasso]")
+    box = page.locator("#overCanvas").bounding_box()
+    sx, sy = box["width"] / W, box["height"] / H
+    corners = [(0, ROWS[2] - 8), (40, ROWS[2] - 8), (40, ROWS[2] + 8), (0, ROWS[2] + 8), (0, ROWS[2] - 7)]
+    page.mouse.move(box["x"] + corners[0][0] * sx, box["y"] + corners[0][1] * sy)
+    page.mouse.down()
+    for x, y in corners[1:]:
+        page.mouse.move(box["x"] + x * sx, box["y"] + y * sy, steps=4)
+    page.mouse.up()
+    expect(items).to_have_count(3)
+    assert [t.split("\n")[0] for t in items.all_inner_texts()] == ["line 1", "line 3", "line 4"]
+
+    # calibrate x by hand: pick tick 1 on the chart at x = 0.5 (value 0), type tick 2 (x = 80.5 is 8)
+    page.locator("#calib tr[data-axis=x][data-k='1'] .pick").click()
+    click_image(page, 0, 40)
+    page.fill("#calib tr[data-axis=x][data-k='1'] .val", "0")
+    page.fill("#calib tr[data-axis=x][data-k='2'] .px", "80.5")
+    page.fill("#calib tr[data-axis=x][data-k='2'] .val", "8")
+    page.click("#applyCalib")
+    expect(page.locator("#axesInfo")).to_contain_text("calibration by hand: 0.5=0,80.5=8;")
+    with page.expect_download() as dl:
+        page.click("#expCsv")
+    x1 = float(open(dl.value.path()).read().split("\n")[1].split(",")[0])
+    assert x1 == pytest.approx(0.25)  # pixel 3 in data units
+
     shot = tmp_path / "serve.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
