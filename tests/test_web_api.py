@@ -161,6 +161,9 @@ def test_refusals(client):
     assert upload(client, big, cand).status_code == 413
     r = client.post("/api/predict", content=b"x" * 300_000, headers={"content-type": "multipart/form-data; b=x"})
     assert r.status_code == 413
+    chunks = iter([b"x" * 100_000] * 3)  # no Content-Length: refused while streaming
+    r = client.post("/api/predict", content=chunks, headers={"content-type": "multipart/form-data; b=x"})
+    assert r.status_code == 413 and "content-length" not in r.request.headers
     r = client.post("/api/predict", files={"image": ("a.txt", b"hello, not an image", "text/plain")})
     assert r.status_code == 415 and "a.txt" in r.json()["error"]
     r = client.post("/api/predict", files={"image": ("a.png", b"hello, not an image", "image/png")})

@@ -154,7 +154,7 @@ def create_app(grouper, store: str | None = None, max_upload: int = MAX_UPLOAD, 
                 "axes": axes.to_dict() if axes else None, "timings": res.timings,
                 "calibration": {"calib": form.get("calib") or "", "log_x": form.get("log_x") in ("1", "true", "on"),
                                 "log_y": form.get("log_y") in ("1", "true", "on")}}
-        return store.create(name, pg.image, res.mask, meta)
+        return store.create(name, pg.image, res.mask, meta, res.lines)
 
     async def predict(request: Request):
         if not request.headers.get("content-type", "").startswith("multipart/form-data"):

@@ -1,7 +1,7 @@
 """Charts being checked in `linegroup serve`: one session per chart, kept on disk.
 
     store = SessionStore("/tmp/lg-sessions", ttl_s=86400)
-    s = store.create(name, image, mask, lines, meta)   # after the model ran
+    s = store.create(name, image, mask, meta, lines)   # after the model ran
     s = store.get(sid)                                 # KeyError: unknown, malformed or expired
     s.edit({"op": "merge", "lines": [1, 2]}); s.undo(); s.redo()
     s.document()                                       # the NAME.json document, as predict writes it
@@ -51,7 +51,8 @@ EXPORTS = {"csv": ".csv", "json": ".json", "chartinfo.json": ".chartinfo.json"} 
 class Session:
     """One chart: its image, the model's mask, the edited mask and the edit history."""
 
-    def __init__(self, sid: str, folder: str, image: np.ndarray, mask0: np.ndarray, meta: dict):
+    def __init__(self, sid: str, folder: str, image: np.ndarray, mask0: np.ndarray, meta: dict,
+                 lines: list | None = None):
         self.id, self.folder, self.image, self.meta = sid, folder, image, meta
         self.mask = mask0.copy()
         self.history = History()
@@ -59,7 +60,7 @@ class Session:
         self.axes = axes_from_dict(meta.get("axes"))
         self.max_id = int(mask0.max())  # the largest line id ever used: a new line takes the next one
         self.lock = threading.Lock()
-        self.lines = self._describe(None, [])
+        self.lines = lines if lines is not None else self._describe(None, [])  # the model's, or found again
 
     # -- lines and the document ---------------------------------------------------
 
@@ -175,14 +176,15 @@ class SessionStore:
             raise KeyError(sid)
         return os.path.join(self.root, sid)
 
-    def create(self, name: str, image: np.ndarray, mask: np.ndarray, meta: dict) -> Session:
+    def create(self, name: str, image: np.ndarray, mask: np.ndarray, meta: dict, lines: list | None = None) -> Session:
+        """A new session for a chart the model just read (lines: its PredictResult.lines)."""
         self.expire()
         sid = secrets.token_urlsafe(16)
         folder = self._folder(sid)
         os.makedirs(folder, mode=0o700)
         _write(os.path.join(folder, "image.png"), encode_png(image))
         _write(os.path.join(folder, "mask0.png"), encode_png(mask, rgb=False))
-        s = Session(sid, folder, image, mask, {**meta, "name": name})
+        s = Session(sid, folder, image, mask, {**meta, "name": name}, lines)
         s.save()
         self._remember(s)
         return s

@@ -285,15 +285,16 @@ function select(id, add) {
 }
 
 async function edit(op) {
-  const t0 = performance.now();
+  const t0 = performance.now(), chart = cur;  // the chart edited, even if another is shown meanwhile
   try {
     const doc = await api("/api/edit", { method: "POST", headers: { "Content-Type": "application/json" },
-                                         body: JSON.stringify({ session: cur.sid, ...op }) });
-    const mask = await api(`/api/mask/${cur.sid}`);
-    cur.doc = doc;
-    cur.labels = decode(mask);
+                                         body: JSON.stringify({ session: chart.sid, ...op }) });
+    const mask = await api(`/api/mask/${chart.sid}`);
+    chart.doc = doc;
+    chart.labels = decode(mask);
     const ids = new Set(doc.lines.map((ln) => ln.id));
-    cur.sel = cur.sel.filter((s) => ids.has(s));
+    chart.sel = chart.sel.filter((s) => ids.has(s));
+    if (chart !== cur) return;
     render();
     status(`${op.op}: ${doc.lines.length} lines (${Math.round(performance.now() - t0)} ms)`);
   } catch (e) {
