@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from .images import RASTER_EXTS, ImageError, read_image
+from .markers import polyline
 
 log = logging.getLogger("linegroup.formats")
 IMAGE_EXTS = RASTER_EXTS  # what find_image looks for beside a stem
@@ -129,23 +130,43 @@ def _convert_one(path: str, img_dir: str, line_category_id: int, counts: Counter
 
 def simplify(points: list, tol: float = 1.0) -> list:
     """Douglas-Peucker (cv2.approxPolyDP) of a point series, keeping its order."""
-    if len(points) < 3:
-        return [list(map(float, p)) for p in points]
-    arr = np.asarray(points, np.float32).reshape(-1, 1, 2)
-    return np.asarray(cv2.approxPolyDP(arr, tol, False)).reshape(-1, 2).astype(float).tolist()
+    return polyline(points, tol)
 
 
 def to_chartinfo(lines: list, tol: float = 1.0) -> dict:
     """Predicted lines as a CHART-Info task-6 document (visual elements, pixel space).
-    Each segment of a line becomes its own simplified run of points, concatenated."""
+    A line with markers is its marker points; any other line's segments each become their
+    own simplified run of points, concatenated."""
     out_lines = []
     for ln in lines:
-        pts = []
-        for seg in ln.get("segments") or [ln["points"]]:
+        pts = [list(map(float, p)) for p in ln.get("markers") or []]
+        for seg in (ln.get("segments") or [ln["points"]]) if not pts else []:
             pts.extend(simplify(seg, tol))
         out_lines.append([{"x": round(x, 2), "y": round(y, 2)} for x, y in pts])
     return {"task1": {"output": {"chart_type": "line"}},
             "task6": {"output": {"visual elements": {"lines": out_lines}}}}
+
+
+def add_data_series(doc: dict, to_data, names: list | None = None) -> dict:
+    """Fill task 6 "data series" of a to_chartinfo document: each line's visual-element
+    points mapped to data units by to_data ((n, 2) pixels -> (n, 2) values)."""
+    out = doc["task6"]["output"]
+    series = []
+    for k, pts in enumerate(out["visual elements"]["lines"]):
+        vals = to_data([[p["x"], p["y"]] for p in pts]) if pts else []
+        series.append({"name": names[k] if names else f"line {k + 1}",
+                       "data": [{"x": float(f"{x:.7g}"), "y": float(f"{y:.7g}")} for x, y in vals]})
+    out["data series"] = series
+    return doc
+
+
+def add_marker_data(lines: list, to_data) -> list:
+    """Each line with markers gains "marker_data": its marker points mapped by to_data
+    ((n, 2) pixels -> (n, 2) data units)."""
+    for ln in lines:
+        if ln.get("markers"):
+            ln["marker_data"] = [[float(f"{v:.7g}") for v in p] for p in np.asarray(to_data(ln["markers"]))]
+    return lines
 
 
 # ---------------------------------------------------------------------------------
@@ -189,17 +210,35 @@ def calibrate(px: np.ndarray, ref, log_axis: bool = False) -> np.ndarray:
     return v1 + (px - p1) * (v2 - v1) / (p2 - p1)
 
 
-def csv_text(lines: list, calib: str = "", log_x: bool = False, log_y: bool = False) -> str:
-    """The lines as digitiser CSV: one x,y column pair per line, pixels or calibrated units."""
+CSV_POINTS = ("markers", "columns", "both")  # what --csv_points writes of a line that has markers
+
+
+def calibrate_points(points, calib: str = "", log_x: bool = False, log_y: bool = False) -> np.ndarray:
+    """(n, 2) pixel points -> data units through --calib (pixels where an axis has none)."""
     refs = parse_calib(calib) if calib else (None, None)
-    cols = []
+    pts = np.asarray(points, np.float64).reshape(-1, 2)
+    return np.column_stack([calibrate(pts[:, 0], refs[0], log_x), calibrate(pts[:, 1], refs[1], log_y)])
+
+
+def csv_text(lines: list, calib: str = "", log_x: bool = False, log_y: bool = False, points: str = "markers") -> str:
+    """The lines as digitiser CSV: one x,y column pair per line, pixels or calibrated units.
+    points: "markers" writes a line's marker points where it has them (else its per-column
+    points), "columns" the per-column points, "both" a second pair (lineK_marker_x, ...)."""
+    if points not in CSV_POINTS:
+        raise ValueError(f"points must be one of {CSV_POINTS}, not {points!r}")
+    cols, names = [], []
     for ln in lines:
-        pts = np.asarray(ln["points"], np.float64).reshape(-1, 2)
-        cols.append((calibrate(pts[:, 0], refs[0], log_x), calibrate(pts[:, 1], refs[1], log_y)))
+        marks = ln.get("markers") or []
+        series = [("", ln["points"])] if points == "columns" or not marks else \
+            [("", marks)] if points == "markers" else [("", ln["points"]), ("_marker", marks)]
+        for suffix, pts in series:
+            xy = calibrate_points(pts, calib, log_x, log_y)
+            cols.append((xy[:, 0], xy[:, 1]))
+            names += [f"line{ln['id']}{suffix}_{a}" for a in "xy"]
     n = max((len(c[0]) for c in cols), default=0)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([f"line{ln['id']}_{a}" for ln in lines for a in "xy"])
+    w.writerow(names)
     for i in range(n):
         row = []
         for xs, ys in cols:
