@@ -24,6 +24,9 @@ its render differs from the background by more than DIFF_THRESHOLD in some chann
 inside the plot rectangle and outside the legend's box (plotly) or with the legend's
 swatches hidden (pygal). Each annotation's segmentation is the line's centre path: per
 column the mean row of its pixels, in pieces split at column gaps over GAP_COLS.
+Markers: each annotation records "markers" (the drawn markers' centres in pixels: pygal's
+own dot positions, plotly's data points through the measured value -> pixel maps),
+"marker_data" (their values) and "marker_style"; each image its "plot_box" (pixel edges).
 """
 
 from __future__ import annotations
@@ -255,15 +258,22 @@ def plotly_layers(spec: dict) -> tuple:
     full, bg, probe = plotly_render(spec, set(range(k))), plotly_render(spec, set()), plotly_render(spec, set(), True)
     keep = np.zeros(bg.shape[:2], bool)
     axes = None
+    box = None
     for j, colour in enumerate(PROBES):
         bgr = np.array(_rgb(colour)[::-1]) * 255
         ys, xs = np.nonzero(np.abs(probe - bgr).max(2) < 40)
         if ys.size and j == 0:
             keep[max(ys.min() - 1, 0):ys.max() + 2, max(xs.min() - 1, 0):xs.max() + 2] = True  # + anti-aliased edge
-            axes = _plotly_axes(spec, (xs.min() - 0.5, ys.min() - 0.5, xs.max() + 0.5, ys.max() + 0.5))
+            box = (xs.min() - 0.5, ys.min() - 0.5, xs.max() + 0.5, ys.max() + 0.5)
+            axes = _plotly_axes(spec, box)
         elif ys.size:  # the legend (with its border)
             keep[max(ys.min() - 3, 0):ys.max() + 4, max(xs.min() - 3, 0):xs.max() + 4] = False
-    return full, bg, [plotly_render(spec, {j}) for j in range(k)], keep, axes
+    dots = {}  # every data point's pixel, through the true value -> pixel maps
+    if axes:
+        (ax, bx), (ay, by) = axes["x_map"], axes["y_map"]
+        dots = {j: np.column_stack([(ln["x"] - ax) / bx, (ln["y"] - ay) / by]) for j, ln in enumerate(spec["lines"])}
+    extra = {"plot_box": [round(float(v), 2) for v in box] if box else None, "dots": dots}
+    return full, bg, [plotly_render(spec, {j}) for j in range(k)], keep, axes, extra
 
 
 def _plotly_axes(spec: dict, box: tuple) -> dict:
@@ -347,7 +357,8 @@ def _pygal_markers(svg: str, spec: dict) -> str:
 def pygal_layers(spec: dict) -> tuple:
     """(chart, background, per-line renders, keep-mask: the plot area). All renders come from one
     SVG: a hidden series gets opacity 0, and the per-line renders hide the legend swatches."""
-    svg = _pygal_markers(_pygal_svg(spec, spec["legend"] in ("outside", "bottom")), spec)
+    raw = _pygal_svg(spec, spec["legend"] in ("outside", "bottom"))
+    svg = _pygal_markers(raw, spec)
     m = re.search(r'translate\(([\d.]+), ([\d.]+)\)" class="plot"><rect x="0" y="0" width="([\d.]+)" '
                   r'height="([\d.]+)"', svg)
     px, py, pw, ph = map(float, m.groups())
@@ -371,7 +382,19 @@ def pygal_layers(spec: dict) -> tuple:
     keep = np.zeros(bg.shape[:2], bool)
     keep[max(int(py) - 3, 0):int(np.ceil(py + ph)) + 3, max(int(px) - 3, 0):int(np.ceil(px + pw)) + 3] = True
     font = getattr(pygal.style, spec["theme"])().label_font_size
-    return full, bg, [render({j}, False) for j in range(k)], keep, _pygal_axes(svg, px, py, font)
+    extra = {"plot_box": [round(v, 2) for v in (px - 0.5, py - 0.5, px + pw - 0.5, py + ph - 0.5)],
+             "dots": _pygal_dots(raw, px, py)}
+    return full, bg, [render({j}, False) for j in range(k)], keep, _pygal_axes(svg, px, py, font), extra
+
+
+def _pygal_dots(svg: str, px: float, py: float) -> dict:
+    """{series j: (n, 2) pixel centres of its dots, in order} (pixel = SVG coordinate - 0.5)."""
+    out = {}
+    for mo in re.finditer(r'<g class="series serie-(\d+) color-\d+"><g class="dots">(.*?)</g></g>(?=<g class="series|</g>)',
+                          svg, flags=re.DOTALL):
+        pts = re.findall(r'<circle cx="([-\d.e]+)" cy="([-\d.e]+)" r="[\d.]+" class="dot', mo.group(2))
+        out[int(mo.group(1))] = np.array([[px + float(x) - 0.5, py + float(y) - 0.5] for x, y in pts]).reshape(-1, 2)
+    return out
 
 
 def _pygal_axes(svg: str, px: float, py: float, font: float) -> dict:
@@ -416,7 +439,7 @@ def centre_path(mask: np.ndarray, alone: np.ndarray) -> list:
 def make_chart(args) -> tuple:
     out, seed, i = args
     spec = make_spec(seed, i)
-    full, bg, alone, keep, axes = (plotly_layers if spec["renderer"] == "plotly" else pygal_layers)(spec)
+    full, bg, alone, keep, axes, extra = (plotly_layers if spec["renderer"] == "plotly" else pygal_layers)(spec)
     masks = [(np.abs(a.astype(np.int16) - bg).max(2) > DIFF_THRESHOLD) & keep for a in alone]
     kept = [j for j, m in enumerate(masks) if centre_path(m, m)]  # drop hidden lines (and specks of under 2 columns)
     masks = [masks[j] for j in kept]
@@ -432,8 +455,19 @@ def make_chart(args) -> tuple:
     paths = [centre_path(m, m & (count == 1)) for m in masks]
     image = {"file_name": name + ".png", "width": int(full.shape[1]), "height": int(full.shape[0]),
              "group": spec["group"], "split": "tune" if (i // (2 * len(STRATA))) % 3 == 0 else "report",
-             "renderer": spec["renderer"], "label_mask": f"masks/{name}.png", "axes": axes}
-    return i, image, paths, data
+             "renderer": spec["renderer"], "label_mask": f"masks/{name}.png", "axes": axes,
+             "plot_box": extra["plot_box"]}
+    return i, image, paths, data, [_marker_truth(spec["lines"][j], extra["dots"].get(j)) for j in kept]
+
+
+def _marker_truth(ln: dict, dots) -> dict:
+    """A line's drawn markers (every ln["every"]-th point): centres in pixels and data units, and style."""
+    if not ln["marker"] or dots is None or len(dots) != len(ln["x"]):
+        return {"markers": [], "marker_data": [], "marker_style": None}
+    sel = np.arange(len(ln["x"])) % ln["every"] == 0
+    return {"markers": np.round(dots[sel], 2).tolist(),
+            "marker_data": np.column_stack([ln["x"], ln["y"]])[sel].round(6).tolist(),
+            "marker_style": {"marker": ln["marker"], "open": ln["open"], "size": ln["msize"], "every": ln["every"]}}
 
 
 def main(argv=None) -> None:
@@ -452,10 +486,10 @@ def main(argv=None) -> None:
         results = sorted(tqdm(pool.imap_unordered(make_chart, jobs), total=a.num, desc="foreign", unit="chart"),
                          key=lambda r: r[0])
     images, anns = [], []
-    for i, image, paths, data in results:
+    for i, image, paths, data, marks in results:
         images.append({"id": i + 1, **image})
-        anns += [{"id": len(anns) + 1, "image_id": i + 1, "category_id": 2, "segmentation": p, "data": d}
-                 for p, d in zip(paths, data)]
+        anns += [{"id": len(anns) + 1, "image_id": i + 1, "category_id": 2, "segmentation": p, "data": d, **mk}
+                 for p, d, mk in zip(paths, data, marks)]
     with open(os.path.join(a.out, "foreign.json"), "w") as f:
         json.dump({"images": images, "annotations": anns, "categories": [{"id": 2, "name": "line"}]}, f)
     print(f"wrote {len(images)} charts, {len(anns)} lines to {a.out}")

@@ -39,15 +39,20 @@ INK_ALPHA = 0.5  # share of the way from background to the line's colour that ma
 MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, darker ink
 OFF_AXIS = 0.45  # colour distance off the background->line axis, as a share of |line - background|
 MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
+STROKE_PCT = 10  # the stroke's half-width: this percentile of the per-column depth maxima
 CORE_MARGIN = 1.0  # a blob is deeper than the stroke's half-width by this many px...
-CORE_RATIO = 1.5  # ...and by this factor
+WIDER = 1.5  # px: a line's markers are wider than its stroke by at least twice this
 MIN_RADIUS = 1.8  # and its inscribed radius is at least this (px): markers under ~4 px are not found
+PROMINENCE = 1.0  # px: a blob's core lies within this (or PROM_SHARE of its depth) of its deepest point,
+PROM_SHARE = 0.25  # so touching markers, joined by a shallower neck, come apart
 MIN_MARKERS = 3  # a line carries markers when it has at least this many typical blobs
 SIZE_SPREAD = 0.35  # typical blobs: inscribed radius within this share of the median
+ARM_SAMPLES = 48  # points on the circle around a blob where the strokes leaving it are counted
 ELONGATION = 2.5  # a blob's core longer than this many times its inscribed radius is no marker
-MATCH = 0.55  # least normalised correlation of an instance with the line's template
+MATCH = 0.45  # least normalised correlation of an instance with the line's template
 SEPARATION = 0.9  # two instances of one line are at least this many marker radii apart
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
+PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
 POLY_TOL = 0.5  # px: the polyline stays within this of the per-column points
 SHAPE_IOU = 0.8  # a shape class is named when the marker fits it with at least this IoU
 
@@ -62,7 +67,6 @@ def polyline(points, tol: float = POLY_TOL) -> list:
 
 def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     """{line id: {"markers": [[x, y], ...], "marker": {...} or None}} for every label in mask."""
-    h, w = mask.shape
     ys, xs = np.nonzero(mask)
     out = {}
     if len(ys) == 0:
@@ -70,15 +74,20 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     lab = mask[ys, xs].astype(np.int64)
     k = int(lab.max())
     order, bounds = label_slices(lab, k)
-    img = image.astype(np.float32)
+    y0, x0 = max(int(ys.min()) - BAND, 0), max(int(xs.min()) - BAND, 0)  # work in the lines' box
+    img = image[y0:int(ys.max()) + BAND + 1, x0:int(xs.max()) + BAND + 1].astype(np.float32)
+    ys, xs = ys - y0, xs - x0
+    v = img - _background(img, ys, xs)  # every pixel's colour less the background's
+    vv = cv2.transform(v * v, np.ones((1, 3), np.float32))  # and its squared length
     found = []  # per line: (id, detections (n, 4): x, y, score, path distance; radius, info)
     for c in range(1, k + 1):
         idx = order[bounds[c]:bounds[c + 1]]
         if len(idx) == 0:
             continue
         out[c] = {"markers": [], "marker": None}
-        det = _line_markers(img, mask, c, ys[idx], xs[idx])
+        det = _line_markers(v, vv, ys[idx], xs[idx])
         if det is not None:
+            det[0][:, :2] += (x0, y0)
             found.append((c, *det))
     for c, pts, info in _resolve(found):
         if len(pts) >= MIN_MARKERS:
@@ -87,25 +96,40 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     return out
 
 
-def _line_markers(img, mask, c, ys, xs):
-    """Detections of line c: ((n, 4) x, y, score, path distance; radius; marker info) or None."""
-    h, w = mask.shape
+def _background(img: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The plot's background colour: the commonest colour (16 levels a channel) of the box the
+    lines span, every third pixel each way."""
+    box = img[ys.min():ys.max() + 1:3, xs.min():xs.max() + 1:3].reshape(-1, 3)
+    q = (box // 16).astype(np.int64)
+    key = (q[:, 0] * 16 + q[:, 1]) * 16 + q[:, 2]
+    return box[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
+
+
+def _line_markers(v, vv, ys, xs):
+    """Detections of one line (its pixels ys, xs; v, vv: the image less its background and its
+    squared length): ((n, 4) x, y, score, path distance; radius; marker info) or None."""
+    h, w = vv.shape
     x0, y0 = max(int(xs.min()) - BAND, 0), max(int(ys.min()) - BAND, 0)
     x1, y1 = min(int(xs.max()) + BAND + 1, w), min(int(ys.max()) + BAND + 1, h)
     own = np.zeros((y1 - y0, x1 - x0), np.uint8)
     own[ys - y0, xs - x0] = 1
     near = cv2.dilate(own, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * BAND + 1,) * 2))
-    alpha = _alpha(img[y0:y1, x0:x1], own, near)
+    alpha = _alpha(v[y0:y1, x0:x1], vv[y0:y1, x0:x1], v[ys, xs], near)
     if alpha is None:
         return None
-    ink = (alpha >= INK_ALPHA).astype(np.uint8)
-    filled = _fill_holes(ink, int(np.pi * BAND ** 2))
+    filled = _fill_holes((alpha >= INK_ALPHA).astype(np.uint8))
     dt = cv2.distanceTransform(filled, cv2.DIST_L2, 5)
     colmax = dt.max(0)
-    if not (colmax > 0).any():
+    deep = colmax[colmax > 0]
+    if len(deep) == 0:
         return None
-    half = float(np.percentile(colmax[colmax > 0], 25))  # the stroke's half-width
-    blobs = _blobs(dt, max(half + CORE_MARGIN, half * CORE_RATIO, MIN_RADIUS))
+    half = float(np.percentile(deep, STROKE_PCT))  # the stroke's half-width
+    wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
+    if np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
+        return None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
+    reach = max(2, int(np.ceil(np.percentile(deep, 90))))  # about a marker's radius
+    blobs = _blobs(dt, half + CORE_MARGIN, reach)
+    blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
     if len(blobs) < MIN_MARKERS:
         return None
     r = float(np.median(blobs[:, 2]))
@@ -113,8 +137,10 @@ def _line_markers(img, mask, c, ys, xs):
     if len(typical) < MIN_MARKERS:
         return None
     r = float(np.median(typical[:, 2]))
+    if r < half + WIDER:
+        return None  # blobs hardly wider than the stroke: its joints and crossings
     t = int(np.ceil(2 * r)) + 2  # template half-size: a triangle's corners lie 2 inscribed radii out
-    body = _body(filled, half).astype(np.float32)
+    body = _body(filled, half, r).astype(np.float32)
     tmpl, shift, info = _template(alpha, body, typical[:, :2], t)
     if tmpl is None:
         return None
@@ -126,68 +152,62 @@ def _line_markers(img, mask, c, ys, xs):
     return det, r, info
 
 
-def _alpha(crop: np.ndarray, own: np.ndarray, near: np.ndarray):
+def _alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
     """(h, w) float32: per pixel of the band, its share of the way from the background to the
-    line's colour (0 off the band, and for pixels of another colour). None: no contrast."""
-    band = np.nonzero(near)
-    pix = crop[band]
-    is_own = own[band] > 0
-    q = (pix // 16).astype(np.int64)
-    key = (q[:, 0] * 16 + q[:, 1]) * 16 + q[:, 2]
-    others = key[~is_own] if (~is_own).any() else key
-    bg_key = np.bincount(others).argmax()
-    bg = pix[key == bg_key].mean(0)
-    mine = pix[is_own]
-    dist = np.linalg.norm(mine - bg, axis=1)
-    core = mine[dist >= np.percentile(dist, 70)]  # the stroke's core, not its anti-aliased rim
-    colour = np.median(core, axis=0)
-    d = colour - bg
-    dn = float(np.dot(d, d))
+    line's colour (0 off the band, and for pixels of another colour). None: no contrast.
+    v, vv: the crop less the background and its squared length; mine: the line's own pixels' v."""
+    dist = np.einsum("ij,ij->i", mine, mine)
+    colour = np.median(mine[dist >= np.percentile(dist, 70)], axis=0)  # the stroke's core, not its rim
+    dn = float(np.dot(colour, colour))
     if dn < MIN_CONTRAST ** 2:
         return None
-    v = pix - bg
-    a = v @ d / dn
-    off = np.linalg.norm(v - a[:, None] * d[None, :], axis=1)
-    a = np.where((off <= OFF_AXIS * np.sqrt(dn) + 12) & (a <= MAX_ALPHA), np.clip(a, 0, 1), 0)
-    alpha = np.zeros(own.shape, np.float32)
-    alpha[band] = a
-    return alpha
+    a = cv2.transform(v, (colour / dn).reshape(1, 3).astype(np.float32))
+    off2 = vv - a * a * dn  # squared colour distance off the background -> line axis
+    ok = (off2 <= (OFF_AXIS * np.sqrt(dn) + 12) ** 2) & (a <= MAX_ALPHA) & (near > 0)
+    return np.where(ok, np.clip(a, 0, 1), 0).astype(np.float32)
 
 
-def _fill_holes(ink: np.ndarray, max_area: int) -> np.ndarray:
-    """ink (uint8 0/1) with its enclosed background regions up to max_area px filled."""
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(1 - ink, connectivity=4)
-    border = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
-    fill = stats[:, cv2.CC_STAT_AREA] <= max_area
-    fill[border] = False
-    fill[0] = fill[0] and 0 not in border
-    return (ink.astype(bool) | fill[lab]).astype(np.uint8)
+def _fill_holes(ink: np.ndarray) -> np.ndarray:
+    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares)."""
+    h, w = ink.shape
+    pad = np.zeros((h + 2, w + 2), np.uint8)
+    pad[1:-1, 1:-1] = ink
+    cv2.floodFill(pad, None, (0, 0), 2)  # the background reachable from outside
+    return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
 
 
-def _blobs(dt: np.ndarray, depth: float) -> np.ndarray:
-    """(n, 3) x, y, inscribed radius of the compact parts of the ink deeper than `depth`:
-    each core's centroid weighted by its depth past `depth`."""
-    core = (dt > depth).astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+def _arms(filled: np.ndarray, blobs: np.ndarray) -> np.ndarray:
+    """Per blob: how many ink strokes leave it, counted on a circle of twice its radius."""
+    if len(blobs) == 0:
+        return np.zeros(0, int)
+    ang = np.linspace(0, 2 * np.pi, ARM_SAMPLES, endpoint=False)
+    rad = 2 * blobs[:, 2:3] + 1
+    x = np.clip(np.round(blobs[:, :1] + rad * np.cos(ang)), 0, filled.shape[1] - 1).astype(int)
+    y = np.clip(np.round(blobs[:, 1:2] + rad * np.sin(ang)), 0, filled.shape[0] - 1).astype(int)
+    ring = filled[y, x] > 0
+    return (ring & ~np.roll(ring, 1, axis=1)).sum(1)
+
+
+def _blobs(dt: np.ndarray, depth: float, reach: int) -> np.ndarray:
+    """(n, 3) x, y, inscribed radius of the ink's compact blobs deeper than `depth`: the core
+    of each is the pixels within PROMINENCE of the deepest one within `reach`; its centre is
+    the core's centroid."""
+    top = cv2.dilate(dt, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1,) * 2))
+    depth = np.maximum(top - np.maximum(PROMINENCE, PROM_SHARE * top), max(depth, MIN_RADIUS - PROMINENCE))
+    n, _, stats, cents = cv2.connectedComponentsWithStats((dt > depth).astype(np.uint8), connectivity=8)
     if n <= 1:
         return np.zeros((0, 3))
-    yy, xx = np.nonzero(lab)
-    ll = lab[yy, xx]
-    wgt = dt[yy, xx] - depth
-    sw = np.bincount(ll, wgt, n)
-    cx = np.bincount(ll, wgt * xx, n) / np.maximum(sw, 1e-9)
-    cy = np.bincount(ll, wgt * yy, n) / np.maximum(sw, 1e-9)
-    peak = np.zeros(n)
-    np.maximum.at(peak, ll, dt[yy, xx])
-    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
-    ok = np.arange(n) > 0
-    ok &= length + 2 * depth <= ELONGATION * 2 * peak  # the whole blob is compact, not a long band
+    cx, cy = cents[1:, 0], cents[1:, 1]
+    peak = top[np.round(cy).astype(int), np.round(cx).astype(int)]  # the deepest point near the core
+    length = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    ok = (peak >= MIN_RADIUS) & (length <= ELONGATION * peak)  # compact, not a stretch of a thick line
     return np.column_stack([cx, cy, peak])[ok]
 
 
-def _body(filled: np.ndarray, half: float) -> np.ndarray:
-    """The filled ink opened by a disc wider than the stroke: markers without their connector."""
-    k = 2 * int(np.ceil(half + 1)) + 1
+def _body(filled: np.ndarray, half: float, r: float) -> np.ndarray:
+    """The filled ink opened by a disc wider than the stroke (half-width `half`) and narrower
+    than the marker (inscribed radius `r`): the markers without their connector."""
+    k = 2 * int(np.ceil(min(half, 0.4 * r) + 1)) + 1
     return cv2.morphologyEx(filled, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
 
 
@@ -263,18 +283,22 @@ def _parabola(a, b, c):
 
 def _resolve(found):
     """[(line id, (n, 2) centres, marker info)]: each marker claimed by several lines kept by
-    the line whose template matches it best (ties: the nearer path)."""
+    the line whose template matches it best, less PATH_WEIGHT x its path's distance in radii
+    (a marker sits on its own line's path; another path crosses it off centre). Two
+    detections of one line closer than half a radius (a plateau of the score) are one."""
     if not found:
         return []
     ids = np.concatenate([np.full(len(d), i) for i, (_, d, _, _) in enumerate(found)])
     det = np.concatenate([d for _, d, _, _ in found])
     rad = np.array([found[i][2] for i in ids])
-    quality = det[:, 2] - 0.02 * det[:, 3]
+    quality = det[:, 2] - PATH_WEIGHT * det[:, 3] / rad
     order = np.argsort(-quality, kind="stable")
     keep = np.zeros(len(det), bool)
     xy = det[:, :2]
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
-    clash = (d2 < np.minimum(rad[:, None], rad[None, :]) ** 2) & (ids[:, None] != ids[None, :])
+    same = ids[:, None] == ids[None, :]
+    clash = np.where(same, d2 < (0.5 * rad[:, None]) ** 2, d2 < np.minimum(rad[:, None], rad[None, :]) ** 2)
+    np.fill_diagonal(clash, False)
     for i in order:  # one pass over detections (a few hundred), not over pixels
         if not (clash[i] & keep).any():
             keep[i] = True
