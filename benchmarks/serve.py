@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -117,7 +118,7 @@ def main() -> int:
     from linegroup.predict import LineGrouper
     from linegroup.web.server import create_app
 
-    tmp = tempfile.mkdtemp(prefix="lg-serve-bench-")
+    tmp = tempfile.mkdtemp(prefix="lg-serve-bench-")  # the chart and the sessions; removed at the end
     chart = os.path.join(tmp, "chart.png")
     draw_chart(chart)
     (grouper, load_ms) = timed(LineGrouper.load)
@@ -139,6 +140,7 @@ def main() -> int:
         f.write(text)
     if a.screenshot:
         screenshot(app, chart, a.screenshot)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -242,7 +242,7 @@ def test_pdf_upload_and_foreign_host(grouper, tmp_path):
         assert c.get("/", headers={"host": "evil.example:8765"}).status_code == 400  # DNS rebinding
 
 
-def test_serve_listens_on_localhost_unless_told(tiny_ckpt):
+def test_serve_listens_on_localhost_unless_told(tiny_ckpt, tmp_path):
     r = run_cli("serve", "--host", "0.0.0.0", "--checkpoint", tiny_ckpt)
     assert r.returncode == 2 and "--allow_remote" in r.stderr
     with socket.socket() as s:
@@ -250,7 +250,8 @@ def test_serve_listens_on_localhost_unless_told(tiny_ckpt):
         port = s.getsockname()[1]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen([sys.executable, "-m", "linegroup.cli", "serve", "--host", "0.0.0.0", "--allow_remote",
-                             "--port", str(port), "--checkpoint", tiny_ckpt], stdout=subprocess.PIPE,
+                             "--port", str(port), "--checkpoint", tiny_ckpt, "--store", str(tmp_path)],
+                            stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     try:
         warning = proc.stderr.readline()
