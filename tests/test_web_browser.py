@@ -1,7 +1,8 @@
 """linegroup serve in a real browser: Playwright drives Debian's Chromium (no browser
 download) against a live server. Open the page, upload a chart, see its lines listed,
 click two lines on the chart and merge them, undo and redo, export the CSV and check it,
-save a screenshot. Skips with a message when Chromium or playwright is missing."""
+lasso part of a line into a new one, calibrate x by clicking a tick, reload (the chart
+reopens as it was left), save a screenshot. Skips with a message when Chromium or playwright is missing."""
 
 import os
 import shutil
@@ -125,6 +126,14 @@ def test_page_upload_merge_export(server, page, tmp_path):
         page.click("#expCsv")
     x1 = float(open(dl.value.path()).read().split("\n")[1].split(",")[0])
     assert x1 == pytest.approx(0.25)  # pixel 3 in data units
+
+    # a reload reopens the chart where it was left, its edits undoable
+    page.reload()
+    expect(items).to_have_count(3)
+    expect(page.locator("#axesInfo")).to_contain_text("calibration by hand: 0.5=0,80.5=8;")
+    expect(page.locator("#charts button")).to_have_count(1)
+    page.click("#undo")  # the calibration
+    expect(page.locator("#axesInfo")).to_contain_text("no calibration by hand")
 
     shot = tmp_path / "serve.png"
     page.screenshot(path=str(shot))
