@@ -195,6 +195,12 @@ def test_sessions_expire(client, tmp_path):
     os.utime(folder, (1, 1))  # untouched since 1970
     assert client.get(f"/api/session/{sid}").status_code == 404 and not os.path.exists(folder)
 
+    sid = upload(client, png, cand).json()["session"]  # a damaged sidecar: no session, not a crash
+    with open(os.path.join(store.root, sid, "edits.json"), "w") as f:
+        f.write('{"meta": {}, "done": [{"op": "merge", "lines": [1, 99]}], "undone": []}')
+    store._mem.clear()
+    assert client.get(f"/api/session/{sid}").status_code == 404
+
 
 def test_edits_are_pure_numpy_with_undo():
     mask = np.zeros((6, 8), np.uint16)

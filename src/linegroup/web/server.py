@@ -179,10 +179,12 @@ def create_app(grouper, store: str | None = None, max_upload: int = MAX_UPLOAD, 
         ctype = (upload.content_type or "").split(";")[0].strip().lower()
         fmt, _ = header_size(data[:65536])
         if ctype not in UPLOAD_TYPES or not fmt:
+            await form.close()
             return _error(415, f"{name}: not a chart file linegroup reads (PNG, JPEG, TIFF, BMP, GIF, WebP; "
                                f"PDF and SVG with the pdf extra), got {ctype or 'no type'}")
         cand = form.get("candidates")
         cand = await cand.read() if cand is not None and not isinstance(cand, str) else None
+        await form.close()  # the spooled parts
         fields = {k: form.get(k) for k in ("axes", "calib", "log_x", "log_y", "page") if isinstance(form.get(k), str)}
         if fields.get("axes") == "auto":
             from ..axes import INSTALL_HINT, available

@@ -222,13 +222,13 @@ class SessionStore:
                 side = json.load(f)
             image = cv2.cvtColor(cv2.imread(os.path.join(folder, "image.png"), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             mask0 = cv2.imread(os.path.join(folder, "mask0.png"), cv2.IMREAD_UNCHANGED)
-        except (OSError, ValueError, cv2.error):
+            s = Session(sid, folder, image, mask0, side["meta"])
+            for op in side["done"] + side["undone"]:  # replay, then step back over those undone
+                s.edit(op, replay=True)
+            for _ in side["undone"]:
+                s.undo()
+        except (OSError, ValueError, KeyError, TypeError, cv2.error):  # a damaged session is no session
             raise KeyError(sid) from None
-        s = Session(sid, folder, image, mask0, side["meta"])
-        for op in side["done"] + side["undone"]:  # replay, then step back over those undone
-            s.edit(op, replay=True)
-        for _ in side["undone"]:
-            s.undo()
         return s
 
     def _remember(self, s: Session) -> None:
