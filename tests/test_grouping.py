@@ -103,6 +103,17 @@ def test_one_line_stays_one(grouper, case):
     assert_lines(pred, truth, 1)
 
 
+def test_a_steep_dashed_line_beside_a_solid_one_is_one_line(grouper):
+    """Consecutive dashes of a steep line overlap in x by about the stroke's width: they
+    must still link (and chains that take turns along it must merge), as in a dashed
+    cosine drawn by matplotlib and read from a PDF at 200 dpi."""
+    xs = np.arange(20, 341, 2).astype(float)
+    lines = [Line(xs, 120 + 100 * np.sin(xs / 25), color=(30, 110, 180), width=4),
+             Line(xs, 120 + 100 * np.cos(xs / 25), color=(250, 130, 30), width=4, dash="dash")]
+    pred, truth = separate(grouper, lines, size=(360, 240))
+    assert_lines(pred, truth, 2, purity=0.9)
+
+
 def test_markers_with_gaps_beside_two_same_colour_lines(grouper):
     xm = np.arange(20, 341, 30).astype(float)
     lines = [Line(xm, 60 + 25 * np.sin(xm / 40), marker="circle", marker_gap=3, marker_size=4),

@@ -8,7 +8,9 @@ assignment of fragment *ends* (rows) to fragment *starts* (columns), as in the
 hierarchical association of tracklets (Huang, Wu and Nevatia, ECCV 2008) and u-track's
 gap closing (Jaqaman et al. 2008):
   - a pair (i, j) is a candidate when j starts after i ends (OVERLAP columns of overlap
-    allowed) within the round's gap window, and j's start is within reach of i's end;
+    allowed; where both ends are steep, up to the stroke's width more, since a steep
+    stroke is about its width wide in x and the dashes of a steep dashed line overlap
+    so) within the round's gap window, and j's start is within reach of i's end;
   - its score is the log-odds that i and j are consecutive pieces of one line, from a
     gradient-boosted model of the pair's features (`pair_features`: the miss of each
     end's extrapolation measured across the line, the change of direction, the ink
@@ -34,6 +36,7 @@ from .describe import Description
 
 OVERLAP = 2  # columns two consecutive fragments of one line may overlap
 OVERLAP2 = 6  # ... and two consecutive chains (a chain may end in a stub or a marker's edge)
+STEEP_OVERLAP = 4  # ... and, at most this much more, two steep pieces (slope over 1) by their stroke width
 GAP1 = 40  # px: round 1 gap window (crossings, dashes, dots, markers)
 REACH1 = 40.0  # px: round 1 largest |dy| between an end and a start beyond the slope's prediction
 MIN_SPAN = 0.05  # a chain spanning less than this share of the candidates' width is a leftover
@@ -57,13 +60,18 @@ def candidate_pairs(d: Description, items: np.ndarray, max_gap: float, reach: fl
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     st = items[np.argsort(d.x0[items], kind="stable")]
     sx = d.x0[st]
-    lo = np.searchsorted(sx, d.x1[items] - overlap, side="left")
+    lo = np.searchsorted(sx, d.x1[items] - overlap - STEEP_OVERLAP, side="left")
     hi = np.searchsorted(sx, d.x1[items] + max_gap, side="right")
     cnt = np.maximum(hi - lo, 0)
     i = np.repeat(items, cnt)
     off = np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     j = st[np.repeat(lo, cnt) + off]
     ok = (i != j) & (d.x1[j] > d.x1[i]) & (d.x0[j] > d.x0[i])
+    # a steep stroke is about its width wide in x, so consecutive pieces of a steep dashed
+    # line overlap in x by up to that width: allowed where both ends are steep
+    ov = d.x1[i] - d.x0[j]
+    steep = (np.abs(d.sb_l[i]) > 1) & (np.abs(d.sa_l[j]) > 1)
+    ok &= (ov <= overlap) | (steep & (ov <= overlap + np.minimum(np.ceil(d.width[i]), STEEP_OVERLAP)))
     i, j = i[ok], j[ok]
     gap = np.maximum(d.x0[j] - d.x1[i], 0)
     pred = d.yb[i] + d.sb_l[i] * gap
