@@ -86,7 +86,8 @@ def test_predict_merge_split_delete_undo_export(client, tmp_path, tiny_ckpt):
     cli_doc = json.loads((out / "chart.json").read_text())
     assert {k: v for k, v in doc.items() if k not in ("session", "state")} == cli_doc
     assert client.get(f"/api/export/{sid}.csv").text == (out / "chart.csv").read_text()
-    assert client.get(f"/api/export/{sid}.chartinfo.json").json() == json.loads((out / "chart.chartinfo.json").read_text())
+    chartinfo = json.loads((out / "chart.chartinfo.json").read_text())
+    assert client.get(f"/api/export/{sid}.chartinfo.json").json() == chartinfo
     assert client.get(f"/api/export/{sid}.json").json() == cli_doc
 
     doc = edit(client, sid, op="merge", lines=[1, 2])

@@ -23,8 +23,8 @@ NAME_mask.png. Operations (each a JSON object, as POST /api/edit receives it):
 A change is the flat indices of the pixels it touched with their labels before and
 after, so undo and redo are one fancy-index assignment each, whatever the edit was.
 Every operation works on the line pixels only (np.flatnonzero once), never per pixel in
-Python. A new line takes the next id above the largest ever used in the mask's history,
-so an id is never given to two different lines.
+Python. A new line (split, lasso to "new") takes the id the caller passes; the session
+passes the next above any id it ever used, so an id is never given to two different lines.
 """
 
 from __future__ import annotations

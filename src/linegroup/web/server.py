@@ -51,7 +51,8 @@ UPLOAD_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/gif
                 "image/svg+xml", "application/pdf", "application/octet-stream", ""}  # declared types let through
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}  # the page's files; nothing else is served
 EXPORT_NAME = re.compile(r"([A-Za-z0-9_-]{22})\.(csv|json|chartinfo\.json)")  # /api/export/{id}.{kind}
-MEDIA = {"csv": "text/csv", "json": "application/json", "chartinfo.json": "application/json"}
+MEDIA = {"csv": "text/csv", "json": "application/json", "chartinfo.json": "application/json"}  # of the exports
+# on every answer: no type sniffing, no caching, the page's scripts from this server only, no framing
 HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
            "Content-Security-Policy": "default-src 'self'; img-src 'self' blob: data:; frame-ancestors 'none'"}
 

@@ -160,7 +160,11 @@ function renderList() {
     vis.type = "checkbox";
     vis.checked = !cur.hidden.has(ln.id);
     vis.title = "show this line";
-    vis.onclick = (e) => { e.stopPropagation(); vis.checked ? cur.hidden.delete(ln.id) : cur.hidden.add(ln.id); draw(); };
+    vis.onclick = (e) => {
+      e.stopPropagation();
+      if (vis.checked) cur.hidden.delete(ln.id); else cur.hidden.add(ln.id);
+      draw();
+    };
     const sw = document.createElement("span");
     sw.className = "swatch";
     sw.style.background = css(color(ln.id));
