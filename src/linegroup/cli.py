@@ -220,14 +220,13 @@ def _predict(sub):
         os.makedirs(a.out, exist_ok=True)
         tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
 
-        def one(path, page):
+        def one(path, page, where):
             stem = unique_stem(path, used, page.page, page.pages)
             cand = None
             if a.candidates:
                 cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
                 if cand is None:
                     raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
-            where = f"{path} page {page.page}" if page.pages > 1 else path
             res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png, name=where)
             h, w = res.mask.shape
             axes = read_axes(page.image, plot_area=res.plot_area) if a.axes == "auto" else None
@@ -255,7 +254,7 @@ def _predict(sub):
                     with tally.item(name, a.debug):  # each page of a PDF on its own
                         if page.error:
                             raise ImageError(page.error)
-                        one(path, page)
+                        one(path, page, name)
         print(tally.summary("charts") + f"; outputs in {a.out}")
         return tally.exit_code()
 
