@@ -267,3 +267,26 @@ def test_serve_listens_on_localhost_unless_told(tiny_ckpt, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_axes_auto_gives_data_units_that_survive_a_reopen(grouper, tmp_path):
+    from linegroup.axes import available
+
+    if not available():
+        pytest.skip('OCR extra not installed: pip install "linegroup[axes]"')
+    from test_axes import chart
+
+    img, _, true, _ = chart(size=(7, 5))
+    line = np.abs(img.astype(int) - [31, 119, 180]).sum(2) < 90  # matplotlib's blue: the line's pixels
+    png = cv2.imencode(".png", img[..., ::-1])[1].tobytes()
+    cand = cv2.imencode(".png", line.astype(np.uint8) * 255)[1].tobytes()
+    store = str(tmp_path / "store")
+    with TestClient(create_app(grouper, store=store)) as c:
+        doc = upload(c, png, cand, axes="auto").json()
+        assert doc["axes"]["units"] == {"x": "data", "y": "data"} and all("data" in ln for ln in doc["lines"])
+        text = c.get(f"/api/export/{doc['session']}.csv").text
+    xs = [float(r.split(",")[0]) for r in text.strip().split("\n")[1:] if r.split(",")[0]]
+    assert true[0, 0] - 2 < min(xs) < max(xs) < true[-1, 0] + 2  # axis units (-3 .. 47), not pixels
+    with TestClient(create_app(grouper, store=store)) as c2:  # a new server: the axes come back from the sidecar
+        assert c2.get(f"/api/export/{doc['session']}.csv").text == text
+        assert c2.get(f"/api/session/{doc['session']}").json()["lines"] == doc["lines"]
