@@ -84,6 +84,10 @@ def test_axis_multiplier_scales_the_labels():
     res = read_axes(img, engine=engine)
     assert res.y.calibrated and res.y.multiplier == pytest.approx(1e-3)  # labels -5..4, "1e-3" on top
     assert rel_error(res.to_data(pts)[:, 1], true[:, 1]) < 0.01
+    # the detector may join the multiplier and the title beside it into one text
+    joined = [TextBox(b.quad, b.text + " Growth Rate", 1.0) if "e" in b.text else b for b in engine(img)]
+    res = read_axes(img, engine=lambda image: joined)
+    assert res.y.multiplier == pytest.approx(1e-3)
 
 
 def test_unreadable_labels_are_not_calibrated():
@@ -142,3 +146,19 @@ def test_text_proposals_find_small_labels_not_grid_dashes():
     assert top[0] <= 10 and top[2] >= 30 and top[1] <= 50 <= top[3]  # the minus sign is inside the box
     quad = np.array([[0, 40], [60, 40], [60, 70], [0, 70]], float)
     assert len(uncovered(boxes, [quad])) == 1  # the one a detector already read is left out
+
+
+def test_a_skewed_scan_is_turned_upright_before_fitting():
+    import cv2
+
+    img, pts, true, engine = chart(size=(7, 5))
+    h, w = img.shape[:2]
+    rot = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), 1.5, 1.0)  # 1.5 degrees, like a skewed scan
+    skewed = cv2.warpAffine(img, rot, (w, h), borderValue=(255, 255, 255))
+    moved = lambda q: q @ rot[:, :2].T + rot[:, 2]  # noqa: E731
+    boxes = [TextBox(moved(b.quad), b.text, 1.0) for b in engine(img)]
+    res = read_axes(skewed, engine=lambda image: boxes)
+    assert res.calibrated, (res.x.reason, res.y.reason)
+    assert abs(abs(res.to_dict()["tilt_deg"]) - 1.5) < 0.3
+    data = res.to_data(moved(pts))
+    assert rel_error(data[:, 1], true[:, 1]) < 0.01 and rel_error(data[:, 0], true[:, 0]) < 0.01

@@ -19,6 +19,7 @@ KNOWN = [
     ("2\u00d710\u00b2", 200.0), ("10\u207b\u00b3", 1e-3), ("10\u00b2", 100.0), ("10^3", 1000.0),
     ("10-3", 1e-3),  # 10⁻³ as OCR reads it without the superscript
     ("10\u00ba", 1.0),  # 10⁰ as OCR reads it (ordinal indicator)
+    ("10\u00aa", 1.0),  # and as the feminine ordinal
     # percentages and units stuck to the number
     ("25%", 25.0), ("\u221212.5 %", -12.5), ("3.5kg", 3.5), ("30 \u00b0C", 30.0), ("$20", 20.0), ("\u20ac1,5", 1.5),
     ("5k", 5000.0), ("2.5M", 2.5e6), ("40 km/h", 40.0),

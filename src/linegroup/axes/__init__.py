@@ -46,7 +46,7 @@ TILT_MIN, TILT_MAX = 0.004, 0.1
 # the x-row and y-column estimates of the tilt must agree within this to be used together
 TILT_AGREE = 0.01
 # OCR texts that may be a power of ten drawn with a superscript exponent ("103" for 10³)
-POWER_TEXT = re.compile(r"^10([-+]?\d{1,2}|[°º])$")
+POWER_TEXT = re.compile(r"^10([-+]?\d{1,2}|[°ºª])$")
 
 
 @dataclass
@@ -118,18 +118,23 @@ def _power_alternative(text: str) -> Label | None:
     m = POWER_TEXT.match(text.replace("−", "-"))
     if not m:
         return None
-    return Label(10.0 ** (0 if m[1] in ("°", "º") else int(m[1])), "", True)
+    return Label(10.0 ** (0 if m[1] in "°ºª" else int(m[1])), "", True)
 
 
 def _fit_group(axis: str, bs: list, labs: list, marks) -> AxisFit:
-    pos = anchor_positions(bs, axis)
-    if marks is not None and len(np.unique(pos)) > 1:
-        spacing = float(np.median(np.diff(np.unique(pos))))
+    """Fit one group of labels, at their own positions and snapped onto the tick marks;
+    the better fit wins (snapping can pick a log axis's minor tick beside the major one)."""
+    raw = anchor_positions(bs, axis)
+    tries = [raw]
+    if marks is not None and len(np.unique(raw)) > 1:
+        spacing = float(np.median(np.diff(np.unique(raw))))
         tol = min(SNAP_SHARE * spacing, SNAP_HEIGHTS * float(np.median([b.height for b in bs])))
-        pos = snap(pos, marks, tol)
+        tries.append(snap(raw, marks, tol))
     units = [lab.unit for lab in labs]
-    fit = fit_axis(axis, pos, [lab.value for lab in labs], texts=[b.text for b in bs],
-                   powers=[lab.power for lab in labs], unit=max(set(units), key=units.count))
+    fits = [fit_axis(axis, pos, [lab.value for lab in labs], texts=[b.text for b in bs],
+                     powers=[lab.power for lab in labs], unit=max(set(units), key=units.count)) for pos in tries]
+    fit = max(fits, key=lambda f: (f.calibrated, sum(t["used"] for t in f.ticks),
+                                   -f.residual_px if f.calibrated else 0.0))
     for t, b in zip(fit.ticks, bs):  # where the label was read, for overlays
         t["box"] = [round(float(v), 1) for v in (*b.quad.min(0), *b.quad.max(0))]
     return fit
@@ -193,7 +198,10 @@ def read_axes(image: np.ndarray, plot_area: tuple | None = None, engine=None) ->
             nums.append(b)
             labels.append(lab or alt)
             alts.append(alt if lab is not None and alt is not None and alt.value != lab.value else None)
-        if (f := parse_multiplier(text)) is not None:
+        words = text.split()  # the detector may join the multiplier to a title beside it
+        f = next((m for w in {text, words[0], words[-1]} if (m := parse_multiplier(w)) is not None), None) \
+            if words else None
+        if f is not None:
             factors.append((b, f))
     rows, cols = label_groups(nums, area)
     marks_x = tick_marks(image, "x", area) if area is not None else None

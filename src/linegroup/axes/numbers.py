@@ -25,8 +25,8 @@ from dataclasses import dataclass
 MINUS = "-\u2212\u2012\u2013\u2014\ufe63\uff0d"
 # superscript digits and signs -> plain
 SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-# characters that stand for a superscript exponent after "10" (º: how OCR reads ⁰)
-SUPERSCRIPT_CHARS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺º"
+# characters that stand for a superscript exponent after "10" (º, ª: how OCR reads ⁰)
+SUPERSCRIPT_CHARS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ºª"
 # spaces that may group thousands ("1 000", narrow no-break space) or split a label
 SPACES = " \u00a0\u2009\u202f"
 # currency and other prefixes allowed before a number
@@ -58,8 +58,8 @@ def _normalise(text: str) -> str:
     spaces after a sign."""
     t = re.sub(r"[%s|+]+$" % MINUS, "", text.strip()).strip()  # a tick mark read after the label
     m = re.match(r"^(.*10)([%s]+)$" % SUPERSCRIPT_CHARS, t)
-    if m:  # an exponent written as superscript (OCR reads 10⁰ as "10º")
-        t = m[1] + "^" + m[2].replace("º", "⁰")
+    if m:  # an exponent written as superscript (OCR reads 10⁰ as "10º" or "10ª")
+        t = m[1] + "^" + m[2].replace("º", "⁰").replace("ª", "⁰")
     t = t.translate(SUPERSCRIPT)
     for m in MINUS[1:]:
         t = t.replace(m, "-")
