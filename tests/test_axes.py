@@ -5,6 +5,8 @@ Most tests read the labels with a stand-in OCR (the texts and boxes matplotlib d
 they check label grouping, tick snapping, fitting and multipliers without the OCR extra;
 the test marked `ocr` runs the real engine and is skipped when the extra is missing."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -162,3 +164,6 @@ def test_a_skewed_scan_is_turned_upright_before_fitting():
     assert abs(abs(res.to_dict()["tilt_deg"]) - 1.5) < 0.3
     data = res.to_data(moved(pts))
     assert rel_error(data[:, 1], true[:, 1]) < 0.01 and rel_error(data[:, 0], true[:, 0]) < 0.01
+    # the JSON block gives back the same maps, skew included
+    again = type(res).from_dict(json.loads(json.dumps(res.to_dict())))
+    assert np.allclose(again.to_data(moved(pts)), data)

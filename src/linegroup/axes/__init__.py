@@ -9,14 +9,17 @@
 
 Steps: the plot area (the axes' corner, `candidates.plotarea.find_plot_area`, if not
 given); OCR of the whole image (`ocr.get_engine`, the optional extra
-`linegroup[axes]`); each text parsed as a number (`numbers.parse_label`; "10" followed
-by raised digits is a power of ten); numeric labels grouped into rows under the plot
-(x axis) and columns beside it (y axis) (`ticks.label_groups`); each label's pixel
-snapped to the nearest tick mark or grid line (`ticks.tick_marks`); per axis, a robust
-linear or log fit of pixel -> value on every candidate group, the group whose fit
-agrees with the most labels kept (`fit.fit_axis`). An axis-wide multiplier printed
-near the axis end ("1e-3", "×10⁻³") scales its labels. An axis without enough
-consistent numeric labels (dates, categories, unreadable text) is not calibrated.
+`linegroup[axes]`), plus small labels the detector missed, proposed from the ink and
+read by the recogniser alone (`proposals.text_proposals`); each text parsed as a number
+(`numbers.parse_label`; "10" + digits is also tried as a power of ten whose superscript
+OCR flattened); numeric labels grouped into rows under the plot (x axis) and columns
+beside it (y axis) (`ticks.label_groups`); each label's pixel taken as read and snapped
+to the nearest tick mark or grid line (`ticks.tick_marks`); per axis, a robust linear or
+log fit of pixel -> value on every candidate group, the fit that agrees with the most
+labels kept (`fit.fit_axis`). A skewed scan (label column and row drifting) is turned
+upright first. An axis-wide multiplier printed near the axis end ("1e-3", "×10⁻³")
+scales its values. An axis without enough consistent numeric labels (dates,
+categories, unreadable text) is not calibrated.
 """
 
 from __future__ import annotations
@@ -88,7 +91,14 @@ class AxesResult:
                 "units": {"x": "data" if self.x.calibrated else "pixels",
                           "y": "data" if self.y.calibrated else "pixels"},
                 "plot_area": list(self.plot_area) if self.plot_area else None, "ocr_ms": round(self.ocr_ms, 1),
-                "tilt_deg": round(float(np.degrees(self.tilt)), 3)}
+                "tilt_deg": round(float(np.degrees(self.tilt)), 3), "tilt": self.tilt, "centre": list(self.centre)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AxesResult":
+        """The result a to_dict() block was written from (a chart reopened from its document)."""
+        return cls(AxisFit.from_dict("x", d["x"]), AxisFit.from_dict("y", d["y"]),
+                   tuple(d["plot_area"]) if d.get("plot_area") else None, d.get("ocr_ms", 0.0),
+                   tilt=d.get("tilt", 0.0), centre=tuple(d.get("centre", (0.0, 0.0))))
 
 
 def upright(points: np.ndarray, tilt: float, centre) -> np.ndarray:

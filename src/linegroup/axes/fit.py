@@ -76,6 +76,15 @@ class AxisFit:
             self.a, self.b = self.a * factor, self.b * factor
         self.multiplier *= factor
 
+    @classmethod
+    def from_dict(cls, axis: str, d: dict) -> "AxisFit":
+        """The fit a to_dict() block was written from."""
+        fit = cls(axis, d["status"], d.get("reason", ""), d.get("scale", ""), ticks=d.get("ticks", []),
+                  unit=d.get("unit", ""), multiplier=d.get("multiplier", 1.0))
+        if "a" in d:
+            fit.a, fit.b, fit.residual_px = d["a"], d["b"], d.get("residual_px", float("nan"))
+        return fit
+
     def to_dict(self) -> dict:
         d = {"status": self.status, "reason": self.reason, "scale": self.scale, "unit": self.unit,
              "multiplier": self.multiplier, "ticks": self.ticks}
