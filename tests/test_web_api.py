@@ -231,20 +231,26 @@ def test_pdf_upload_and_foreign_host(grouper, tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(1.2, 0.9))
-    fig.add_subplot(111).plot([0, 1, 2], [0, 2, 1], "k-")
-    fig.savefig(tmp_path / "fig.pdf")
-    plt.close(fig)
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    with PdfPages(tmp_path / "fig.pdf") as pdf:  # two pages
+        for k in range(2):
+            fig = plt.figure(figsize=(1.2 + 0.5 * k, 0.9))
+            fig.add_subplot(111).plot([0, 1, 2], [0, 2, 1], "k-")
+            pdf.savefig(fig)
+            plt.close(fig)
     app = create_app(grouper, store=str(tmp_path / "store"), allowed_hosts=["127.0.0.1", "testserver"])
     with TestClient(app) as c:
         pdf = (tmp_path / "fig.pdf").read_bytes()
         r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")})
         assert r.status_code == 200, r.text
         doc = r.json()
-        assert (doc["page"], doc["dpi"]) == (1, 200)
+        assert (doc["page"], doc["dpi"], doc["state"]["pages"]) == (1, 200, 2)
         assert abs(doc["width"] - 240) <= 1 and abs(doc["height"] - 180) <= 1  # 1.2 x 0.9 inches drawn at 200 dpi
         assert c.get(f"/api/image/{doc['session']}").content[:4] == b"\x89PNG"
-        r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")}, data={"page": "2"})
+        doc = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")}, data={"page": "2"}).json()
+        assert doc["page"] == 2 and abs(doc["width"] - 340) <= 1
+        r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")}, data={"page": "3"})
         assert r.status_code == 422 and "fig.pdf" in r.json()["error"]
         assert c.get("/", headers={"host": "evil.example:8765"}).status_code == 400  # DNS rebinding
 

@@ -151,7 +151,7 @@ def create_app(grouper, store: str | None = None, max_upload: int = MAX_UPLOAD, 
                 from ..axes import read_axes
 
                 axes = read_axes(pg.image, plot_area=res.plot_area)
-        meta = {"page": pg.page, "dpi": pg.dpi, "plot_area": list(res.plot_area) if res.plot_area else None,
+        meta = {"page": pg.page, "pages": pg.pages, "dpi": pg.dpi, "plot_area": list(res.plot_area) if res.plot_area else None,
                 "axes": axes.to_dict() if axes else None, "timings": res.timings,
                 "calibration": {"calib": form.get("calib") or "", "log_x": form.get("log_x") in ("1", "true", "on"),
                                 "log_y": form.get("log_y") in ("1", "true", "on")}}

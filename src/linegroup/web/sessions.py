@@ -97,7 +97,7 @@ class Session:
 
     def summary(self) -> dict:
         return {"undo": len(self.history.done), "redo": len(self.history.undone), **self.state,
-                "name": self.meta["name"]}
+                "name": self.meta["name"], "pages": self.meta.get("pages", 1)}
 
     # -- edits ---------------------------------------------------------------------
 

@@ -46,21 +46,27 @@ async function api(url, options = {}) {
 
 async function upload(files) {
   for (const file of files) {
-    const form = new FormData();
-    form.append("image", file);
-    if ($("#axesAuto").checked) form.append("axes", "auto");
-    const cand = $("#candidates").files[0];
-    if (cand) form.append("candidates", cand);
-    status(`reading ${file.name}…`);
-    const t0 = performance.now();
-    try {
-      const doc = await api("/api/predict", { method: "POST", body: form });
-      const chart = await open(doc);
-      const s = ((performance.now() - t0) / 1000).toFixed(2);
-      status(`${file.name}: ${doc.lines.length} line${doc.lines.length === 1 ? "" : "s"} in ${s} s`);
-      show(chart);
-    } catch (e) {
-      status(`${file.name}: ${e.message}`, true);
+    let pages = 1;
+    for (let page = 1; page <= pages; page++) {  // every page of a PDF, each its own chart (as predict does)
+      const form = new FormData();
+      form.append("image", file);
+      form.append("page", String(page));
+      if ($("#axesAuto").checked) form.append("axes", "auto");
+      const cand = $("#candidates").files[0];
+      if (cand) form.append("candidates", cand);
+      const what = pages > 1 ? `${file.name} page ${page}` : file.name;
+      status(`reading ${what}…`);
+      const t0 = performance.now();
+      try {
+        const doc = await api("/api/predict", { method: "POST", body: form });
+        pages = doc.state.pages || 1;
+        const chart = await open(doc);
+        const s = ((performance.now() - t0) / 1000).toFixed(2);
+        status(`${what}: ${doc.lines.length} line${doc.lines.length === 1 ? "" : "s"} in ${s} s`);
+        show(chart);
+      } catch (e) {
+        status(`${what}: ${e.message}`, true);
+      }
     }
   }
 }
@@ -141,7 +147,7 @@ function renderNav() {
   const nav = $("#charts");
   nav.replaceChildren(...charts.map((c) => {
     const b = document.createElement("button");
-    b.textContent = `${c.name} (${c.doc.lines.length})`;
+    b.textContent = `${c.name}${c.doc.state.pages > 1 ? ` p${c.doc.page}` : ""} (${c.doc.lines.length})`;
     b.title = c.name;
     b.classList.toggle("active", c === cur);
     b.onclick = () => show(c);
