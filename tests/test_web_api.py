@@ -258,10 +258,13 @@ def test_pdf_upload_and_foreign_host(grouper, tmp_path):
 def test_serve_listens_on_localhost_unless_told(tiny_ckpt, tmp_path):
     r = run_cli("serve", "--host", "0.0.0.0", "--checkpoint", tiny_ckpt)
     assert r.returncode == 2 and "--allow_remote" in r.stderr
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    code = "import sys; sys.modules['starlette'] = None\nfrom linegroup.cli import main\nsys.exit(main(['serve']))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 2 and 'pip install "linegroup[web]"' in r.stderr  # as if the extra were missing
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     proc = subprocess.Popen([sys.executable, "-m", "linegroup.cli", "serve", "--host", "0.0.0.0", "--allow_remote",
                              "--port", str(port), "--checkpoint", tiny_ckpt, "--store", str(tmp_path)],
                             stdout=subprocess.PIPE,

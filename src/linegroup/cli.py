@@ -434,6 +434,11 @@ def _serve(sub):
     _add_model_args(p)
 
     def run(a):
+        local = a.host in ("127.0.0.1", "localhost", "::1")
+        if not local and not a.allow_remote:
+            print(f"error: --host {a.host} lets other machines reach the server; pass --allow_remote to mean it",
+                  file=sys.stderr)
+            return 2
         try:
             import uvicorn
 
@@ -445,11 +450,6 @@ def _serve(sub):
             return 2
         from .checkpoint import CheckpointError
 
-        local = a.host in ("127.0.0.1", "localhost", "::1")
-        if not local and not a.allow_remote:
-            print(f"error: --host {a.host} lets other machines reach the server; pass --allow_remote to mean it",
-                  file=sys.stderr)
-            return 2
         try:
             grouper = _grouper(a)  # loaded once, kept for every chart
         except CheckpointError as e:
