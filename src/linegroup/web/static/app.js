@@ -8,6 +8,7 @@
 
 const HIT_RADIUS = 6;          // px of the image: a click this close to a line selects it
 const FADE = 0.45;             // opacity of the chart under the overlay
+const LASSO_STEP = 1.5;        // px of the image between two lasso vertices kept
 const HALO = 2;                // px of the image around a selected line's pixels drawn in yellow
 const STORE_KEY = "linegroup.sessions";  // localStorage: [{sid, name}] of the charts opened
 
@@ -367,7 +368,13 @@ function wire() {
     }
     select(id, e.shiftKey || e.ctrlKey || e.metaKey);
   });
-  over.addEventListener("pointermove", (e) => { if (lasso) { lasso.push(at(e)); draw(); } });
+  over.addEventListener("pointermove", (e) => {
+    if (!lasso) return;
+    const [x, y] = at(e), [px, py] = lasso[lasso.length - 1];
+    if (Math.hypot(x - px, y - py) < LASSO_STEP) return;
+    lasso.push([x, y]);
+    draw();
+  });
   over.addEventListener("pointerup", () => {
     if (!lasso) return;
     const poly = lasso.map(([x, y]) => [Math.round(x * 10) / 10, Math.round(y * 10) / 10]);
