@@ -253,6 +253,10 @@ def test_pdf_upload_and_foreign_host(grouper, tmp_path):
         r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")}, data={"page": "3"})
         assert r.status_code == 422 and "fig.pdf" in r.json()["error"]
         assert c.get("/", headers={"host": "evil.example:8765"}).status_code == 400  # DNS rebinding
+        with pytest.MonkeyPatch.context() as mp:  # as if the pdf extra were not installed
+            mp.setitem(sys.modules, "pypdfium2", None)
+            r = c.post("/api/predict", files={"image": ("fig.pdf", pdf, "application/pdf")})
+        assert r.status_code == 415 and 'pip install "linegroup[pdf]"' in r.json()["error"]
 
 
 def test_serve_listens_on_localhost_unless_told(tiny_ckpt, tmp_path):
