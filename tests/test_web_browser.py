@@ -80,6 +80,10 @@ def test_page_upload_merge_export(server, page, tmp_path):
     expect(items).to_have_count(3, timeout=30_000)
     expect(page.locator("#status")).to_contain_text("chart.png: 3 lines")
     assert items.all_inner_texts()[0].startswith("line 1")
+    swatch = items.first.locator(".swatch").evaluate("e => getComputedStyle(e).backgroundColor")
+    drawn = page.locator("#overCanvas").evaluate(  # the overlay's pixel on line 1, at x = 20
+        f"c => Array.from(c.getContext('2d').getImageData(20, {ROWS[0] + 1}, 1, 1).data)")
+    assert swatch == f"rgb({drawn[0]}, {drawn[1]}, {drawn[2]})" and drawn[3] == 255  # drawn in its colour
 
     click_image(page, 20, ROWS[0] + 1)  # the first line, then the second with shift: both selected
     click_image(page, 20, ROWS[1] + 1, modifiers=["Shift"])
