@@ -2,7 +2,7 @@
 download) against a live server. Open the page, upload a chart, see its lines listed,
 click two lines on the chart and merge them, undo and redo, export the CSV and check it,
 lasso part of a line into a new one, calibrate x by clicking a tick, reload (the chart
-reopens as it was left), save a screenshot. Skips with a message when Chromium or playwright is missing."""
+reopens as it was left), open its link in another profile, save a screenshot. Skips with a message when Chromium or playwright is missing."""
 
 import os
 import shutil
@@ -138,6 +138,10 @@ def test_page_upload_merge_export(server, page, tmp_path):
     expect(page.locator("#charts button")).to_have_count(1)
     page.click("#undo")  # the calibration
     expect(page.locator("#axesInfo")).to_contain_text("no calibration by hand")
+    other = page.context.browser.new_context().new_page()  # another browser profile, given the chart's link
+    other.goto(page.url)
+    expect(other.locator("#lines li")).to_have_count(3)
+    other.close()
 
     shot = tmp_path / "serve.png"
     page.screenshot(path=str(shot))

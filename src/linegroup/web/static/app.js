@@ -104,6 +104,8 @@ function remember() {
 async function reopen() {
   let saved = [];
   try { saved = JSON.parse(localStorage.getItem(STORE_KEY) || "[]"); } catch (e) { saved = []; }
+  const linked = location.hash.slice(1);  // a link to a chart (#ID) opens it too
+  if (linked && !saved.some((s) => s.sid === linked)) saved.push({ sid: linked });
   for (const { sid } of saved) {
     try { await open(await api(`/api/session/${encodeURIComponent(sid)}`)); } catch (e) { /* expired */ }
   }
