@@ -29,6 +29,8 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 
@@ -37,11 +39,12 @@ from .labels import label_slices
 BAND = 14  # px around a line's pixels where its markers are looked for (a marker's radius and more)
 INK_ALPHA = 0.5  # share of the way from background to the line's colour that makes a pixel its ink
 MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, darker ink
-OFF_AXIS = 0.45  # colour distance off the background->line axis, as a share of |line - background|
+OFF_AXIS = 0.3  # colour distance off the background->line axis, as a share of |line - background|
 MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
 STROKE_PCT = 10  # the stroke's half-width: this percentile of the per-column depth maxima
+THICK = 2.5  # px: ink whose narrowest columns are over twice this is a band of markers, not a stroke
 CORE_MARGIN = 1.0  # a blob is deeper than the stroke's half-width by this many px...
-WIDER = 1.5  # px: a line's markers are wider than its stroke by at least twice this
+WIDER = 2.0  # px: a line's markers are wider than its stroke by at least twice this
 MIN_RADIUS = 1.8  # and its inscribed radius is at least this (px): markers under ~4 px are not found
 PROMINENCE = 1.0  # px: a blob's core lies within this (or PROM_SHARE of its depth) of its deepest point,
 PROM_SHARE = 0.25  # so touching markers, joined by a shallower neck, come apart
@@ -49,7 +52,8 @@ MIN_MARKERS = 3  # a line carries markers when it has at least this many typical
 SIZE_SPREAD = 0.35  # typical blobs: inscribed radius within this share of the median
 ARM_SAMPLES = 48  # points on the circle around a blob where the strokes leaving it are counted
 ELONGATION = 2.5  # a blob's core longer than this many times its inscribed radius is no marker
-MATCH = 0.45  # least normalised correlation of an instance with the line's template
+MERGED = 4.5  # a mean marker wider than this many inscribed radii holds its touching neighbours too
+MATCH = 0.3  # least normalised correlation of an instance with the line's template
 SEPARATION = 0.9  # two instances of one line are at least this many marker radii apart
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
 PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
@@ -77,7 +81,7 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     y0, x0 = max(int(ys.min()) - BAND, 0), max(int(xs.min()) - BAND, 0)  # work in the lines' box
     img = image[y0:int(ys.max()) + BAND + 1, x0:int(xs.max()) + BAND + 1].astype(np.float32)
     ys, xs = ys - y0, xs - x0
-    v = img - _background(img, ys, xs)  # every pixel's colour less the background's
+    v = img - _background(img)  # every pixel's colour less the background's
     vv = cv2.transform(v * v, np.ones((1, 3), np.float32))  # and its squared length
     found = []  # per line: (id, detections (n, 4): x, y, score, path distance; radius, info)
     for c in range(1, k + 1):
@@ -96,10 +100,10 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     return out
 
 
-def _background(img: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """The plot's background colour: the commonest colour (16 levels a channel) of the box the
-    lines span, every third pixel each way."""
-    box = img[ys.min():ys.max() + 1:3, xs.min():xs.max() + 1:3].reshape(-1, 3)
+def _background(img: np.ndarray) -> np.ndarray:
+    """The plot's background colour: the commonest colour (16 levels a channel) of the lines'
+    box and its margin, every third pixel each way."""
+    box = img[::3, ::3].reshape(-1, 3)
     q = (box // 16).astype(np.int64)
     key = (q[:, 0] * 16 + q[:, 1]) * 16 + q[:, 2]
     return box[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
@@ -125,7 +129,9 @@ def _line_markers(v, vv, ys, xs):
         return None
     half = float(np.percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
-    if np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
+    if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
+        half = 1.0
+    elif np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
         return None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
     reach = max(2, int(np.ceil(np.percentile(deep, 90))))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
@@ -145,6 +151,8 @@ def _line_markers(v, vv, ys, xs):
     if tmpl is None:
         return None
     det = _match(body, own, tmpl, t, r)
+    if info["size"] > MERGED * r:  # the mean patch holds neighbours too: a dense series of touching markers
+        det, tmpl, shift, info = _dense(body, own, t, r, det, tmpl, shift, info)
     if len(det) == 0:
         return None
     det[:, 0] += x0 + shift[0]
@@ -232,11 +240,46 @@ def _template(alpha, body, centres, t):
     return pb.astype(np.float32), shift, info
 
 
+def _dense(body, own, t, r, det, tmpl, shift, info):
+    """A dense series: plain discs, squares and diamonds about as wide as the blobs tried as
+    templates beside the learned one; the one with the most instances times their median score
+    is kept. Returns (detections, template, shift, info)."""
+    best = len(det) * float(np.median(det[:, 2])) if len(det) else 0.0
+    info = {**info, "size": 2 * int(round(r)) + 1, "shape": None}  # the merged patch's size is not a marker's
+    for side, name in itertools.product(range(2 * int(r) - 3, 2 * int(r) + 3, 2), ("circle", "square", "diamond")):
+        ideal = _ideal_shapes(side, side)[name]
+        pad = t - ideal.shape[0] // 2
+        cand = np.pad(ideal.astype(np.float32), pad)
+        got = _match(body, own, cand, t, r)
+        fit = len(got) * float(np.median(got[:, 2])) if len(got) else 0.0
+        if fit > best:
+            best, det, tmpl, shift = fit, got, cand, (0.0, 0.0)
+            info = {"size": int(ideal.shape[0]), "filled": info["filled"], "shape": name}
+    if shift == (0.0, 0.0) and len(det) >= MIN_MARKERS:  # a plain shape won: learn the real one where it matched
+        size = (2 * t + 1, 2 * t + 1)
+        cand = np.mean([cv2.getRectSubPix(body, size, (float(x), float(y))) for x, y in det[:, :2]], axis=0)
+        got = _match(body, own, cand, t, r)
+        if len(got) and len(got) * float(np.median(got[:, 2])) > best:
+            det, tmpl = got, cand
+    return det, tmpl, shift, info
+
+
 def _shape_class(shape: np.ndarray):
     """circle, square, diamond, triangle-up or triangle-down where one fits with IoU >= SHAPE_IOU."""
     h, w = shape.shape
     if min(h, w) < 5:
         return None
+    ideal = _ideal_shapes(h, w)
+    s = shape > 0
+    iou = {n: (s & (m > 0)).sum() / max((s | (m > 0)).sum(), 1) for n, m in ideal.items()}
+    best = sorted(iou, key=iou.get, reverse=True)
+    if iou[best[0]] >= SHAPE_IOU and iou[best[0]] - iou[best[1]] >= 0.05:
+        return best[0]
+    return None
+
+
+def _ideal_shapes(h: int, w: int) -> dict:
+    """{name: (h, w) uint8 0/1} circle, square, diamond, triangle-up, triangle-down filling an h x w box."""
     ideal = {name: np.zeros((h, w), np.uint8) for name in ("circle", "square", "diamond", "triangle-up",
                                                             "triangle-down")}
     cv2.ellipse(ideal["circle"], (((w - 1) / 2, (h - 1) / 2), (float(w), float(h)), 0.0), 1, -1)
@@ -245,12 +288,7 @@ def _shape_class(shape: np.ndarray):
              "triangle-up": [(w / 2, 0), (w, h), (0, h)], "triangle-down": [(0, 0), (w, 0), (w / 2, h)]}
     for name, pts in polys.items():
         cv2.fillPoly(ideal[name], [np.round(np.array(pts) - 0.5).astype(np.int32)], 1)
-    s = shape > 0
-    iou = {n: (s & (m > 0)).sum() / max((s | (m > 0)).sum(), 1) for n, m in ideal.items()}
-    best = sorted(iou, key=iou.get, reverse=True)
-    if iou[best[0]] >= SHAPE_IOU and iou[best[0]] - iou[best[1]] >= 0.05:
-        return best[0]
-    return None
+    return ideal
 
 
 def _match(body, own, tmpl, t, r):
