@@ -9,22 +9,30 @@
 The stage sees only the grouping's output (the label mask) and the image. Per line:
 1. Its ink: near its pixels (BAND px), every pixel is written as background + alpha x
    (line colour - background), alpha read by projection on that colour axis (pixels off
-   the axis, another colour, get 0). alpha >= 0.5 is the line's ink; the anti-aliased rim
-   of a thin stroke and of a marker falls out the same way in every renderer.
-2. Blobs: holes in the ink up to a marker's area are filled (hollow markers, rings cut by
-   the connector), and the distance transform measures how far each pixel is inside.
-   The stroke's half-width is the lower quartile of the per-column maxima; blobs are the
-   parts deeper than it by CORE_MARGIN and CORE_RATIO. A line carries markers when at
-   least MIN_MARKERS compact blobs of one size (SIZE_SPREAD) are found.
-3. The line's own marker: the mean of the alpha patches around its typical blobs. Every
-   instance is then found by normalised cross-correlation of the alpha map with that
-   template, local maxima at least SEPARATION marker radii apart, near the line's path;
-   the centre is the correlation peak refined by a parabola, plus the template's own
-   area centroid. Touching or overlapping markers keep separate peaks (the template has
-   background around the marker), markers partly hidden or on a crossing still match.
+   the axis by over OFF_AXIS, another colour, get 0); the background is the commonest
+   colour of the lines' box. alpha >= 0.5 is the line's ink; the anti-aliased rim of a
+   thin stroke and of a marker falls out the same way in every renderer.
+2. Blobs: every region the ink encloses is filled (hollow markers, rings cut by the
+   connector), and the distance transform measures how far each pixel is inside. The
+   stroke's half-width is the STROKE_PCT percentile of the per-column maxima (a band
+   wider than THICK everywhere is touching markers over a thin connector). A blob's core
+   is the pixels within PROMINENCE of the deepest point near them, so touching markers
+   joined by a shallower neck come apart; blobs must be compact (ELONGATION) and have at
+   most two strokes leaving them (a crossing of strokes has four). A line carries markers
+   when at least MIN_MARKERS blobs of one size (SIZE_SPREAD) are wider than the stroke
+   by WIDER px a side.
+3. The line's own marker: the mean of the patches around its typical blobs of the ink
+   opened past the stroke (the marker without its connector). Every instance is then
+   found by normalised cross-correlation with that template (score >= MATCH), local
+   maxima SEPARATION radii apart, near the line's own pixels; the centre is the
+   correlation peak refined by a parabola, plus the template's own area centroid.
+   Markers that overlap, are partly hidden or sit on a crossing still match. When the
+   mean patch is wider than MERGED radii (its neighbours touch it), plain discs, squares
+   and diamonds of the blobs' width are tried too.
 4. A marker claimed by two lines (same colour, or one series' marker on another's path)
-   goes to the line whose template matches it best (its shape and colour), nearer paths
-   breaking ties.
+   goes to the line whose template matches it best, less PATH_WEIGHT per radius its path
+   passes off the marker's centre.
+Vectorised over pixels (OpenCV and numpy); Python loops run over lines and detections.
 """
 
 from __future__ import annotations
