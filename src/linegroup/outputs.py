@@ -53,21 +53,3 @@ def chart_exports(doc: dict, formats, axes=None, calib: str = "", log_x: bool = 
                      for ln in lines] if units else lines
         out[".csv"] = csv_text(csv_lines, calib, log_x, log_y, csv_points)
     return out
-
-
-def axes_from_dict(block: dict | None):
-    """The AxesResult a document's "axes" block was written from (for a chart reopened from
-    its saved document), or None."""
-    if not block:
-        return None
-    from .axes import AxesResult, AxisFit
-
-    fits = []
-    for name in ("x", "y"):
-        d = block[name]
-        extra = {"a": d["a"], "b": d["b"], "residual_px": d.get("residual_px", float("nan"))} if "a" in d else {}
-        fits.append(AxisFit(axis=name, status=d["status"], reason=d.get("reason", ""), scale=d.get("scale", ""),
-                            ticks=d.get("ticks", []), unit=d.get("unit", ""), multiplier=d.get("multiplier", 1.0),
-                            **extra))
-    return AxesResult(fits[0], fits[1], tuple(block["plot_area"]) if block.get("plot_area") else None,
-                      block.get("ocr_ms", 0.0))

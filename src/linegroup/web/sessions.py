@@ -36,7 +36,7 @@ import cv2
 import numpy as np
 
 from ..batch import encode_png
-from ..outputs import axes_from_dict, chart_document, chart_exports
+from ..outputs import chart_document, chart_exports
 from ..predict import add_markers, lines_from_mask
 from .edits import EditError, History, Step, apply_op
 
@@ -57,7 +57,7 @@ class Session:
         self.mask = mask0.copy()
         self.history = History()
         self.state = _calibration(meta.get("calibration") or {})  # the calibration by hand
-        self.axes = axes_from_dict(meta.get("axes"))
+        self.axes = _axes(meta.get("axes"))
         self.max_id = int(mask0.max())  # the largest line id ever used: a new line takes the next one
         self.lock = threading.Lock()
         self.lines = lines if lines is not None else self._describe(None, [])  # the model's, or found again
@@ -139,6 +139,15 @@ class Session:
         side = {"version": 1, "meta": self.meta, "done": [s.op for s in self.history.done],
                 "undone": [s.op for s in reversed(self.history.undone)]}
         _write(os.path.join(self.folder, "edits.json"), json.dumps(side).encode())
+
+
+def _axes(block: dict | None):
+    """The AxesResult of a document's "axes" block (the axes read at upload), or None."""
+    if not block:
+        return None
+    from ..axes import AxesResult
+
+    return AxesResult.from_dict(block)
 
 
 def _calibration(op: dict) -> dict:
