@@ -210,23 +210,29 @@ BLOB_MARKERS = ["o", "s", "^", "v", "D", "d", "p", "h", "*"]  # filled shapes (n
 
 
 def _marker_style(mrng, kw: dict, n_pts: int, plot_px: float, dpi: float) -> dict:
-    """kw (one ax.plot call's keywords) restyled as one kind of marker series."""
+    """kw (one ax.plot call's keywords) restyled as one kind of marker series. Only dense
+    series have markers closer than 1.3 marker sizes (a series of hundreds of points gets
+    every k-th marked, as plots of such data do)."""
     kind = str(mrng.choice(MARKER_KINDS))
     kw = {**kw, "marker": str(mrng.choice(BLOB_MARKERS)), "markevery": 1}
     size_px = float(mrng.uniform(5, 13))
+    step = plot_px / max(n_pts - 1, 1)  # px between data points
+    spaced = max(1, int(np.ceil(1.3 * size_px / step)))  # every k-th point, k for markers apart
     if kind == "dense":  # markers touching or overlapping along the line
-        step = plot_px / max(n_pts - 1, 1)
         every = max(1, int(np.ceil(5 / step)))
         kw["markevery"] = every
         size_px = float(np.clip(every * step * mrng.uniform(1.0, 1.4), 5, 16))
     elif kind == "hollow":
         kw["markerfacecolor"] = "none"
         kw["markeredgewidth"] = float(mrng.uniform(1, 2)) * 72 / dpi
+        kw["markevery"] = spaced
     elif kind == "markers_only":
         kw["linestyle"] = "None"
-        kw["markevery"] = max(1, n_pts // 40)
+        kw["markevery"] = spaced
     elif kind == "every_k":
-        kw["markevery"] = int(mrng.integers(2, 7))
+        kw["markevery"] = max(int(mrng.integers(2, 7)), spaced)
+    else:
+        kw["markevery"] = spaced
     kw["markersize"] = size_px * 72 / dpi
     if kind != "hollow":
         kw.pop("markerfacecolor", None)
