@@ -13,8 +13,8 @@ the line extraction (the lines are the true ones). Truth per set:
   synth      each annotation's polyline (pixels of the data vertices) and "data" (values);
   foreign    each line's "data" and the renderer's own pixel -> value maps (plotly: the
              ranges it chose and the measured plot box; pygal: fitted on its tick labels);
-  chartinfo  task-6 "visual elements" lines (vertex pixels) paired in order with the
-             "data series" (values), where their lengths agree; numeric values only.
+  chartinfo  the task-6 "data series" (values) and pixel -> value maps fitted on the
+             annotated ticks (task-4 tick positions, task-2 label texts); numeric axes only.
 Error of a value: |f(read) - f(true)| / (f(max) - f(min)) with f = log10 on log axes and
 identity otherwise, max/min over the chart's true values of that axis (the data range,
 a little narrower than the axis range, so the error is slightly overstated). Per chart:
@@ -54,9 +54,9 @@ def synth_charts(path: str, limit: int = 0):
     anns, img_dir = _by_image(coco), os.path.join(os.path.dirname(path), os.path.splitext(os.path.basename(path))[0])
     for im in coco["images"][:limit or None]:
         rows = []
-        for a in anns.get(im["id"], []):
+        for k, a in enumerate(anns.get(im["id"], [])):
             px = np.asarray(a["segmentation"][0], np.float64).reshape(-1, 2)
-            rows.append(np.column_stack([px, np.asarray(a["data"], np.float64)]))
+            rows.append(np.column_stack([px, np.asarray(a["data"], np.float64), np.full(len(px), k)]))
         ax = im["axes"]
         group = ax["tick_style"] if ax.get("label_px", READABLE_PX) >= READABLE_PX else "unreadable"
         yield im["file_name"], os.path.join(img_dir, im["file_name"]), group, np.vstack(rows), ax["y_scale"] == "log"
@@ -69,29 +69,50 @@ def foreign_charts(path: str, limit: int = 0):
         ax = im.get("axes") or {}
         if "y_map" not in ax:
             continue
-        vals = np.vstack([np.asarray(a["data"], np.float64) for a in anns.get(im["id"], [])])
+        vals = np.vstack([np.column_stack([np.asarray(a["data"], np.float64), np.full(len(a["data"]), k)])
+                          for k, a in enumerate(anns.get(im["id"], []))])
         (ay, by), (axx, bx) = ax["y_map"], ax.get("x_map", [np.nan, np.nan])
         truth = np.column_stack([(vals[:, 0] - axx) / bx, (vals[:, 1] - ay) / by, vals])
         yield im["file_name"], os.path.join(img_dir, im["file_name"]), im["renderer"], truth, False
 
 
+def _tick_map(ticks: list, texts: dict, coord: str):
+    """[a, b] of value = a + b * pixel fitted on annotated ticks (task 4 tick_pt + task 2 text), or None."""
+    pts = []
+    for t in ticks:
+        try:
+            pts.append((t["tick_pt"][coord], float(texts.get(t["id"], "").replace(",", ""))))
+        except ValueError:
+            return None  # a category or date axis
+    if len({v for _, v in pts}) < 2:
+        return None
+    b, a = np.polyfit([p for p, _ in pts], [v for _, v in pts], 1)
+    return float(a), float(b)
+
+
 def chartinfo_charts(folder: str, limit: int = 0):
+    """Truth from the annotations: the pixel -> value maps fitted on the annotated ticks
+    (task 4 positions, task 2 texts), and the task-6 data series' values."""
     for jpath in sorted(glob.glob(os.path.join(folder, "*.json")))[:limit or None]:
         doc = json.load(open(jpath))
-        out = doc["task6"]["output"]
         stem = os.path.splitext(jpath)[0]
         img = next((stem + e for e in (".png", ".jpg", ".jpeg") if os.path.exists(stem + e)), None)
+        texts = {t["id"]: t["text"] for t in doc["task2"]["output"]["text_blocks"]}
+        axes = doc["task4"]["output"]["axes"]
+        ymap, xmap = _tick_map(axes["y-axis"], texts, "y"), _tick_map(axes["x-axis"], texts, "x")
+        if img is None or ymap is None:
+            continue
         rows = []
-        for series, line in zip(out["data series"], out["visual elements"]["lines"]):
-            if len(series["data"]) != len(line):
-                continue
-            for d, p in zip(series["data"], line):
+        for k, series in enumerate(doc["task6"]["output"]["data series"]):
+            for d in series["data"]:
                 try:
                     x = float(d["x"])
                 except (TypeError, ValueError):
                     x = np.nan  # categorical x
-                rows.append([p["x"], p["y"], x, float(d["y"])])
-        if rows and img:
+                y = float(d["y"])
+                px = (x - xmap[0]) / xmap[1] if xmap else np.nan
+                rows.append([px, (y - ymap[0]) / ymap[1], x if xmap else np.nan, y, k])
+        if rows:
             yield os.path.basename(img), img, "chartinfo", np.asarray(rows, np.float64), False
 
 
@@ -106,14 +127,49 @@ def axis_error(fit, px: np.ndarray, true: np.ndarray, log: bool) -> float:
     return float(np.nanmean(np.where(np.isfinite(err), err, 1.0)))
 
 
-def run(charts) -> list:
+def e2e_error(res, lines: list, truth: np.ndarray, log: bool) -> tuple[float, float]:
+    """End to end: each true line matched to the found line nearest it in pixels (over the
+    columns both cover, at least half the true line's); the found line's points mapped to
+    data units and compared with the true values interpolated at the same x. Returns (mean
+    relative y error over matched lines, share of true lines matched); NaN if y is not calibrated."""
+    if not res.y.calibrated or not lines:
+        return float("nan"), 0.0
+    f = np.log10 if log else (lambda v: v)
+    span = np.ptp(f(truth[:, 3]))
+    errs, found = [], 0
+    for k in np.unique(truth[:, 4]):
+        t = truth[truth[:, 4] == k]
+        t = t[np.argsort(t[:, 0])]
+        best = None
+        for ln in lines:
+            p = np.asarray(ln["points"], np.float64).reshape(-1, 2)
+            on = (p[:, 0] >= t[0, 0]) & (p[:, 0] <= t[-1, 0])
+            if on.sum() < 0.5 * (t[-1, 0] - t[0, 0]):
+                continue
+            d = np.mean(np.abs(p[on, 1] - np.interp(p[on, 0], t[:, 0], t[:, 1])))
+            if best is None or d < best[0]:
+                best = (d, p[on])
+        if best is None:
+            continue
+        found += 1
+        got = res.to_data(best[1])[:, 1]
+        want = np.interp(best[1][:, 0], t[:, 0], f(t[:, 3]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            errs.append(float(np.nanmean(np.abs(f(got) - want))) / span)
+    n = len(np.unique(truth[:, 4]))
+    return (float(np.mean(errs)) if errs else float("nan")), found / max(n, 1)
+
+
+def run(charts, grouper=None) -> list:
     rows = []
     for name, path, group, truth, log_y in charts:
         img = read_image(path)
         t0 = time.perf_counter()
         res = read_axes(img)
         ms = 1000 * (time.perf_counter() - t0)
-        rows.append({"name": name, "group": group, "ms": ms, "ocr_ms": res.ocr_ms,
+        if grouper is not None:  # the shipped model's lines, end to end
+            e2e, matched = e2e_error(res, grouper.predict(img).lines, truth, log_y)
+        rows.append({**({"e2e_err": e2e, "e2e_matched": matched} if grouper is not None else {}),"name": name, "group": group, "ms": ms, "ocr_ms": res.ocr_ms,
                      "x": res.x.status, "y": res.y.status, "x_reason": res.x.reason, "y_reason": res.y.reason,
                      "y_scale": res.y.scale, "x_err": axis_error(res.x, truth[:, 0], truth[:, 2], False),
                      "y_err": axis_error(res.y, truth[:, 1], truth[:, 3], log_y),
@@ -133,6 +189,13 @@ def summary(rows: list) -> dict:
                    "median_err": float(np.median(err)) if len(err) else float("nan"),
                    "p95_err": float(np.percentile(err, 95)) if len(err) else float("nan"),
                    "wrong": float((err > WRONG).sum() / max(len(pool), 1))}
+    if rows and "e2e_err" in rows[0]:
+        e2e = np.array([r["e2e_err"] for r in rows if r["y"] == "calibrated"], np.float64)
+        e2e = e2e[np.isfinite(e2e)]
+        out["e2e"] = {"median_err": float(np.median(e2e)) if len(e2e) else float("nan"),
+                      "p95_err": float(np.percentile(e2e, 95)) if len(e2e) else float("nan"),
+                      "over_5pct": float((e2e > WRONG).mean()) if len(e2e) else float("nan"),
+                      "lines_matched": float(np.mean([r["e2e_matched"] for r in rows if r["y"] == "calibrated"]))}
     return out
 
 
@@ -145,6 +208,14 @@ def table(results: dict) -> str:
         lines.append(f"| {name} | {s['charts']} | {y['calibrated']:.1%} | {y['median_err']:.2%} | {y['p95_err']:.2%} "
                      f"| {y['wrong']:.1%} | {x['calibrated']:.1%} (of {x['charts']}) | {x['median_err']:.2%} "
                      f"| {x['wrong']:.1%} | {s['ms_per_chart']:.0f} ms |")
+    if any("e2e" in s for s in results.values()):
+        lines += ["", "| set | end to end (shipped model's lines): y median err | y p95 err | charts over 5% "
+                      "| true lines matched |", "|---|---|---|---|---|"]
+        for name, s in results.items():
+            e = s.get("e2e")
+            if e:
+                lines.append(f"| {name} | {e['median_err']:.2%} | {e['p95_err']:.2%} | {e['over_5pct']:.1%} "
+                             f"| {e['lines_matched']:.1%} |")
     return "\n".join(lines)
 
 
@@ -154,15 +225,22 @@ def main(argv=None):
     ap.add_argument("--foreign", default="", help="foreign.json written by benchmarks/foreign.py")
     ap.add_argument("--chartinfo", default="", help="folder of CHART-Info JSON + images")
     ap.add_argument("--limit", type=int, default=0, help="at most N charts per set (0 = all)")
+    ap.add_argument("--e2e", action="store_true",
+                    help="also run the shipped model and measure the y error of the lines it finds")
     ap.add_argument("--report", default="", help="write per-chart rows and summaries to this JSON")
     a = ap.parse_args(argv)
     sets = {"synthetic": (synth_charts, a.synth), "foreign": (foreign_charts, a.foreign),
             "CHART-Info": (chartinfo_charts, a.chartinfo)}
     results, per_chart = {}, {}
+    grouper = None
+    if a.e2e:
+        from linegroup.predict import LineGrouper
+
+        grouper = LineGrouper.load()
     for name, (load, src) in sets.items():
         if not src:
             continue
-        per_chart[name] = run(load(src, a.limit))
+        per_chart[name] = run(load(src, a.limit), grouper)
         results[name] = summary(per_chart[name])
         readable = [r for r in per_chart[name] if r["group"] != "unreadable"]
         if len(readable) < len(per_chart[name]):
