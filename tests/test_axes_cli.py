@@ -39,7 +39,7 @@ def test_without_the_extra_predict_says_how_to_install_it(tmp_path):
 
 @pytest.mark.skipif(not ocr_mod.available(), reason='OCR extra not installed: pip install "linegroup[axes]"')
 def test_predict_axes_auto_writes_data_units(tmp_path):
-    path, pts, true = _write_chart(tmp_path)
+    path, _, true = _write_chart(tmp_path)
     out = tmp_path / "out"
     code = ("import sys\nfrom linegroup.cli import main\n"
             f"sys.exit(main(['predict', {path!r}, '--out', {str(out)!r}, '--axes', 'auto', "

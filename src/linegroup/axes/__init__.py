@@ -34,8 +34,8 @@ import numpy as np
 from ..candidates.plotarea import find_plot_area
 from .fit import AxisFit, fit_axis
 from .numbers import Label, parse_label, parse_multiplier
-from .proposals import text_proposals, uncovered
 from .ocr import INSTALL_HINT, OCRUnavailable, TextBox, available, get_engine, raised_tail
+from .proposals import text_proposals, uncovered
 from .ticks import anchor_positions, label_groups, snap, tick_marks
 
 __all__ = ["AxesResult", "AxisFit", "OCRUnavailable", "INSTALL_HINT", "TextBox", "available", "read_axes"]
@@ -94,7 +94,7 @@ class AxesResult:
                 "tilt_deg": round(float(np.degrees(self.tilt)), 3), "tilt": self.tilt, "centre": list(self.centre)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "AxesResult":
+    def from_dict(cls, d: dict) -> AxesResult:
         """The result a to_dict() block was written from (a chart reopened from its document)."""
         return cls(AxisFit.from_dict("x", d["x"]), AxisFit.from_dict("y", d["y"]),
                    tuple(d["plot_area"]) if d.get("plot_area") else None, d.get("ocr_ms", 0.0),

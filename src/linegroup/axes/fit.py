@@ -77,7 +77,7 @@ class AxisFit:
         self.multiplier *= factor
 
     @classmethod
-    def from_dict(cls, axis: str, d: dict) -> "AxisFit":
+    def from_dict(cls, axis: str, d: dict) -> AxisFit:
         """The fit a to_dict() block was written from."""
         fit = cls(axis, d["status"], d.get("reason", ""), d.get("scale", ""), ticks=d.get("ticks", []),
                   unit=d.get("unit", ""), multiplier=d.get("multiplier", 1.0))

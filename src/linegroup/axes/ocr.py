@@ -146,7 +146,7 @@ def raised_tail(gray: np.ndarray, box: TextBox) -> bool:
     ink = crop < cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     if ink.mean() > 0.5:  # light text on a dark background
         ink = ~ink
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
     stats = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= 2]
     if len(stats) < 3:
         return False

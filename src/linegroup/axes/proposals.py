@@ -37,7 +37,7 @@ DASH_W = 2
 def text_proposals(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     """Word boxes (n, 4) int x0, y0, x1, y1 of small texts, outside the plot area if given."""
     ink = (background_diff(image) > INK_DIFF).astype(np.uint8)
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, lab, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     x, y, w, h = (stats[:, k] for k in range(4))
     glyph = (h >= GLYPH_H[0]) & (h <= GLYPH_H[1]) & (w <= GLYPH_MAX_ASPECT * h)
     glyph &= ~((w <= DASH_W) & (h >= 4 * w))  # dashes of vertical grid lines

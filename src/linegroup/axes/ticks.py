@@ -56,7 +56,7 @@ def label_groups(boxes: list, area: tuple | None = None) -> tuple[list, list]:
     idx = np.arange(len(boxes))
     xs_ok = ys_left = ys_right = np.ones(len(boxes), bool)
     if area is not None:
-        x0, y0, x1, y1 = area
+        x0, _, x1, y1 = area
         xs_ok = top > y1 - 0.5 * h
         ys_left = right < x0 + 0.5 * h
         ys_right = left > x1 - 0.5 * h
