@@ -24,11 +24,12 @@ point precision, recall, F1 (summed over all their points; a marker series that 
 predicted line matches counts its points as missed) and the mean centre error of the
 matches in px; "pooled F1" matches all predicted markers to all true ones whatever
 line each is on (what the grouping's mistakes cost, left out). Marker-less lines: the share of the matched ones that report none.
-Time: the predict stage's markers_ms per chart. Writes benchmarks/results/markers_*.json
-and markers_tables.md.
+Time: the predict stage's markers_ms per chart. Writes benchmarks/results/markers_SET_MODE.json
+and markers_tables.md (every set and mode measured so far).
 """
 
 import argparse
+import glob
 import json
 import os
 import sys
@@ -224,14 +225,21 @@ def main():
             results.append((name, mode, r["summary"]))
             tag = name.replace(" ", "_") + f"_{mode}" + (f"_{a.tag}" if a.tag else "")
             with open(os.path.join(a.results, f"markers_{tag}.json"), "w") as f:
-                json.dump({**r, "worst": worst(r["per_chart"])}, f, indent=1)
+                json.dump({"set": name, **r, "worst": worst(r["per_chart"])}, f, indent=1)
             print(table(results[-1:]), flush=True)
             for w in worst(r["per_chart"]):
                 print(f"  worst: {w['image']} tp {w.get('tp', 0):.0f} fp {w.get('fp', 0):.0f} fn {w.get('fn', 0):.0f}")
-    md = table(results)
-    print("\n" + md)
-    with open(os.path.join(a.results, f"markers_tables{'_' + a.tag if a.tag else ''}.md"), "w") as f:
-        f.write(md + "\n")
+    print("\n" + table(results))
+    if not a.tag:  # the table of every set and mode measured so far (this run's and earlier ones')
+        rows = []
+        for path in sorted(glob.glob(os.path.join(a.results, "markers_*_oracle.json")) +
+                           glob.glob(os.path.join(a.results, "markers_*_e2e.json"))):
+            with open(path) as f:
+                r = json.load(f)
+            if "set" in r:
+                rows.append((r["set"], r["mode"], r["summary"]))
+        with open(os.path.join(a.results, "markers_tables.md"), "w") as f:
+            f.write(table(sorted(rows, key=lambda x: (x[0], x[1] != "oracle"))) + "\n")
 
 
 if __name__ == "__main__":
