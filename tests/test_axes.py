@@ -167,3 +167,19 @@ def test_a_skewed_scan_is_turned_upright_before_fitting():
     # the JSON block gives back the same maps, skew included
     again = type(res).from_dict(json.loads(json.dumps(res.to_dict())))
     assert np.allclose(again.to_data(moved(pts)), data)
+
+
+@NEEDS_OCR
+def test_the_engine_fetches_nothing(monkeypatch):
+    import socket
+
+    def refuse(*args, **kw):
+        raise AssertionError(f"network access attempted: {args[1:]}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    ocr_mod.get_engine.cache_clear()  # load the models again, with the network refused
+    try:
+        img, _, _, _ = chart()
+        assert read_axes(img).y.calibrated
+    finally:
+        ocr_mod.get_engine.cache_clear()
