@@ -130,6 +130,9 @@ TICK_STYLES = ["log", "negative", "scientific", "percent", "comma", "units", "ro
 UNITS = [" kg", "°C", " m", " s", "%", "$"]  # "$" is written before the number
 
 
+LABEL_MARGIN = 3.0  # px: tick labels of --axes_variety charts are kept this far inside the image
+
+
 def _restyle_data(trng, xs: list, ys: list, style: str, log_y: bool):
     """Rescale every line's y (and for some styles x) to the range the style needs."""
     lo, hi = min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)
@@ -237,6 +240,22 @@ def _marker_style(mrng, kw: dict, n_pts: int, plot_px: float, dpi: float) -> dic
     if kind != "hollow":
         kw.pop("markerfacecolor", None)
     return kw
+
+
+def _labels_inside(fig, ax) -> None:
+    """Move the axes' left (bottom) edge in until every y (x) tick label lies LABEL_MARGIN px
+    inside the image: long labels ("2,500,000", rotated dates) would otherwise be cut."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [[t.get_window_extent(r) for t in ticks if t.get_visible() and t.get_text()]
+             for ticks in (ax.get_yticklabels(), ax.get_xticklabels())]
+    left = min((b.x0 for b in boxes[0]), default=LABEL_MARGIN)
+    bottom = min((b.y0 for b in boxes[1]), default=LABEL_MARGIN)
+    pos = ax.get_position()
+    dx = max(0.0, LABEL_MARGIN - left) / fig.bbox.width
+    dy = max(0.0, LABEL_MARGIN - bottom) / fig.bbox.height
+    if dx or dy:
+        ax.set_position([pos.x0 + dx, pos.y0 + dy, pos.width - dx, pos.height - dy])
 
 
 def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
@@ -379,6 +398,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         else:
             ax.text(tx, ty, str(rng.choice(WORDS)), transform=ax.transAxes, fontsize=fs, color=text_color)
 
+    if trng is not None:  # tick labels of many kinds can be long: keep them inside the image
+        _labels_inside(fig, ax)
     fig.canvas.draw()
     img = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
     Hc, Wc = img.shape[:2]
