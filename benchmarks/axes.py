@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 
 from linegroup.axes import read_axes  # noqa: E402
-from linegroup.data import read_image  # noqa: E402
+from linegroup.images import read_image  # noqa: E402
 
 WRONG = 0.05  # a calibrated axis with a mean error over 5% of the data range is a wrong calibration
 READABLE_PX = 10  # synthetic tick labels drawn smaller than this (font size, pixels) count as unreadable
