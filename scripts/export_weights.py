@@ -6,7 +6,6 @@
 import os
 import sys
 
-import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 from linegroup.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402

@@ -2,6 +2,7 @@
 
 import csv
 import glob
+import io
 import json
 import os
 import shutil
@@ -11,8 +12,7 @@ import pytest
 
 from conftest import run_cli
 from linegroup.data import load_coco_lines
-from linegroup.formats import (calibrate, chartinfo_lines, convert_chartinfo, parse_calib, to_chartinfo,
-                               write_csv)
+from linegroup.formats import calibrate, chartinfo_lines, convert_chartinfo, csv_text, parse_calib, to_chartinfo
 
 
 def test_calibration_linear_and_log():
@@ -25,11 +25,9 @@ def test_calibration_linear_and_log():
             parse_calib(bad)
 
 
-def test_csv_has_one_column_pair_per_line(tmp_path):
+def test_csv_has_one_column_pair_per_line():
     lines = [{"id": 1, "points": [[0, 10], [1, 11], [2, 12]]}, {"id": 2, "points": [[5, 40]]}]
-    p = str(tmp_path / "o.csv")
-    write_csv(p, lines, calib="0=0,10=1;10=0,0=1")
-    rows = list(csv.reader(open(p)))
+    rows = list(csv.reader(io.StringIO(csv_text(lines, calib="0=0,10=1;10=0,0=1"))))
     assert rows[0] == ["line1_x", "line1_y", "line2_x", "line2_y"]
     assert len(rows) == 4 and rows[1][:2] == ["0", "0"] and rows[2][2:] == ["", ""]
     assert float(rows[1][2]) == pytest.approx(0.5) and float(rows[1][3]) == pytest.approx(-3.0)

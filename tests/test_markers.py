@@ -1,7 +1,6 @@
 """Markers: known answers for the marker stage, its outputs in predict, and synth's marker truth."""
 
 import json
-import os
 
 import cv2
 import numpy as np

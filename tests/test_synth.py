@@ -102,7 +102,7 @@ def test_synth_cli_options_and_bad_hard_frac(tmp_path):
 def test_exact_masks_cover_each_drawn_line_and_leave_the_chart_unchanged(tmp_path):
     from linegroup.synth import OVERLAP
 
-    plain = write_split(str(tmp_path / "a"), "train", 2, seed=5, progress=False)
+    write_split(str(tmp_path / "a"), "train", 2, seed=5, progress=False)
     exact = write_split(str(tmp_path / "b"), "train", 2, seed=5, cfg=SynthConfig(exact_masks=True), progress=False)
     doc = json.load(open(exact))
     for im in doc["images"]:

@@ -24,7 +24,6 @@ import os
 import traceback
 from collections import Counter
 
-import cv2
 import numpy as np
 
 from .images import RASTER_EXTS, ImageError, read_image
@@ -246,10 +245,3 @@ def csv_text(lines: list, calib: str = "", log_x: bool = False, log_y: bool = Fa
         w.writerow(row)
     return buf.getvalue()
 
-
-def write_csv(path: str, lines: list, calib: str = "", log_x: bool = False, log_y: bool = False) -> None:
-    """csv_text written to `path` atomically."""
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as f:
-        f.write(csv_text(lines, calib, log_x, log_y))
-    os.replace(tmp, path)

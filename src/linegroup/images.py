@@ -25,7 +25,6 @@ import contextlib
 import os
 import struct
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -194,9 +193,9 @@ def quiet_native():
         try:
             sys.stderr.flush()
             saved = os.dup(fd)
-            sink = tempfile.TemporaryFile()
-            os.dup2(sink.fileno(), fd)
-            sink.close()
+            sink = os.open(os.devnull, os.O_WRONLY)  # what they print is not used: our message says it
+            os.dup2(sink, fd)
+            os.close(sink)
         except OSError:
             saved = None
     try:
