@@ -26,8 +26,9 @@ def _on_ink_fraction(img, pts):
     return ink[inside].mean() if inside.any() else 1.0
 
 
-@pytest.mark.parametrize("cfg", [SynthConfig(), SynthConfig(hard=True), SynthConfig(hard_frac=0.5, variety=True)],
-                         ids=["default", "hard", "variety"])
+@pytest.mark.parametrize("cfg", [SynthConfig(), SynthConfig(hard=True), SynthConfig(hard_frac=0.5, variety=True),
+                                 SynthConfig(themes=True)],
+                         ids=["default", "hard", "variety", "themes"])
 def test_annotations_lie_on_drawn_pixels(cfg):
     checked_solid = checked_dashed = 0
     for i in range(10):
@@ -119,3 +120,58 @@ def test_exact_masks_cover_each_drawn_line_and_leave_the_chart_unchanged(tmp_pat
             _, _, line = rasterize([[pts]], im["height"], im["width"], thickness=1)
             mine = cv2.dilate(((lab == i) | (lab == OVERLAP)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
             assert mine[line].mean() > 0.8
+
+
+def test_themes_draw_their_looks_and_leave_charts_without_a_theme_unchanged():
+    from linegroup import themes
+
+    picked = [themes.pick(np.random.default_rng([2, 0, i, 4])) for i in range(6)]
+    assert any(p == themes.NONE for p in picked) and any(p != themes.NONE for p in picked)
+    for i, p in enumerate(picked):
+        info = {}
+        img, annots, _ = render_chart(2, "train", i, SynthConfig(themes=True), info)
+        assert info["themes"] == p.names()
+        if p == themes.NONE:
+            plain, plain_annots, _ = render_chart(2, "train", i, SynthConfig())
+            assert np.array_equal(img, plain)
+            assert [a["stroke_width"] for a in annots] == [a["stroke_width"] for a in plain_annots]
+
+
+def _first_chart_with(theme: str, cfg: SynthConfig):
+    from linegroup import themes
+
+    for i in range(200):
+        if getattr(themes.pick(np.random.default_rng([5, 1, i, 4])), theme):
+            info = {}
+            img, annots, _ = render_chart(5, "val", i, cfg, info)
+            return img, annots, info
+    raise AssertionError(f"no chart with {theme} in 200")
+
+
+@pytest.mark.parametrize("theme", ["dark", "inverted"])
+def test_dark_themes_have_dark_backgrounds_and_light_lines(theme):
+    img, annots, _ = _first_chart_with(theme, SynthConfig(themes=True))
+    gray = img.mean(-1)
+    assert np.median(gray) < 80  # most of the chart is dark
+    h, w = gray.shape
+    on_line = [gray[int(round(y)), int(round(x))] for a in annots if not a["style"]["markers_only"]
+               for x, y in a["points"] if 0 <= round(x) < w and 0 <= round(y) < h]
+    assert np.median(on_line) > np.median(gray) + 40  # the series are lighter than the background
+
+
+def test_page_margins_move_the_polylines_with_the_chart():
+    cfg = SynthConfig(themes=True, exact_masks=True)
+    img, annots, info = _first_chart_with("margins", cfg)
+    x0, y0 = info["plot_box"][:2]
+    assert x0 > 0.04 * img.shape[1] and y0 > 0.04 * img.shape[0]  # the plot area sits inside a margin
+    h, w = img.shape[:2]
+    checked = 0
+    for a in annots:  # the exact drawn pixels stay on the moved polylines
+        st = a["style"]
+        if st["marker"] or st["linestyle"] != "-":
+            continue
+        _, _, near = rasterize([[a["points"]]], h, w, thickness=int(round(a["stroke_width"])) + 4)
+        drawn = a["mask"] > 80
+        assert near[drawn].mean() > 0.9
+        checked += 1
+    assert checked

@@ -54,6 +54,11 @@ def _synth(sub):
     p.add_argument("--marker_variety", action="store_true",
                    help="restyle half the lines as marker series: dense touching markers, hollow markers, markers "
                         "only, markers every k-th point (every chart's JSON records its marker centres in any case)")
+    p.add_argument("--themes", action="store_true",
+                   help="the looks users meet: dark and inverted charts, grey panels with white grids, very thin or "
+                        "pale series, dotted series, grids and labels in a series' own colour, arrows pointing at "
+                        "lines, markers on thin or dotted connectors, scanned pages, charts pasted on a page with "
+                        "margins (a few per chart; the image field 'themes' names them)")
 
     def run(a):
         from .synth import SynthConfig, write_split
@@ -63,7 +68,7 @@ def _synth(sub):
             return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
                           variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety,
-                          marker_variety=a.marker_variety)
+                          marker_variety=a.marker_variety, themes=a.themes)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

@@ -35,6 +35,8 @@ from multiprocessing import get_context
 import cv2
 import numpy as np
 
+from . import themes
+
 LINE_CATEGORY = 2
 OVERLAP = 65535  # label-mask value of a pixel drawn by two or more lines
 MASK_DIFF = 24  # a pixel is a line's if drawing the line changes a channel by more than this
@@ -61,6 +63,7 @@ class SynthConfig:
     exact_masks: bool = False  # also write each line's exact drawn pixels (SPLIT_masks/NAME.png)
     axes_variety: bool = False  # tick labels of many kinds (log, negative, scientific, %, comma, units, rotated)
     marker_variety: bool = False  # marker series of many kinds (dense touching, hollow, markers only, every k-th)
+    themes: bool = False  # dark, panels, thin/pale, dotted, own-colour grid and text, scans, page margins (themes.py)
 
 
 # ---------------------------------------------------------------------------------
@@ -202,8 +205,15 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     trng = np.random.default_rng([seed, split_id, index, 2]) if cfg.axes_variety else None
     # marker styles draw from a fourth stream (and only with marker_variety)
     mrng = np.random.default_rng([seed, split_id, index, 3]) if cfg.marker_variety else None
+    # themes draw from a fifth stream (and only with themes); a dark or panel theme replaces the style sheet
+    hrng = np.random.default_rng([seed, split_id, index, 4]) if cfg.themes else None
+    th = themes.pick(hrng) if hrng is not None else themes.NONE
+    if th.dark or th.panel:
+        sheet = None
+    info = info if info is not None else {}
+    info["themes"] = th.names()
     with plt.style.context(sheet) if sheet else contextlib.nullcontext():
-        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info if info is not None else {}, mrng)
+        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info, mrng, hrng, th)
 
 
 # marker_variety: the share of lines restyled, and the kinds drawn
@@ -259,7 +269,7 @@ def _labels_inside(fig, ax) -> None:
 
 
 def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
-          info: dict | None = None, mrng=None):
+          info: dict | None = None, mrng=None, hrng=None, th: themes.Themes = themes.NONE):
     tick_style = str(trng.choice(TICK_STYLES)) if trng is not None else "plain"
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
@@ -284,6 +294,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     elif r < 0.2:
         bg = tuple(rng.uniform(0.0, 0.2, 3))
         colors = [tuple(1 - 0.6 * (1 - np.asarray(c))) for c in colors]
+    if th.dark:
+        bg, colors = themes.dark_colors(hrng, colors, mode)
     plt.rcParams["font.family"] = FONTS[int(rng.integers(len(FONTS)))]
     fs = float(rng.uniform(6, 14))
     fig_bg = bg if rng.random() < 0.5 else "white"
@@ -306,6 +318,10 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     if rng.random() < 0.5 and not sheet:
         ax.grid(True, linestyle=str(rng.choice(["-", "--", ":"])), alpha=float(rng.uniform(0.2, 0.8)),
                 linewidth=float(rng.uniform(0.3, 1.2)) * px, color=str(rng.choice(["gray", "lightgray", "black"])))
+    if th.panel:
+        themes.style_panel(hrng, ax, px)
+    if th.own_grid:
+        themes.style_own_grid(hrng, ax, colors, px)
 
     # x grid shared by all lines (sometimes dates-like integers, sometimes dense)
     n_pts = int(rng.choice([int(rng.integers(4, 15)), int(rng.integers(15, 60)), int(rng.integers(60, 400))]))
@@ -364,10 +380,16 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
             plot_px = W * (right - left) * len(xs[k]) / max(n_pts, 1)
             kw = _marker_style(mrng, kw, len(xs[k]), plot_px, dpi)
             marker, markers_only = kw["marker"], kw["linestyle"] == "None"
+        if th.thin_light or th.dotted or th.connectors:
+            kw = themes.restyle_line(hrng, th, kw, px, bg, len(xs[k]))
+            marker, markers_only, lw = kw["marker"], kw["linestyle"] == "None", kw["linewidth"] / px
+            ls = ls if markers_only else kw["linestyle"]
+            if not marker:
+                kw["markersize"] = 0
         (artist,) = ax.plot(xs[k], ys[k], **kw)
         artist.set_zorder(2 + rng.random())
         lines_out.append({"artist": artist, "width_px": lw, "style": {
-            "color": [round(float(c), 3) for c in colors[k]], "linestyle": str(ls), "marker": marker or "",
+            "color": [round(float(c), 3) for c in kw["color"]], "linestyle": str(ls), "marker": marker or "",
             "markers_only": bool(markers_only), "dashed": ls != "-",
             "markevery": int(kw["markevery"]) if marker else 0,
             "marker_px": round(float(kw["markersize"]) * dpi / 72, 2) if marker else 0.0,
@@ -398,6 +420,9 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         else:
             ax.text(tx, ty, str(rng.choice(WORDS)), transform=ax.transAxes, fontsize=fs, color=text_color)
 
+    if th.own_text:
+        themes.annotate_lines(hrng, ax, xs, ys, colors, fs, px, text_color)
+
     if trng is not None:  # tick labels of many kinds can be long: keep them inside the image
         _labels_inside(fig, ax)
     fig.canvas.draw()
@@ -425,7 +450,13 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     if n_lines == 1:
         group = "distinct"
 
-    img, annots = degrade(rng, img, annots, always=hard)
+    if th.scanned:
+        img = themes.scan_look(hrng, img)
+    img, annots = degrade(rng, img, annots, always=hard or th.scanned)
+    if th.margins:
+        img, annots = themes.page_margins(hrng, img, annots)
+    if th.inverted:
+        img = 255 - img
     corners = annots.pop()["points"]
     info["plot_box"] = [round(float(v), 2) for v in (*corners.min(0), *corners.max(0))]
     for a, lo in zip(annots, lines_out):  # markers sit on every markevery-th data point
@@ -522,7 +553,7 @@ def _work(job):
                 [cv2.IMWRITE_PNG_COMPRESSION, 3])
     h, w = img.shape[:2]
     entry = {"id": index + 1, "file_name": name, "width": w, "height": h, "group": group, "axes": info["axes"],
-             "plot_box": info["plot_box"]}
+             "plot_box": info["plot_box"], **({"themes": info["themes"]} if info["themes"] else {})}
     if annots and "mask" in annots[0]:
         entry["label_mask"] = f"{split}_masks/{name}"
         os.makedirs(os.path.join(out_dir, f"{split}_masks"), exist_ok=True)
@@ -564,7 +595,8 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
             annotations.append({"id": len(annotations) + 1, "image_id": im["id"], **ann})
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
                      "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks,
-                     "axes_variety": cfg.axes_variety, "marker_variety": cfg.marker_variety},
+                     "axes_variety": cfg.axes_variety, "marker_variety": cfg.marker_variety,
+                     "themes": cfg.themes},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")
