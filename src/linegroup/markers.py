@@ -53,6 +53,9 @@ STROKE_PCT = 10  # the stroke's half-width: this percentile of the per-column de
 THICK = 2.5  # px: ink whose narrowest columns are over twice this is a band of markers, not a stroke
 CORE_MARGIN = 1.0  # a blob is deeper than the stroke's half-width by this many px...
 WIDER = 2.0  # px: a line's markers are wider than its stroke by at least twice this
+NARROW = 1.5  # px: markers narrower than WIDER but wider than this (a side) count when at least
+#   2 x MIN_MARKERS blobs are one glyph repeated (CONSISTENT)
+CONSISTENT = 0.9  # one glyph: the blobs' median normalised correlation with their mean
 MIN_RADIUS = 1.8  # and its inscribed radius is at least this (px): markers under ~4 px are not found
 PROMINENCE = 1.0  # px: a blob's core lies within this (or PROM_SHARE of its depth) of its deepest point,
 PROM_SHARE = 0.25  # so touching markers, joined by a shallower neck, come apart
@@ -65,6 +68,7 @@ MATCH = 0.3  # least normalised correlation of an instance with the line's templ
 SEPARATION = 0.9  # two instances of one line are at least this many marker radii apart
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
 PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
+TILE = 64  # px: template scores are computed on the tiles of this side that hold the line's path
 POLY_TOL = 0.5  # px: the polyline stays within this of the per-column points
 SHAPE_IOU = 0.8  # a shape class is named when the marker fits it with at least this IoU
 
@@ -151,16 +155,18 @@ def _line_markers(v, vv, ys, xs):
     if len(typical) < MIN_MARKERS:
         return None
     r = float(np.median(typical[:, 2]))
-    if r < half + WIDER:
-        return None  # blobs hardly wider than the stroke: its joints and crossings
+    if r < half + WIDER and (r < half + NARROW or len(typical) < 2 * MIN_MARKERS
+                             or _consistency(alpha, typical[:, :2], r) < CONSISTENT):
+        return None  # blobs hardly wider than the stroke, and not one glyph repeated: its joints and crossings
     t = int(np.ceil(2 * r)) + 2  # template half-size: a triangle's corners lie 2 inscribed radii out
     body = _body(filled, half, r).astype(np.float32)
     tmpl, shift, info = _template(alpha, body, typical[:, :2], t)
     if tmpl is None:
         return None
-    det = _match(body, own, tmpl, t, r)
+    ctx = _prepare(body, own, t, r)
+    det = _match(ctx, tmpl)
     if info["size"] > MERGED * r:  # the mean patch holds neighbours too: a dense series of touching markers
-        det, tmpl, shift, info = _dense(body, own, t, r, det, tmpl, shift, info)
+        det, tmpl, shift, info = _dense(ctx, body, det, tmpl, shift, info)
     if len(det) == 0:
         return None
     det[:, 0] += x0 + shift[0]
@@ -220,6 +226,22 @@ def _blobs(dt: np.ndarray, depth: float, reach: int) -> np.ndarray:
     return np.column_stack([cx, cy, peak])[ok]
 
 
+def _consistency(alpha, centres, r):
+    """Median normalised correlation of the ink within r + 1 px of each blob's centre with the
+    mean of them: near 1 when every blob is one glyph (markers), lower for joints, whose strokes
+    leave at the angles of the path."""
+    q = int(np.ceil(r)) + 1
+    size = (2 * q + 1, 2 * q + 1)
+    yy, xx = np.mgrid[-q:q + 1, -q:q + 1]
+    disc = (xx * xx + yy * yy <= (r + 1) ** 2).ravel()
+    pat = np.stack([cv2.getRectSubPix(alpha, size, (float(x), float(y))).ravel()[disc] for x, y in centres])
+    pat = pat - pat.mean(1, keepdims=True)
+    mean = pat.mean(0)
+    num = pat @ mean
+    den = np.sqrt((pat * pat).sum(1) * (mean @ mean)) + 1e-9
+    return float(np.median(num / den))
+
+
 def _body(filled: np.ndarray, half: float, r: float) -> np.ndarray:
     """The filled ink opened by a disc wider than the stroke (half-width `half`) and narrower
     than the marker (inscribed radius `r`): the markers without their connector."""
@@ -248,17 +270,18 @@ def _template(alpha, body, centres, t):
     return pb.astype(np.float32), shift, info
 
 
-def _dense(body, own, t, r, det, tmpl, shift, info):
+def _dense(ctx, body, det, tmpl, shift, info):
     """A dense series: plain discs, squares and diamonds about as wide as the blobs tried as
     templates beside the learned one; the one with the most instances times their median score
     is kept. Returns (detections, template, shift, info)."""
+    t, r = ctx["t"], ctx["r"]
     best = len(det) * float(np.median(det[:, 2])) if len(det) else 0.0
     info = {**info, "size": 2 * int(round(r)) + 1, "shape": None}  # the merged patch's size is not a marker's
     for side, name in itertools.product(range(2 * int(r) - 3, 2 * int(r) + 3, 2), ("circle", "square", "diamond")):
         ideal = _ideal_shapes(side, side)[name]
         pad = t - ideal.shape[0] // 2
         cand = np.pad(ideal.astype(np.float32), pad)
-        got = _match(body, own, cand, t, r)
+        got = _match(ctx, cand)
         fit = len(got) * float(np.median(got[:, 2])) if len(got) else 0.0
         if fit > best:
             best, det, tmpl, shift = fit, got, cand, (0.0, 0.0)
@@ -266,7 +289,7 @@ def _dense(body, own, t, r, det, tmpl, shift, info):
     if shift == (0.0, 0.0) and len(det) >= MIN_MARKERS:  # a plain shape won: learn the real one where it matched
         size = (2 * t + 1, 2 * t + 1)
         cand = np.mean([cv2.getRectSubPix(body, size, (float(x), float(y))) for x, y in det[:, :2]], axis=0)
-        got = _match(body, own, cand, t, r)
+        got = _match(ctx, cand)
         if len(got) and len(got) * float(np.median(got[:, 2])) > best:
             det, tmpl = got, cand
     return det, tmpl, shift, info
@@ -299,18 +322,44 @@ def _ideal_shapes(h: int, w: int) -> dict:
     return ideal
 
 
-def _match(body, own, tmpl, t, r):
-    """(n, 4) x, y, score, path distance (crop pixels, patch centres) of the template's instances."""
-    pad = ((t, t), (t, t))
-    score = cv2.matchTemplate(np.pad(body, pad), tmpl, cv2.TM_CCOEFF_NORMED)  # centred on each crop pixel
-    score = np.nan_to_num(score, nan=0.0, posinf=0.0, neginf=0.0)
+def _prepare(body, own, t, r):
+    """What every template tried on one line shares: the padded body, the distance to the line's own pixels, the candidate centres (body pixels near the path) and
+    the runs of TILE-square tiles holding them, where alone the scores are computed."""
+    h, w = body.shape
+    padded = np.pad(body, ((t, t), (t, t)))
+    path = cv2.distanceTransform((1 - own).astype(np.uint8), cv2.DIST_L2, 3)
+    cand = (body > 0) & (path <= r + NEAR_PATH)
+    gh, gw = -(-h // TILE), -(-w // TILE)
+    occ = np.zeros((gh * TILE, gw * TILE), bool)
+    occ[:h, :w] = cv2.dilate(cand.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    occ = occ.reshape(gh, TILE, gw, TILE).any((1, 3))
+    runs = []
+    for i in np.nonzero(occ.any(1))[0]:  # a few tile rows; in each, runs of occupied tiles
+        row = np.concatenate([[0], occ[i].astype(np.int8), [0]])
+        starts, ends = np.nonzero(np.diff(row) == 1)[0], np.nonzero(np.diff(row) == -1)[0]
+        runs += [(i * TILE, min((i + 1) * TILE, h), j0 * TILE, min(j1 * TILE, w)) for j0, j1 in zip(starts, ends)]
+    return {"padded": padded, "path": path, "cand": cand, "runs": runs, "t": t, "r": r}
+
+
+def _tiled(ctx, tmpl):
+    """cv2.matchTemplate (normalised correlation) of the template with the body, centred on each
+    crop pixel, computed on the occupied tiles only (0 elsewhere)."""
+    t, src = ctx["t"], ctx["padded"]
+    out = np.zeros(ctx["cand"].shape, np.float32)
+    for ya, yb, xa, xb in ctx["runs"]:
+        out[ya:yb, xa:xb] = cv2.matchTemplate(src[ya:yb + 2 * t, xa:xb + 2 * t], tmpl, cv2.TM_CCOEFF_NORMED)
+    return out
+
+
+def _match(ctx, tmpl):
+    """(n, 4) x, y, score, path distance (crop pixels, patch centres) of the template's instances:
+    normalised correlation >= MATCH, local maxima SEPARATION radii apart, near the line's path."""
+    r = ctx["r"]
+    score = np.nan_to_num(_tiled(ctx, tmpl), nan=0.0, posinf=0.0, neginf=0.0)
     sep = max(1, int(round(SEPARATION * r)))
     peak = (score >= MATCH) & (score >= cv2.dilate(score, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                                                        (2 * sep + 1,) * 2)))
-    peak &= body > 0
-    path = cv2.distanceTransform((1 - own).astype(np.uint8), cv2.DIST_L2, 3)
-    peak &= path <= r + NEAR_PATH
-    cy, cx = np.nonzero(peak)
+    cy, cx = np.nonzero(peak & ctx["cand"])
     sh, sw = score.shape
 
     def at(dy, dx):
@@ -318,7 +367,7 @@ def _match(body, own, tmpl, t, r):
     s0 = at(0, 0)
     fx = _parabola(at(0, -1), s0, at(0, 1))
     fy = _parabola(at(-1, 0), s0, at(1, 0))
-    return np.column_stack([cx + fx, cy + fy, s0, path[cy, cx]])
+    return np.column_stack([cx + fx, cy + fy, s0, ctx["path"][cy, cx]])
 
 
 def _parabola(a, b, c):
