@@ -20,12 +20,14 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    joined by a shallower neck come apart; blobs must be compact (ELONGATION) and have at
    most two strokes leaving them (a crossing of strokes has four). A line carries markers
    when at least MIN_MARKERS blobs of one size (SIZE_SPREAD) are wider than the stroke
-   by WIDER px a side.
+   by WIDER px a side, or by NARROW px when at least twice as many are one glyph repeated
+   (CONSISTENT: joints, whose strokes leave at the path's angles, differ from one another).
 3. The line's own marker: the mean of the patches around its typical blobs of the ink
    opened past the stroke (the marker without its connector). Every instance is then
    found by normalised cross-correlation with that template (score >= MATCH), local
-   maxima SEPARATION radii apart, near the line's own pixels; the centre is the
-   correlation peak refined by a parabola, plus the template's own area centroid.
+   maxima SEPARATION radii apart, near the line's own pixels (scored only on the
+   TILE-square tiles that hold such pixels, not on the line's whole box); the centre is
+   the correlation peak refined by a parabola, plus the template's own area centroid.
    Markers that overlap, are partly hidden or sit on a crossing still match. When the
    mean patch is wider than MERGED radii (its neighbours touch it), plain discs, squares
    and diamonds of the blobs' width are tried too.
