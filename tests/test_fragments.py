@@ -89,3 +89,44 @@ def test_leftovers_follow_the_nearest_path_and_far_ones_drop_on_request():
     # nearer line 2's right end (49, 30) than line 1's (49, 10)
     assert out[-3:].tolist() == [1, 2, 2]
     assert assign_leftovers(xs, ys, lab, drop_far=True)[-1] == 0
+
+
+def _draw(lines, size=(200, 120)):
+    from cases import draw
+
+    img, truth = draw(lines, size=size)
+    ys, xs = np.nonzero(truth != 0)
+    return img, truth, xs, ys
+
+
+def test_a_line_through_hollow_markers_is_one_fragment():
+    """Each hollow marker cuts its line into short parallel pieces (outline above, below,
+    the connector inside); the blob they form touches only the line entering and the
+    line leaving it, so it is one line's: the whole line is one unshared fragment."""
+    from cases import Line
+
+    xm = np.arange(20, 181, 20).astype(float)
+    _, _, xs, ys = _draw([Line(xm, 60 + 0.1 * xm, marker="square", hollow=True, marker_size=5)])
+    frag = build_fragments(column_runs(xs, ys))
+    assert frag.n == 1 and not frag.shared.any()
+
+
+def test_a_dash_across_a_solid_line_is_no_crossing_but_touching_dashes_stay_apart():
+    """Where a steep dash crosses a solid line, the dash's pieces and the piece they share
+    with the line are short, and the only long pieces touching them are the line's two
+    halves: no stroke passes on, so it is not a crossing of two lines (nothing is shared)
+    and the line runs on through it. Two short strokes of different lines that touch at
+    their tips (nothing long about them, no outline closing on itself) are not merged."""
+    m = np.zeros((100, 200), bool)
+    m[58:62, 10:190] = True  # a solid line 4 px thick
+    t = np.arange(0, 40)
+    m[40 + t, 95 + t // 4] = m[40 + t, 96 + t // 4] = True  # a steep dash across it
+    frag = build_fragments(column_runs(*_pixels(m)))
+    assert frag.n == 3 and not frag.shared.any()  # left half, the dash's blob, right half
+    # two dashes of different lines crossing in a small X: nothing long about it and no
+    # outline closing on itself, so its middle stays shared between two lines
+    x = np.zeros((40, 40), bool)
+    s = np.arange(11)
+    x[10 + s, 10 + s] = x[20 - s, 10 + s] = True
+    x[11 + s, 10 + s] = x[21 - s, 10 + s] = True
+    assert build_fragments(column_runs(*_pixels(x))).shared.sum() == 1

@@ -130,3 +130,31 @@ def test_every_candidate_pixel_is_labelled_even_specks(grouper):
     cand[200:202, 300:302] = True  # a speck far from the line
     res = grouper.predict(img, candidates=cand)
     assert (res.mask[cand] > 0).all() and (res.mask[~cand] == 0).all()
+
+
+def test_repair_crossings_exchanges_swapped_halves_of_straight_lines():
+    """Two straight lines crossing in an X, labelled as a V and a caret (each line's left
+    half joined to the other's right half): each arm keeps its direction, so the right
+    halves are exchanged back. Bent arms (a data point at the meeting) are left alone."""
+    from linegroup.grouping.crossings import repair_crossings
+
+    x = np.arange(0, 201)
+    ya, yb = np.round(20 + 0.5 * x).astype(int), np.round(120 - 0.5 * x).astype(int)
+    xs, ys = np.r_[x, x], np.r_[ya, yb]
+    truth = np.r_[np.ones(201), np.full(201, 2)].astype(int)
+    swapped = np.where(xs > 100, 3 - truth, truth)
+    assert (repair_crossings(xs, ys, swapped) == truth).all()
+    # zigzags with a data point every 10 px (a random walk): their arms bend, so they say
+    # nothing of the way through, and a V meeting a caret stays as it is
+    vx = np.arange(0, 201, 10)
+    yv = np.round(np.interp(x, vx, 70 - np.abs(vx - 100) * 0.4 + 6 * (vx % 20 == 0))).astype(int)
+    yc = np.round(np.interp(x, vx, 74 + np.abs(vx - 100) * 0.4 - 6 * (vx % 20 == 0))).astype(int)
+    xs2, ys2 = np.r_[x, x], np.r_[yv, yc]
+    lab2 = np.r_[np.ones(201), np.full(201, 2)].astype(int)
+    assert (repair_crossings(xs2, ys2, lab2) == lab2).all()
+
+
+def test_a_dotted_and_a_dashdot_line_crossing_at_an_angle_stay_apart(grouper):
+    lines = [Line(X, 40 + 0.5 * (X - 20), dash="dot"), Line(X, 200 - 0.5 * (X - 20), dash="dashdot")]
+    pred, truth = separate(grouper, lines)
+    assert_lines(pred, truth, 2, purity=0.9)

@@ -28,7 +28,8 @@ from importlib import resources
 import numpy as np
 
 from ..labels import label_slices, renumber
-from .describe import describe
+from .crossings import repair_crossings
+from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
 from .interleave import merge_interleaved
 from .leftovers import assign_leftovers, line_paths, path_distance
@@ -186,4 +187,5 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     labels = lab_of_line[st.line][st.frag.pix_frag]  # line -1 reads the last entry
+    labels = repair_crossings(xs, ys, labels, pixels_lab(image, xs, ys) if image is not None else None)
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own))

@@ -98,18 +98,25 @@ def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray 
     """Describe every fragment; xs, ys: the candidate pixels; feats: (N, D) embeddings or None."""
     runs = frag.runs
     nf = frag.n
+    # one point per (fragment, column): the pixel-weighted centre of its runs there (a
+    # fragment has one run per column, a marker blob may have several)
     ro = frag.run_order
-    rx = runs.x[ro].astype(np.float64)
-    ry = runs.centre[ro]
-    fs = frag.fstart
+    rf = frag.run_frag[ro]
+    npix_run = np.diff(runs.start).astype(np.float64)[ro]
+    new = np.r_[True, (rf[1:] != rf[:-1]) | (runs.x[ro][1:] != runs.x[ro][:-1])] if len(ro) else np.zeros(0, bool)
+    cell = np.flatnonzero(new)
+    cnt = np.add.reduceat(npix_run, cell) if len(cell) else np.zeros(0)
+    ry = np.add.reduceat(runs.centre[ro] * npix_run, cell) / cnt if len(cell) else np.zeros(0)
+    rx = runs.x[ro][cell].astype(np.float64)
+    cf = rf[cell]
+    fs = np.searchsorted(cf, np.arange(nf + 1))
     first, last = fs[:-1], fs[1:]
     ncols = (last - first).astype(np.float64)
-    npix_run = np.diff(runs.start).astype(np.float64)
-    npix = np.bincount(frag.run_frag, weights=npix_run, minlength=nf)
-    # path length along the run centres
+    npix = np.bincount(cf, weights=cnt, minlength=nf)
+    # path length along the column centres
     step = np.hypot(1.0, np.diff(ry)) if len(ry) > 1 else np.zeros(0)
-    same = frag.run_frag[ro][1:] == frag.run_frag[ro][:-1] if len(ro) > 1 else np.zeros(0, bool)
-    path = np.bincount(frag.run_frag[ro][1:][same], weights=step[same], minlength=nf) + 1.0
+    same = cf[1:] == cf[:-1] if len(cf) > 1 else np.zeros(0, bool)
+    path = np.bincount(cf[1:][same], weights=step[same], minlength=nf) + 1.0
     width = npix / path
     d = Description(
         x0=rx[first], x1=rx[last - 1], ya=ry[first], yb=ry[last - 1],
@@ -122,7 +129,7 @@ def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray 
         free_a=~frag.junction_left, free_b=~frag.junction_right)
     cl = core_lab(frag, xs, ys, image)
     d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1)
-    d.lab /= np.maximum(ncols, 1)[:, None]
+    d.lab /= np.maximum(np.bincount(frag.run_frag, minlength=nf), 1)[:, None]
     if feats is not None and len(feats):
         pf = frag.pix_frag
         d.emb = np.stack([np.bincount(pf, weights=feats[:, c], minlength=nf) for c in range(feats.shape[1])], 1)

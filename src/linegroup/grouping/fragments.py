@@ -29,6 +29,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 _BIG = 1 << 32  # key = x * _BIG + y sorts pixels (and runs) by column, then by y
+BLOB_COLS = 12  # columns: a fragment this short may be a piece of a marker
+BLOB_EXTENT = 24  # px: a marker is at most this tall in every column
+REDUCE_ROUNDS = 4  # bubble reductions (markers nest at most a few levels: outline, connector)
 
 
 @dataclass
@@ -125,7 +128,8 @@ class Fragments:
 
 
 def build_fragments(runs: Runs) -> Fragments:
-    """Link runs one-to-one across adjacent columns; each connected chain is a fragment."""
+    """Link runs one-to-one across adjacent columns; each connected chain is a fragment;
+    then each marker blob becomes one fragment (`_merge_blobs`)."""
     r = runs.n
     lo, hi = touching_ranges(runs, +1)
     out_deg = hi - lo
@@ -137,18 +141,79 @@ def build_fragments(runs: Runs) -> Fragments:
     src, dst = src[keep], dst[keep]
     graph = coo_matrix((np.ones(len(src), np.int8), (src, dst)), shape=(r, r))
     nf, run_frag = connected_components(graph, directed=False)
-    run_frag = run_frag.astype(np.int64)
-    # fragments numbered by their first run (left to right), runs sorted by (fragment, x)
+    run_frag = _merge_blobs(runs, run_frag.astype(np.int64), lo, hi)
+    return _assemble(runs, run_frag, lo, hi)
+
+
+def _touching_pairs(lo: np.ndarray, hi: np.ndarray):
+    """(left run, right run) of every pair of touching runs in adjacent columns."""
+    cnt = hi - lo
+    left = np.repeat(np.arange(len(lo)), cnt)
+    right = np.repeat(lo, cnt) + (np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    return left, right
+
+
+def _fragment_pairs(run_frag: np.ndarray, nf: int, lo: np.ndarray, hi: np.ndarray):
+    """(left fragment, right fragment) of every pair of different fragments that touch, once."""
+    a, b = _touching_pairs(lo, hi)
+    g, f = run_frag[a], run_frag[b]
+    key = np.unique(g[g != f] * nf + f[g != f])
+    return key // nf, key % nf
+
+
+def _merge_blobs(runs: Runs, run_frag: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A marker cuts its line into many short pieces: the outline above and below the
+    connector, the connector inside it, the connector between two close markers. Short
+    fragments (at most BLOB_COLS columns) that touch each other form a blob; a blob that
+    touches at most two longer fragments (the line entering and leaving it: a crossing of
+    two strokes has four) and is at most BLOB_EXTENT px tall in every column is one
+    line's, so it becomes one fragment. Returns the new fragment id of each run."""
+    nf = int(run_frag.max()) + 1 if runs.n else 0
+    ncols = np.bincount(run_frag, minlength=nf)
+    short = ncols <= BLOB_COLS
+    g, f = _fragment_pairs(run_frag, nf, lo, hi)
+    both = short[g] & short[f]
+    graph = coo_matrix((np.ones(both.sum(), np.int8), (g[both], f[both])), shape=(nf, nf))
+    _, comp = connected_components(graph, directed=False)
+    size = np.bincount(comp, minlength=nf)
+    # longer fragments touching each blob
+    one = short[g] != short[f]
+    sb = np.where(short[g], g, f)[one]
+    lg = np.where(short[g], f, g)[one]
+    att = np.bincount(np.unique(comp[sb] * nf + lg) // nf, minlength=nf)
+    enter = np.bincount(np.unique(comp[f[one & short[f]]] * nf + g[one & short[f]]) // nf, minlength=nf)
+    leave = np.bincount(np.unique(comp[g[one & short[g]]] * nf + f[one & short[g]]) // nf, minlength=nf)
+    loop = np.bincount(comp[g[both]], minlength=nf) - size + 1 > 0  # an outline closes on itself
+    # the blob's height in each column
+    rs = np.flatnonzero(short[run_frag])
+    key = comp[run_frag[rs]] * (int(runs.x.max()) + 1) + runs.x[rs]
+    o = np.argsort(key, kind="stable")
+    rs, key = rs[o], key[o]
+    first = np.r_[0, np.flatnonzero(np.diff(key)) + 1] if len(key) else np.zeros(0, np.int64)
+    ext = np.zeros(nf)
+    if len(first):
+        h = np.maximum.reduceat(runs.y1[rs], first) - np.minimum.reduceat(runs.y0[rs], first) + 1
+        np.maximum.at(ext, comp[run_frag[rs[first]]], h)
+    blob = (size >= 2) & (att <= 2) & (ext <= BLOB_EXTENT) & (loop | ((enter == 1) & (leave == 1)))
+    member = short & blob[comp]
+    return np.where(member[run_frag], nf + comp[run_frag], run_frag)
+
+
+def _assemble(runs: Runs, run_frag: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Fragments:
+    """Fragments numbered by their first run (left to right), runs sorted by (fragment, x),
+    and each fragment's neighbours at its two ends."""
+    r = runs.n
+    _, run_frag = np.unique(run_frag, return_inverse=True)
+    nf = int(run_frag.max()) + 1 if r else 0
     first = np.full(nf, r, np.int64)
     np.minimum.at(first, run_frag, np.arange(r))
     rank = np.empty(nf, np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(nf)
     run_frag = rank[run_frag]
-    run_order = np.lexsort((runs.x, run_frag))
+    run_order = np.lexsort((runs.y0, runs.x, run_frag))
     fstart = np.r_[0, np.cumsum(np.bincount(run_frag, minlength=nf))]
-    f_first = run_order[fstart[:-1]]
-    f_last = run_order[fstart[1:] - 1]
-    j_left = in_deg[f_first] >= 1  # the left end continues into other strokes
-    j_right = out_deg[f_last] >= 1
-    shared = (in_deg[f_first] >= 2) & (out_deg[f_last] >= 2)
-    return Fragments(runs, run_frag, run_order, fstart, shared, j_left, j_right)
+    g, f = _fragment_pairs(run_frag, nf, lo, hi)
+    n_left = np.bincount(f, minlength=nf)  # other fragments touching it on its left
+    n_right = np.bincount(g, minlength=nf)
+    shared = (n_left >= 2) & (n_right >= 2)
+    return Fragments(runs, run_frag, run_order, fstart, shared, n_left >= 1, n_right >= 1)
