@@ -97,7 +97,8 @@ def quality(checkpoints: list, sets: list, limit: int) -> dict:
     for ckpt in checkpoints:
         grouper = LineGrouper.load(ckpt)
         for s in sets:
-            json_path, img_dir, split = (os.path.join(ROOT, p) if p else p for p in SETS[s])
+            json_path, img_dir, split = SETS[s]
+            json_path, img_dir = os.path.join(ROOT, json_path), os.path.join(ROOT, img_dir)
             for theme in ("as drawn", "inverted"):
                 d = img_dir if theme == "as drawn" else inverted_copy(json_path, img_dir, s)
                 r = evaluate_dataset(json_path, d, grouper, "e2e", split=split, limit=limit)
@@ -135,11 +136,18 @@ def main():
     q.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     q.add_argument("--limit", type=int, default=0, help="at most N charts per set (0 = all)")
     q.add_argument("--out", default="network_quality", help="name of the result files in benchmarks/results")
+    t = sub.add_parser("table", help="one markdown table from several quality results (benchmarks/results/NAME.json)")
+    t.add_argument("names", nargs="+")
+    t.add_argument("--out", default="network_quality", help="name of the markdown file in benchmarks/results")
     a = ap.parse_args()
     os.makedirs(RESULTS, exist_ok=True)
     if a.cmd == "speed":
         text = speed(a.threads)
         open(os.path.join(RESULTS, "network_speed.md"), "w").write(text + "\n")
+    elif a.cmd == "table":
+        rows = [r for n in a.names for r in json.load(open(os.path.join(RESULTS, f"{n}.json")))["rows"]]
+        text = quality_table({"rows": rows})
+        open(os.path.join(RESULTS, f"{a.out}.md"), "w").write(text + "\n")
     else:
         res = quality(a.checkpoint, a.sets, a.limit)
         json.dump(res, open(os.path.join(RESULTS, f"{a.out}.json"), "w"), indent=1)

@@ -347,7 +347,8 @@ def _demo(sub):
     p = sub.add_parser("demo", help="generate charts, separate their lines with the shipped weights, show them",
                        formatter_class=HELP,
                        description="Generate a handful of charts a user would meet (about a third of them hard: "
-                                   "same-colour, grayscale, dashed, 6-12 lines; some in other tools' styles), "
+                                   "same-colour, grayscale, dashed, 6-12 lines; the others in other tools' styles "
+                                   "and themes: dark, grey panels, pale or dotted series, scans, page margins), "
                                    "predict them, print lines found against lines drawn per chart, and write "
                                    "OUT/contact_sheet.png: each chart beside its separated lines.")
     p.add_argument("--out", default="demo_out", help="output folder")
@@ -368,7 +369,7 @@ def _demo(sub):
         from .viz import contact_sheet
 
         base = ["--checkpoint", a.checkpoint] if a.checkpoint else []
-        sets = [("typical", a.num - round(a.num * DEMO_HARD_SHARE), ["--variety"]),
+        sets = [("typical", a.num - round(a.num * DEMO_HARD_SHARE), ["--variety", "--themes"]),
                 ("hard", round(a.num * DEMO_HARD_SHARE), ["--hard"])]
         rows, lines, rc = [], [], 0  # contact-sheet rows; one printed line per chart
         for kind, n, flags in sets:

@@ -1,0 +1,75 @@
+"""The shipped weights on the chart themes users meet: a dark chart and a grey-panel chart
+each give their lines, not the background (issue: the whole dark plot area was once taken
+for line pixels)."""
+
+import numpy as np
+import pytest
+
+from linegroup.predict import LineGrouper, bundled_weights_path
+
+pytestmark = pytest.mark.skipif(bundled_weights_path() is None, reason="no bundled weights in this install")
+
+X = np.linspace(0, 10, 60)
+SERIES = [np.sin(X) * 2 + 6, 0.5 * X + 1, 9 - 0.05 * X**2]
+
+
+def _chart(style: str) -> tuple[np.ndarray, list]:
+    """A 640x480 chart of three series, and each series' true pixels (drawn alone, the
+    others present but invisible, so the layout is the same)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sheet = {"dark": "dark_background", "panel": "ggplot"}[style]
+    imgs = []
+    for shown in (None, -1, 0, 1, 2):  # all series, none, then each alone
+        with plt.style.context(sheet):
+            fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=100)
+            for k, y in enumerate(SERIES):
+                ax.plot(X, y, linewidth=1.8, label=f"series {k + 1}", visible=shown is None or shown == k)
+            ax.set_title("response")
+            ax.legend(loc="upper left", handles=ax.lines)
+            fig.canvas.draw()
+            imgs.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int))
+            plt.close(fig)
+    series = [np.abs(im - imgs[1]).max(-1) > 40 for im in imgs[2:]]
+    series = [m & ~_legend_box(m) for m in series]
+    return imgs[0].astype(np.uint8), series
+
+
+def _legend_box(mask: np.ndarray) -> np.ndarray:
+    """The legend's area (rows 40-130, columns 80-200 of the 640x480 chart): its swatches
+    are drawn with the series and are not line pixels."""
+    box = np.zeros_like(mask)
+    box[40:130, 80:200] = True
+    return box
+
+
+@pytest.fixture(scope="module")
+def grouper():
+    return LineGrouper.load()
+
+
+@pytest.mark.parametrize("style", ["dark", "panel"])
+def test_shipped_weights_find_the_lines_of_a_dark_and_a_grey_panel_chart(grouper, style):
+    import cv2
+
+    img, series = _chart(style)
+    res = grouper.predict(img)
+    truth = np.any(series, axis=0)
+    found = res.mask > 0
+    ker = np.ones((5, 5), np.uint8)
+    near_truth = cv2.dilate(truth.astype(np.uint8), ker).astype(bool)
+    precision = (found & near_truth).sum() / max(found.sum(), 1)
+    assert precision > 0.9, f"{style}: {found.sum()} candidate pixels, {precision:.2f} of them on a line"
+    for k, m in enumerate(series):  # each series is one found line, and that line is mostly it
+        near = cv2.dilate(m.astype(np.uint8), ker).astype(bool)
+        labels, counts = np.unique(res.mask[near & found], return_counts=True)
+        best = labels[np.argmax(counts)]
+        line = res.mask == best
+        recall = (m & cv2.dilate(line.astype(np.uint8), ker).astype(bool)).sum() / m.sum()
+        purity = (line & near).sum() / line.sum()
+        assert recall > 0.85 and purity > 0.85, f"{style}, series {k + 1}: recall {recall:.2f}, purity {purity:.2f}"
+    big = [ln for ln in res.lines if len(ln["points"]) >= 0.25 * img.shape[1]]
+    assert len(big) == 3, f"{style}: {len(big)} lines spanning a quarter of the chart or more"
