@@ -17,8 +17,10 @@ each side, leaving out MARGIN columns around the crossing where the strokes over
   - stroke: pixels per column; ink: mean CIE Lab of its pixels.
 The cost of joining a left arm to a right arm is the change of direction (radians)
 plus the difference of dash coverage, plus half the log ratio of the strokes, plus the
-ink difference / INK_SCALE. The two lines' right halves are exchanged when the crossed
-pairing costs less, by SWAP_MARGIN, than the pairing they came with. A loop over
+ink difference beyond INK_NOISE / INK_SCALE. The two lines' right halves are exchanged
+when the crossed pairing costs at most SWAP_MAX (both run straight on, in one style) and
+less than the pairing they came with, by SWAP_MARGIN and by the factor SWAP_RATIO. Arms
+that bend within their window (a data point near the meeting) are not compared. A loop over
 crossings (a few per pair of lines), vectorised over pixels.
 """
 
@@ -37,6 +39,8 @@ INK_SCALE = 50.0  # Lab distance that costs as much as a radian of turn
 INK_NOISE = 8.0  # Lab distance between two stretches of one thin line's anti-aliased ink
 SWAP_MARGIN = 0.3  # the crossed pairing must be cheaper by this much
 SWAP_RATIO = 0.5  # ... and cost at most this share of the pairing the lines came with
+SWAP_MAX = 0.5  # ... and at most this: both lines run straight on (two lines that touch where
+                # each has a data point, a V meeting a caret, are told apart by nothing else)
 
 
 def _arm(cols, yc, npc, lab_c, lo, hi, occ):
@@ -110,7 +114,7 @@ def repair_crossings(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np
                         continue
                     al, ar, bl, br = arms
                     keep, swap = _cost(al, ar) + _cost(bl, br), _cost(al, br) + _cost(bl, ar)
-                    if swap + SWAP_MARGIN < keep and swap < SWAP_RATIO * keep:
+                    if swap <= SWAP_MAX and swap + SWAP_MARGIN < keep and swap < SWAP_RATIO * keep:
                         ia = (labels == a + 1) & (xs > xc)
                         ib = (labels == b + 1) & (xs > xc)
                         labels[ia], labels[ib] = b + 1, a + 1
