@@ -5,14 +5,15 @@ DBSCAN on embeddings stays available (`dbscan.py`).
     labels = group_lines(xs, ys, image=rgb, feats=emb_at_pixels)   # (N,) int32, 1..K, 0 = none
 
 The pipeline, one file a step:
-  fragments.py  column runs -> fragments that are almost surely one line, and shared
-                pieces where lines cross or run together
+  fragments.py  column runs -> fragments that are almost surely one line (a marker's
+                pieces made one), and shared pieces where lines cross or run together
   describe.py   each fragment's ink colour (from the stroke's core), mean embedding,
                 width, length, ends and end slopes
   link.py       learned link costs (trees.py: a gradient-boosted model stored as arrays)
                 and a global assignment of fragment ends to fragment starts, in two
                 rounds: fragments across short gaps, then chains across any gap
   interleave.py chains that take turns along one path -> one line
+  crossings.py  two lines swapped where they cross -> each goes on the way it came
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
