@@ -194,3 +194,27 @@ def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
     from linegroup.predict import DEFAULT_LINK_BIAS  # the CLI's default is the library's
 
     assert sub.choices["predict"].parse_args(["x.png", "--out", "o"]).link_bias == DEFAULT_LINK_BIAS
+
+
+def test_markers_of_a_large_image_are_found_at_the_network_resolution_in_full_resolution_pixels(tiny_ckpt,
+                                                                                                monkeypatch):
+    """Above max_side the marker stage works on the image the network saw (its cost stays
+    bounded on a 6000x4000 page) and reports centres and sizes in the input's pixels."""
+    img = np.full((300, 1200, 3), 255, np.uint8)
+    cv2.line(img, (40, 150), (1160, 150), (0, 0, 0), 4)
+    centres = [(x, 150) for x in range(80, 1160, 100)]
+    for c in centres:
+        cv2.circle(img, c, 16, (0, 0, 0), -1)
+    cand = img[..., 0] < 128
+    import linegroup.predict as P
+
+    seen = []
+    real = P.find_markers
+    monkeypatch.setattr(P, "find_markers", lambda image, mask: seen.append(image.shape) or real(image, mask))
+    small = LineGrouper.load(tiny_ckpt, max_side=600).predict(img, candidates=cand)
+    assert seen == [(150, 600, 3)]
+    (line,) = small.lines
+    got = np.asarray(line["markers"])
+    assert len(got) == len(centres)
+    assert np.abs(got - np.asarray(centres, float)).max() < 2.0  # within 2 px: 1 px at the network's scale
+    assert 28 <= line["marker"]["size"] <= 38  # the 33 px discs, not their half-size images

@@ -242,6 +242,7 @@ class LineGrouper:
             labels = drop_rulings(labels, xy, ew)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
+        small_mask = mask
         if scale < 1.0:  # each full-resolution candidate takes the label of its cell
             full = np.zeros((h, w), np.uint16)
             full[fy, fx] = mask[ry[fy], rx[fx]]
@@ -249,20 +250,28 @@ class LineGrouper:
         t2 = time.perf_counter()
         lines = lines_from_mask(mask, img)
         t3 = time.perf_counter()
-        add_markers(lines, img, mask)  # marker centres along each line, and its polyline
+        if scale < 1.0:  # marker centres along each line (at the network's resolution), and its polyline
+            add_markers(lines, small_img, small_mask, scale)
+        else:
+            add_markers(lines, img, mask)
         return PredictResult(mask, lines, int(len(fy)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1),
                               "markers_ms": 1000 * (time.perf_counter() - t3)},
                              emb if keep_embedding else None, area)
 
 
-def add_markers(lines: list, image: np.ndarray, mask: np.ndarray) -> list:
+def add_markers(lines: list, image: np.ndarray, mask: np.ndarray, scale: float = 1.0) -> list:
     """Each line dict gains "markers" ([[x, y], ...] ordered along it, [] when it has none),
-    "marker" (size, filled, shape, or None) and "polyline" (its points within 0.5 px)."""
+    "marker" (size, filled, shape, or None) and "polyline" (its points within 0.5 px).
+    image and mask may be the chart at the network's resolution (scale < 1, as for charts
+    larger than max_side): centres and sizes are then mapped back to full resolution."""
     found = find_markers(image, mask)
     for ln in lines:
         got = found.get(ln["id"], {"markers": [], "marker": None})
         ln["markers"], ln["marker"] = got["markers"], got["marker"]
+        if scale < 1.0 and ln["markers"]:
+            ln["markers"] = np.round((np.asarray(ln["markers"]) + 0.5) / scale - 0.5, 2).tolist()
+            ln["marker"] = {**ln["marker"], "size": int(round(ln["marker"]["size"] / scale))}
         ln["polyline"] = [p for seg in ln["segments"] for p in polyline(seg)]
     return lines
 
