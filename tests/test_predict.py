@@ -111,6 +111,24 @@ def test_predict_cli_reports_a_bad_checkpoint(tmp_path):
     assert r.returncode == 2 and "bad.pt" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_link_models_are_chosen_with_links_and_a_bad_file_is_named(tmp_path, tiny_ckpt):
+    """--links loads the link models fitted for a checkpoint's network; a missing or
+    unreadable file is reported by name, without a traceback."""
+    from linegroup.checkpoint import CheckpointError
+    from linegroup.grouping import bundled_links_path
+
+    g = LineGrouper.load(tiny_ckpt, links=str(bundled_links_path()))
+    assert g.links is not None
+    (tmp_path / "bad.npz").write_bytes(b"not an npz")
+    for path, what in ((tmp_path / "bad.npz", "not a link model file"), (tmp_path / "none.npz", "not found")):
+        with pytest.raises(CheckpointError, match=what):
+            LineGrouper.load(tiny_ckpt, links=str(path))
+    img, _ = draw_chart(20, 20)
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    r = run_cli("predict", tmp_path / "a.png", "--out", tmp_path / "o", "--links", tmp_path / "bad.npz")
+    assert r.returncode == 2 and "bad.npz: not a link model file" in r.stderr and "Traceback" not in r.stderr
+
+
 def test_load_without_bundled_weights_says_so(monkeypatch):
     from linegroup import predict
     from linegroup.checkpoint import CheckpointError

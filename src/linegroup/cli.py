@@ -98,6 +98,9 @@ def _add_model_args(p):
     g = p.add_argument_group("network")
     g.add_argument("--checkpoint", default=None,
                    help="model checkpoint; default: the weights shipped with the package")
+    g.add_argument("--links", default=None,
+                   help="the grouping's link models (links.npz) fitted for --checkpoint's network with "
+                        "scripts/fit_links.py; default: the ones shipped for the shipped weights")
     g.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to run the network")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network and the grouping; "
@@ -144,7 +147,8 @@ def _grouper(a):
     return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
-                            drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias)
+                            drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias,
+                            links=a.links)
 
 
 def _predict(sub):

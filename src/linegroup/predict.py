@@ -127,7 +127,12 @@ class LineGrouper:
         self.drop_strays = drop_strays
         self.grouping = grouping
         self.link_bias = link_bias
-        self.links = load_link_models(links) if grouping == "links" else None
+        try:
+            self.links = load_link_models(links) if grouping == "links" else None
+        except FileNotFoundError:
+            raise CheckpointError(f"{links}: link model file not found") from None
+        except (OSError, ValueError, KeyError) as e:  # not an npz, or an npz without the models' arrays
+            raise CheckpointError(f"{links}: not a link model file ({type(e).__name__})") from None
         self.source = source
 
     @property
@@ -250,10 +255,8 @@ class LineGrouper:
         t2 = time.perf_counter()
         lines = lines_from_mask(mask, img)
         t3 = time.perf_counter()
-        if scale < 1.0:  # marker centres along each line (at the network's resolution), and its polyline
-            add_markers(lines, small_img, small_mask, scale)
-        else:
-            add_markers(lines, img, mask)
+        # marker centres along each line (at the network's resolution above max_side), and its polyline
+        add_markers(lines, small_img, small_mask, scale)
         return PredictResult(mask, lines, int(len(fy)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1),
                               "markers_ms": 1000 * (time.perf_counter() - t3)},

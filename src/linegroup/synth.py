@@ -421,7 +421,7 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
             ax.text(tx, ty, str(rng.choice(WORDS)), transform=ax.transAxes, fontsize=fs, color=text_color)
 
     if th.own_text:
-        themes.annotate_lines(hrng, ax, xs, ys, colors, fs, px, text_color)
+        themes.annotate_lines(hrng, ax, xs, ys, colors, fs, px, text_color, WORDS)
 
     if trng is not None:  # tick labels of many kinds can be long: keep them inside the image
         _labels_inside(fig, ax)

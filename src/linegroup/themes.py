@@ -130,17 +130,17 @@ def restyle_line(hrng, th: Themes, kw: dict, px: float, bg, n_pts: int) -> dict:
     return kw
 
 
-def annotate_lines(hrng, ax, xs: list, ys: list, colors: list, fs: float, px: float, text_color) -> None:
-    """Labels in a series' own colour beside it, and arrows whose heads touch a line."""
-    from .synth import WORDS
-
+def annotate_lines(hrng, ax, xs: list, ys: list, colors: list, fs: float, px: float, text_color,
+                   words: list) -> None:
+    """Labels (drawn from words) in a series' own colour beside it, and arrows whose heads
+    touch a line."""
     for _ in range(int(hrng.integers(1, 4))):
         k = int(hrng.integers(len(xs)))
         if len(xs[k]) == 0:
             continue
         i = int(hrng.integers(len(xs[k])))
         x, y = float(xs[k][i]), float(ys[k][i])
-        word = " ".join(hrng.choice(WORDS, int(hrng.integers(1, 3))))
+        word = " ".join(hrng.choice(words, int(hrng.integers(1, 3))))
         if hrng.random() < 0.6:  # a label beside the line, in its colour
             ax.annotate(word, xy=(x, y), xytext=(float(hrng.uniform(-10, 10)), float(hrng.choice([-1, 1]) *
                         hrng.uniform(3, 10))), textcoords="offset points", color=colors[k],

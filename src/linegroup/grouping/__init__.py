@@ -95,11 +95,12 @@ class Stages:
 
 
 def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = None, bias: float = 0.0,
-                   upto: int = 2) -> Stages:
+                   upto: int = 2, lab: np.ndarray | None = None) -> Stages:
     """Fragments, descriptions, round 1, round 2 (repeated while it links, at most ROUNDS2
-    times) and the merge of interleaved chains; `upto` = 1 stops after round 1."""
+    times) and the merge of interleaved chains; `upto` = 1 stops after round 1. lab: the
+    pixels' Lab colour, if the caller has it (else taken from image)."""
     frag = build_fragments(column_runs(xs, ys))
-    d = describe(frag, xs, ys, image, feats)
+    d = describe(frag, xs, ys, image, feats, lab)
     width = float(xs.max() - xs.min() + 1)
     height = float(ys.max() - ys.min() + 1)
     items = np.flatnonzero(~d.shared)
@@ -183,10 +184,11 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     if len(xs) == 0:
         return np.zeros(0, np.int32)
     models = models or load_link_models()
-    st = link_fragments(xs, ys, image, feats, models, bias)
+    lab = pixels_lab(image, xs, ys) if image is not None else None  # once: for the ink and the crossings
+    st = link_fragments(xs, ys, image, feats, models, bias, lab=lab)
     big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     labels = lab_of_line[st.line][st.frag.pix_frag]  # line -1 reads the last entry
-    labels = repair_crossings(xs, ys, labels, pixels_lab(image, xs, ys) if image is not None else None)
+    labels = repair_crossings(xs, ys, labels, lab)
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own))

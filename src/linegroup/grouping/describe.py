@@ -64,13 +64,14 @@ def pixels_lab(image: np.ndarray | None, xs: np.ndarray, ys: np.ndarray) -> np.n
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
 
 
-def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None) -> np.ndarray:
-    """(R, 3) Lab of each run's core pixel: the one farthest from the run's local background."""
+def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray | None = None) -> np.ndarray:
+    """(R, 3) Lab of each run's core pixel: the one farthest from the run's local background.
+    lab: the pixels' Lab if the caller has it already (pixels_lab(image, xs, ys))."""
     runs = frag.runs
     if image is None:
         return np.zeros((runs.n, 3), np.float32)
     h, w = image.shape[:2]
-    lab = pixels_lab(image, xs, ys)
+    lab = pixels_lab(image, xs, ys) if lab is None else lab
     above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
     below = pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1))
     bg = (above + below) / 2
@@ -94,7 +95,7 @@ def _window_slopes(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray)
 
 
 def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
-             feats: np.ndarray | None = None) -> Description:
+             feats: np.ndarray | None = None, lab: np.ndarray | None = None) -> Description:
     """Describe every fragment; xs, ys: the candidate pixels; feats: (N, D) embeddings or None."""
     runs = frag.runs
     nf = frag.n
@@ -127,7 +128,7 @@ def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray 
         ncols=ncols, npix=npix, width=width,
         lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy(),
         free_a=~frag.junction_left, free_b=~frag.junction_right)
-    cl = core_lab(frag, xs, ys, image)
+    cl = core_lab(frag, xs, ys, image, lab)
     d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1)
     d.lab /= np.maximum(np.bincount(frag.run_frag, minlength=nf), 1)[:, None]
     if feats is not None and len(feats):
