@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 import tempfile
 
-import torch
-
-from .model import SmallUNet
+# torch is imported where it is used: CheckpointError and the rest of the package load
+# without it (the shipped weights run through OpenCV, runtime.py)
 
 
 class CheckpointError(Exception):
@@ -26,6 +25,8 @@ class CheckpointError(Exception):
 def save_checkpoint(path: str, state: dict) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
+    import torch
+
     fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".pt", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -42,6 +43,8 @@ def save_checkpoint(path: str, state: dict) -> None:
 def load_checkpoint(path: str, map_location="cpu") -> dict:
     if not os.path.isfile(path):
         raise CheckpointError(f"{path}: checkpoint not found")
+    import torch
+
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:  # truncated file, not a torch file, unsafe pickle...
@@ -51,9 +54,11 @@ def load_checkpoint(path: str, map_location="cpu") -> dict:
     return ckpt
 
 
-def model_from_checkpoint(ckpt: dict) -> SmallUNet:
+def model_from_checkpoint(ckpt: dict):
     """Rebuild SmallUNet from the stored config. A checkpoint saved without the
     line-pixel head (fg_head False, or no head weights) still loads."""
+    from .model import SmallUNet
+
     cfg = dict(ckpt["model_config"])
     model = SmallUNet.from_config_dict(cfg)
     state = {k.removeprefix("module."): v for k, v in ckpt["model"].items()}

@@ -102,6 +102,11 @@ def _add_model_args(p):
                    help="the grouping's link models (links.npz) fitted for --checkpoint's network with "
                         "scripts/fit_links.py; default: the ones shipped for the shipped weights")
     g.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to run the network")
+    g.add_argument("--runtime", default="auto", choices=["auto", "torch", "opencv"],
+                   help="what runs the network: opencv runs the checkpoint's ONNX export (shipped for the "
+                        "shipped weights; scripts/export_onnx.py for others) on the CPU without importing torch "
+                        "(about 2 s less start-up, same outputs); torch runs any checkpoint on any device; "
+                        "auto: opencv where such an export exists and --device is cpu")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network and the grouping; "
                         "each full-resolution candidate pixel then takes the label of its cell")
@@ -134,9 +139,11 @@ def _add_model_args(p):
                         "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
                         "axis) are removed before grouping")
     g.add_argument("--keep_strays", action="store_true",
-                   help="keep a line's stray pieces: by default, pieces of a "
-                        "line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
-                        "(text glyphs, arrow heads that joined the line far from it)")
+                   help="keep a line's stray pieces and whatever the series judge doubts: by default, pieces "
+                        "of a line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
+                        "(text glyphs, arrow heads that joined the line far from it), and so are lines that a "
+                        "learned judge of extent, shape and ink takes for legend entries, labels, grid dashes "
+                        "or background (candidates/series.py)")
 
 
 def _grouper(a):
@@ -144,7 +151,7 @@ def _grouper(a):
     from .predict import LineGrouper
 
     params = GroupParams(eps=a.eps, min_samples=a.min_samples, min_line_pixels=a.min_line_pixels)
-    return LineGrouper.load(a.checkpoint, device=a.device, params=params, max_side=a.max_side,
+    return LineGrouper.load(a.checkpoint, device=a.device, runtime=a.runtime, params=params, max_side=a.max_side,
                             fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
                             drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias,

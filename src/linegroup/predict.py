@@ -33,26 +33,28 @@ the label of its cell; outputs keep the input's size. Memory stays bounded (a
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 
 import cv2
 import numpy as np
-import torch
 
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import crop_to, find_plot_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
+from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
 from .markers import find_markers, polyline
-from .model import fuse_conv_bn
+from .runtime import OpenCVNet, TorchNet, matching_onnx
 
 GROUPINGS = ("links", "dbscan")
+RUNTIMES = ("auto", "torch", "opencv")
 DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set's tune split (0, -0.5, -1, -2)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -108,15 +110,17 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 
 
 class LineGrouper:
-    def __init__(self, model: torch.nn.Module, device="cpu", params: GroupParams | None = None,
+    def __init__(self, model, device="cpu", params: GroupParams | None = None,
                  max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
                  drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
-                 link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None):
+                 link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None, series_bias: float = SERIES_BIAS):
         if grouping not in GROUPINGS:
             raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
-        self.device = torch.device(device)
-        self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
+        # model: a SmallUNet (run by torch on `device`) or a runtime net (runtime.OpenCVNet)
+        self.net = model if isinstance(model, OpenCVNet) else TorchNet(model, device)
+        self.model = getattr(self.net, "model", None)  # the torch module, if torch runs it
+        self.device = str(getattr(self.net, "device", "cpu"))
         self.params = params or GroupParams()
         self.max_side = max_side
         self.fg_threshold = fg_threshold
@@ -127,6 +131,7 @@ class LineGrouper:
         self.drop_strays = drop_strays
         self.grouping = grouping
         self.link_bias = link_bias
+        self.series_bias = series_bias
         try:
             self.links = load_link_models(links) if grouping == "links" else None
         except FileNotFoundError:
@@ -137,18 +142,37 @@ class LineGrouper:
 
     @property
     def has_fg_head(self) -> bool:
-        return bool(self.model.config.fg_head)
+        return bool(self.net.config.fg_head)
 
     @classmethod
-    def load(cls, path: str | None = None, device: str = "cpu", **kw) -> "LineGrouper":
-        """Load a checkpoint (path) or, with path=None, the weights shipped in the package."""
+    def load(cls, path: str | None = None, device: str = "cpu", runtime: str = "auto", **kw) -> "LineGrouper":
+        """Load a checkpoint (path) or, with path=None, the weights shipped in the package.
+        runtime: "torch", "opencv" (the checkpoint's ONNX export beside it, CPU only, no
+        torch import; runtime.py) or "auto" (opencv on the CPU where such an export exists)."""
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown runtime {runtime!r} ({', '.join(RUNTIMES)})")
         if device == "auto":
+            import torch
+
             device = "cuda" if torch.cuda.is_available() else "cpu"
         if path is None:
             path = bundled_weights_path()
             if path is None:
                 raise CheckpointError("no weights are bundled with this installation of linegroup; "
                                       "pass a checkpoint (--checkpoint PATH) trained with `linegroup train`")
+        if runtime != "torch" and device == "cpu" and os.path.isfile(path):
+            onnx = matching_onnx(path)
+            if onnx is not None:
+                try:
+                    return cls(OpenCVNet.load(onnx), source=path, **kw)
+                except Exception as e:  # noqa: BLE001 - an OpenCV build that cannot read it: torch runs it
+                    if runtime == "opencv":
+                        raise CheckpointError(f"{onnx}: OpenCV cannot run this network ({type(e).__name__}: {e})") from None
+            elif runtime == "opencv":
+                raise CheckpointError(f"{path}: no ONNX export of this checkpoint beside it "
+                                      f"(make one with scripts/export_onnx.py), so --runtime opencv cannot run it")
+        elif runtime == "opencv":
+            raise CheckpointError(f"{path}: --runtime opencv runs on the CPU only (--device cpu)")
         ckpt = load_checkpoint(path)
         model = model_from_checkpoint(ckpt).float()
         return cls(model, device, source=path, **kw)
@@ -163,16 +187,10 @@ class LineGrouper:
             image = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
         return image, scale
 
-    @torch.inference_mode()
     def embed(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
         """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale)."""
         image, scale = self.network_image(image)
-        x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).to(self.device)
-        x = x.unsqueeze(0).float().div_(255).contiguous(memory_format=torch.channels_last)
-        out = self.model(x)
-        emb, fg = self.model.split(out)
-        emb = emb[0].float().cpu().numpy()
-        prob = torch.sigmoid(fg[0]).float().cpu().numpy() if fg is not None else None
+        emb, prob = self.net(image)
         return emb, prob, scale
 
     def clean_candidates(self, cand: np.ndarray, img: np.ndarray):
@@ -245,6 +263,11 @@ class LineGrouper:
                 labels = drop_text(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
+        if candidates is None and self.drop_strays and self.links is not None and self.links.series is not None:
+            # legend entries, labels, grid dashes, background texture: groups that are not series
+            small_area = None if area is None else tuple(int(round(v * scale)) for v in area)
+            feats_s = group_features(labels, xy, small_img, prob, small_area)
+            labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         small_mask = mask

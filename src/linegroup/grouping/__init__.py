@@ -52,16 +52,22 @@ ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 class LinkModels:
     r1: TreeEnsemble  # fragment -> fragment
     r2: TreeEnsemble  # chain -> chain
+    series: TreeEnsemble | None = None  # group -> is it a data series (candidates/series.py); optional
 
     @classmethod
     def load(cls, path: str) -> "LinkModels":
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: link model file not found")
-        return cls(TreeEnsemble.load(path, "r1_"), TreeEnsemble.load(path, "r2_"))
+        with np.load(path, allow_pickle=False) as z:
+            has_series = "s_roots" in z.files
+        series = TreeEnsemble.load(path, "s_") if has_series else None
+        return cls(TreeEnsemble.load(path, "r1_"), TreeEnsemble.load(path, "r2_"), series)
 
     def save(self, path: str) -> None:
         arrays = {f"r1_{k}": v for k, v in self.r1.to_arrays().items()}
         arrays.update({f"r2_{k}": v for k, v in self.r2.to_arrays().items()})
+        if self.series is not None:
+            arrays.update({f"s_{k}": v for k, v in self.series.to_arrays().items()})
         tmp = path + ".tmp.npz"
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)

@@ -65,7 +65,8 @@ def round_samples(d, pairs, line, purity, width: float):
     return pair_features(d, i[keep], j[keep], width), y[keep]
 
 
-def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, **kw) -> TreeEnsemble:
+def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, names=FEATURES, **kw) -> TreeEnsemble:
+    """A HistGradientBoostingClassifier fitted on (X, y), as arrays; names: X's columns."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     params = dict(max_iter=100, learning_rate=0.15, max_depth=5, max_leaf_nodes=16, min_samples_leaf=40,
@@ -73,4 +74,4 @@ def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, **kw) -> TreeEns
                   n_iter_no_change=20, random_state=seed)
     params.update(kw)
     clf = HistGradientBoostingClassifier(**params).fit(X, y)
-    return TreeEnsemble.from_sklearn(clf, names=FEATURES, meta={"n_samples": len(y), "n_pos": int(y.sum())})
+    return TreeEnsemble.from_sklearn(clf, names=names, meta={"n_samples": len(y), "n_pos": int(y.sum())})

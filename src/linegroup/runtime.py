@@ -1,0 +1,137 @@
+"""Running the network: with PyTorch, or with OpenCV's DNN module from an ONNX export.
+
+    net = TorchNet(model, device)                 # any checkpoint, CPU or GPU
+    net = OpenCVNet.load("linegroup_default.onnx")  # the shipped weights, CPU, without torch
+    emb, prob = net(image)                        # RGB uint8 (H, W, 3) -> (D, H, W), (H, W) or None
+
+Importing torch takes about two seconds on a 2-core machine, more than the rest of a
+one-chart `predict` put together, and the network itself is a plain stack of
+convolutions. So the package ships the same weights twice: `linegroup_default.pt`, the
+checkpoint (training, fine-tuning, GPUs), and `linegroup_default.onnx`, its inference
+graph with the BatchNorms folded in, exported by `scripts/export_onnx.py`. OpenCV (a
+dependency already) runs the ONNX graph on the CPU; `predict` uses it for the shipped
+weights unless `--runtime torch` is given, and torch is then never imported. Its outputs
+equal the torch network's up to float rounding (tested), at about the same speed.
+
+The ONNX graph is traced at a size that needs no padding, so it has none: the padding
+to a multiple of the network's stride (replicate, as `SmallUNet.forward` does) is done
+here, in numpy, and the outputs cropped back. Beside the graph, `NAME.onnx.json` holds
+the network's config and the SHA-256 of the checkpoint it was exported from; a graph
+that does not match the checkpoint beside it is not used (`matching_onnx`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def matching_onnx(checkpoint: str) -> str | None:
+    """The ONNX export beside `checkpoint` (same stem, .onnx), if its sidecar says it was
+    exported from exactly this file; else None."""
+    onnx = os.path.splitext(checkpoint)[0] + ".onnx"
+    meta = onnx + ".json"
+    if not (os.path.isfile(onnx) and os.path.isfile(meta)):
+        return None
+    try:
+        with open(meta) as f:
+            info = json.load(f)
+        return onnx if info.get("checkpoint_sha256") == file_sha256(checkpoint) else None
+    except (OSError, ValueError):
+        return None
+
+
+class NetConfig:
+    """What the runtime needs to know of a network: outputs and stride."""
+
+    def __init__(self, emb_dim: int, fg_head: bool, multiple: int):
+        self.emb_dim = int(emb_dim)
+        self.fg_head = bool(fg_head)
+        self.multiple = int(multiple)  # input sides are padded to a multiple of this
+
+    @classmethod
+    def from_model_config(cls, c) -> "NetConfig":
+        return cls(c.emb_dim, c.fg_head, 2**c.depth * c.stem_stride)
+
+    def to_dict(self) -> dict:
+        return {"emb_dim": self.emb_dim, "fg_head": self.fg_head, "multiple": self.multiple}
+
+
+def _split(out: np.ndarray, cfg: NetConfig):
+    """(1, C, H, W) raw outputs -> (embedding (D, H, W), line probability (H, W) or None)."""
+    d = cfg.emb_dim
+    emb = np.ascontiguousarray(out[0, :d], np.float32)
+    prob = None
+    if cfg.fg_head:
+        prob = (1.0 / (1.0 + np.exp(-out[0, d].astype(np.float32)))).astype(np.float32)
+    return emb, prob
+
+
+class OpenCVNet:
+    """The ONNX export of a network, run by cv2.dnn on the CPU."""
+
+    name = "opencv"
+
+    def __init__(self, net, config: NetConfig, source: str = ""):
+        self.net = net
+        self.config = config
+        self.source = source
+
+    @classmethod
+    def load(cls, path: str) -> "OpenCVNet":
+        import cv2
+
+        with open(path + ".json") as f:
+            info = json.load(f)
+        net = cls(cv2.dnn.readNetFromONNX(path), NetConfig(**info["config"]), path)
+        net(np.zeros((net.config.multiple, net.config.multiple, 3), np.uint8))  # fails here, not on a chart
+        return net
+
+    def __call__(self, image: np.ndarray):
+        h, w = image.shape[:2]
+        m = self.config.multiple
+        ph, pw = (-h) % m, (-w) % m
+        if ph or pw:  # replicate padding, as SmallUNet.forward
+            image = np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="edge")
+        x = image.transpose(2, 0, 1)[None].astype(np.float32) * np.float32(1 / 255)
+        self.net.setInput(np.ascontiguousarray(x))
+        out = self.net.forward()
+        return _split(out[:, :, :h, :w], self.config)
+
+
+class TorchNet:
+    """A SmallUNet run by PyTorch (BatchNorms folded, channels-last), on any device."""
+
+    name = "torch"
+
+    def __init__(self, model, device="cpu"):
+        import torch
+
+        from .model import fuse_conv_bn
+
+        self.torch = torch
+        self.device = torch.device(device)
+        self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
+        self.config = NetConfig.from_model_config(model.config)
+
+    def __call__(self, image: np.ndarray):
+        torch = self.torch
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).to(self.device)
+            x = x.unsqueeze(0).float().div_(255).contiguous(memory_format=torch.channels_last)
+            out = self.model(x)
+            emb, fg = self.model.split(out)
+            emb = emb[0].float().cpu().numpy()
+            prob = torch.sigmoid(fg[0]).float().cpu().numpy() if fg is not None else None
+        return emb, prob
