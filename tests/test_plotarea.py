@@ -79,3 +79,24 @@ def test_faint_axes_on_a_grey_panel_are_found_on_the_second_try():
     img = framed(grey=205)  # light-grey axes: 50 levels from white, under ink_diff
     assert find_plot_area(img) == (50, 20, 380, 250)
     assert find_plot_area(img, faint_diff=None) is None  # the first try alone misses them
+
+
+def test_find_panel_known_rectangle_and_refusals():
+    import cv2
+
+    from linegroup.candidates.plotarea import find_panel
+
+    img = np.full((300, 400, 3), 255, np.uint8)
+    img[40:251, 60:371] = (229, 236, 246)  # a plotly-like panel, x 60..370, y 40..250
+    for y in range(60, 250, 40):  # white grid lines across it
+        img[y, 60:371] = 255
+    cv2.line(img, (70, 200), (360, 60), (30, 90, 200), 2)  # a series
+    cv2.putText(img, "title", (150, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
+    assert find_panel(img) == (60, 40, 370, 250)
+    assert find_panel(np.full((300, 400, 3), 255, np.uint8)) is None  # no panel of its own colour
+    small = np.full((300, 400, 3), 255, np.uint8)
+    small[100:150, 100:200] = (229, 236, 246)  # a coloured box, 4% of the image: not a panel
+    assert find_panel(small) is None
+    faint = img.copy()
+    faint[40:251, 60:371] = (253, 254, 255)  # within PANEL_TOL of the page: not told apart
+    assert find_panel(faint) is None

@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 
 from .candidates.marks import find_marks, find_rulings
-from .candidates.plotarea import crop_to, find_plot_area
+from .candidates.plotarea import crop_to, find_panel, find_plot_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
@@ -199,6 +199,8 @@ class LineGrouper:
         area = None
         if self.plot_area:  # inside the axes only
             area = find_plot_area(img)
+            if area is None:  # no axes meeting at a corner: a panel of its own colour, if there is one
+                area = find_panel(img)
             inner = crop_to(cand, area)
             n, n_in = int(cand.sum()), int(inner.sum())
             if n == 0 or n_in >= (1 - self.max_outside) * n:

@@ -33,6 +33,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+PANEL_TOL = 3  # grey levels: a panel's colour differs from the page's by more; its pixels are within this of it
+PANEL_MIN_SHARE = 0.25  # a panel covers at least this share of the image
+PANEL_ROW_SHARE = 0.3  # ... and spans the rows and columns where over this share of the pixels are its colour
+PANEL_FILL = 0.6  # ... and this share of the rectangle is its colour (grid lines and series are the rest)
+
 
 def _longest_runs(ink: np.ndarray, rows: np.ndarray, gap: int):
     """For each given row of a bool image: (start, end) of its longest run of True, runs
@@ -96,6 +101,44 @@ def _corner(ink: np.ndarray, min_len: float, tol: int) -> tuple[int, int, int, i
     if abs(xa - xl) > tol or abs(yc - yb) > tol:  # no L-shaped corner
         return None
     return xl, ya, xb, yb
+
+
+def _mode_colour(pixels: np.ndarray) -> np.ndarray:
+    """The commonest exact colour of (n, 3) uint8 pixels."""
+    key = (pixels[:, 0].astype(np.int64) << 16) | (pixels[:, 1].astype(np.int64) << 8) | pixels[:, 2]
+    vals, counts = np.unique(key, return_counts=True)
+    k = int(vals[np.argmax(counts)])
+    return np.array([(k >> 16) & 255, (k >> 8) & 255, k & 255], np.int16)
+
+
+def find_panel(image: np.ndarray, tol: int = PANEL_TOL, min_share: float = PANEL_MIN_SHARE,
+               row_share: float = PANEL_ROW_SHARE, fill: float = PANEL_FILL) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the chart's plot panel, when the panel has a background colour of
+    its own (plotly, ggplot, seaborn darkgrid, pygal): the commonest colour of the image's
+    middle, if it differs from the commonest colour of its border by over `tol` levels in a
+    channel. The panel spans the rows (columns) where over `row_share` of the pixels have
+    that colour (within `tol`); it must cover `min_share` of the image, and `fill` of it must
+    have the colour (grid lines and series cover the rest). None otherwise."""
+    img = np.asarray(image)
+    if img.ndim != 3 or img.dtype != np.uint8 or min(img.shape[:2]) < 20:
+        return None
+    img = img[..., :3]
+    h, w = img.shape[:2]
+    b = 3
+    border = np.concatenate([img[:b].reshape(-1, 3), img[-b:].reshape(-1, 3), img[:, :b].reshape(-1, 3),
+                             img[:, -b:].reshape(-1, 3)])
+    page = _mode_colour(border)
+    panel = _mode_colour(img[h // 4:3 * h // 4, w // 4:3 * w // 4].reshape(-1, 3))
+    if np.abs(panel - page).max() <= tol:
+        return None
+    m = (np.abs(img.astype(np.int16) - panel) <= tol).all(2)
+    rows, cols = np.flatnonzero(m.mean(1) > row_share), np.flatnonzero(m.mean(0) > row_share)
+    if len(rows) == 0 or len(cols) == 0:
+        return None
+    y0, y1, x0, x1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    if (y1 - y0 + 1) * (x1 - x0 + 1) < min_share * h * w or m[y0:y1 + 1, x0:x1 + 1].mean() < fill:
+        return None
+    return x0, y0, x1, y1
 
 
 def crop_to(mask: np.ndarray, area: tuple[int, int, int, int] | None, margin: int = 2) -> np.ndarray:
