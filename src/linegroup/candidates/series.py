@@ -48,12 +48,18 @@ RUN_GAP = 2  # px: a y gap over this in a column separates two runs
 PIECE_GAP = 4  # px: an x gap over this separates two pieces of a group along x
 
 
-def _background_lab(lab_img: np.ndarray) -> np.ndarray:
-    """The commonest colour of the image (its background), in Lab."""
-    q = (lab_img.reshape(-1, 3) // 8).astype(np.int64)
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    """(n, 3) uint8 RGB -> (n, 3) float32 OpenCV Lab (0..255 each)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8).reshape(1, -1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
+
+
+def _background_lab(image: np.ndarray, step: int = 3) -> np.ndarray:
+    """The commonest colour of the image (its background; Lab in bins of 8, every `step`-th
+    pixel each way), in Lab."""
+    lab = _lab(image[::step, ::step].reshape(-1, 3))
+    q = (lab // 8).astype(np.int64)
     key = q[:, 0] * 1024 + q[:, 1] * 32 + q[:, 2]
-    keys, counts = np.unique(key, return_counts=True)
-    return lab_img.reshape(-1, 3)[key == keys[np.argmax(counts)]].mean(0)
+    return lab[key == np.bincount(key).argmax()].mean(0)
 
 
 def _group_shape(xi: np.ndarray, yi: np.ndarray) -> tuple:
@@ -93,9 +99,8 @@ def group_features(labels: np.ndarray, xy: np.ndarray, image: np.ndarray, prob: 
     else:  # the candidates' own extent
         ax0, ay0, ax1, ay1 = xi[sel].min(), yi[sel].min(), xi[sel].max(), yi[sel].max()
     aw, ah = max(ax1 - ax0, 1), max(ay1 - ay0, 1)
-    lab_img = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
-    bg = _background_lab(lab_img)
-    lab = lab_img[yi, xi]
+    bg = _background_lab(image)
+    lab = _lab(image[yi, xi])
     contrast = np.linalg.norm(lab - bg, axis=1)
     chroma = np.hypot(lab[:, 1] - 128, lab[:, 2] - 128)
     p = prob[yi, xi] if prob is not None else np.ones(len(xi))
