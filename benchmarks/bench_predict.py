@@ -87,14 +87,16 @@ def main():
     ap.add_argument("--checkpoint", default=None, help="default: the shipped weights")
     ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--runtime", default="auto", choices=["auto", "torch", "opencv"], help="what runs the network")
     ap.add_argument("--out", default="benchmarks/results/predict.json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    g = LineGrouper.load(a.checkpoint)
+    cv2.setNumThreads(a.threads)  # the OpenCV runtime
+    g = LineGrouper.load(a.checkpoint, runtime=a.runtime)
     img, lines = chart_800x600()
     _, _, gt_line = rasterize(lines, 600, 800, 2)
-    res = {"threads": a.threads, "torch": torch.__version__, "cpu_count": os.cpu_count(),
-           "parameters": num_parameters(g.model)}
+    res = {"threads": a.threads, "torch": torch.__version__, "cpu_count": os.cpu_count(), "runtime": g.net.name,
+           "parameters": num_parameters(g.model) if g.model is not None else None}
     res["network_ms"] = timed(lambda: g.embed(img), a.repeat)
     res["predict_oracle_ms"] = timed(lambda: g.predict(img, candidates=gt_line), a.repeat)
     res["predict_e2e_ms"] = timed(lambda: g.predict(img), a.repeat)

@@ -158,3 +158,71 @@ def test_a_dotted_and_a_dashdot_line_crossing_at_an_angle_stay_apart(grouper):
     lines = [Line(X, 40 + 0.5 * (X - 20), dash="dot"), Line(X, 200 - 0.5 * (X - 20), dash="dashdot")]
     pred, truth = separate(grouper, lines)
     assert_lines(pred, truth, 2, purity=0.9)
+
+
+def test_ragged_owner_and_rank():
+    from linegroup.grouping.crossings import _ragged
+
+    owner, rank = _ragged(np.array([2, 0, 3]))
+    assert owner.tolist() == [0, 0, 2, 2, 2] and rank.tolist() == [0, 1, 0, 1, 2]
+
+
+def _paths_of(xs, ys, labels, lab=None):
+    from linegroup.grouping.crossings import _paths
+
+    labels = np.asarray(labels, np.int64)
+    lab = np.zeros((len(xs), 3)) if lab is None else lab
+    return _paths(xs, ys, labels, lab, int(labels.max()))
+
+
+def test_meetings_of_an_x_and_of_lines_apart():
+    """Two lines crossing in an X at column 100 (rows 20 + x // 2 and 120 - x // 2:
+    within 3 px of each other over columns 98..103); a third line far from both meets
+    neither."""
+    from linegroup.grouping.crossings import _meetings
+
+    x = np.arange(0, 201)
+    xs = np.r_[x, x, x]
+    ys = np.r_[20 + x // 2, 120 - x // 2, np.full(201, 300)]
+    labels = np.repeat([1, 2, 3], 201)
+    a, b, x0, x1 = _meetings(_paths_of(xs, ys, labels))
+    assert (a.tolist(), b.tolist(), x0.tolist(), x1.tolist()) == ([0], [1], [98], [103])
+
+
+def test_arms_measure_direction_dash_coverage_and_ink():
+    """A solid horizontal line (angle 0, covers all 21 columns of a window), a dashed
+    one at 45 degrees (pixels in 4 columns of every 8: 12 of the 21 columns 16..36, gaps
+    in the other 9), a window with too few columns (2) and one on a bent stretch: not ok."""
+    from linegroup.grouping.crossings import _arms
+
+    x = np.arange(0, 101)
+    dash = x[(x % 8) < 4]
+    bent = np.where(x < 50, 250, 250 + 3 * (x - 50))
+    xs = np.r_[x, dash, x]
+    ys = np.r_[np.full(101, 50), 100 + dash, bent]
+    labels = np.repeat([1, 2, 3], [101, len(dash), 101])
+    lab = np.repeat([[40.0, 10, -10], [60.0, 0, 0], [20.0, 0, 0]], [101, len(dash), 101], axis=0)
+    p = _paths_of(xs, ys, labels, lab)
+    occ = np.zeros((int(ys.max()) + 2, 101), bool)
+    occ[ys, xs] = True
+    line, lo, hi = np.array([0, 1, 1, 2]), np.array([10, 16, 98, 40]), np.array([30, 36, 118, 60])
+    ok, ang, cov, ink = _arms(p, line, lo, hi, occ)
+    assert ok.tolist() == [True, True, False, False]
+    assert ang[0] == 0 and np.isclose(ang[1], np.pi / 4)
+    assert cov[0] == 1 and cov[1] == 12 / 21
+    assert np.allclose(ink[0], [40, 10, -10]) and np.allclose(ink[1], [60, 0, 0])
+
+
+def test_repair_crossings_repairs_two_crossings_of_one_pair_in_turn():
+    """Two lines crossing twice (an X at 100 and one at 300), their middles swapped: the
+    repair at 100 exchanges everything right of it, which swaps the right ends; the second
+    meeting of the same pair, measured on the new paths, exchanges those back."""
+    from linegroup.grouping.crossings import repair_crossings
+
+    x = np.arange(0, 401)
+    d = 0.4 * (100 - np.abs(x - 200))  # 0 at columns 100 and 300
+    ya, yb = np.round(100 + d).astype(int), np.round(100 - d).astype(int)
+    xs, ys = np.r_[x, x], np.r_[ya, yb]
+    truth = np.repeat([1, 2], 401)
+    swapped = np.where((xs > 100) & (xs <= 300), 3 - truth, truth)
+    assert (repair_crossings(xs, ys, swapped) == truth).all()

@@ -6,29 +6,35 @@ The links are chosen piece by piece, and the piece just past a crossing often sa
 little about which line it belongs to: a dot, a dash, a marker's edge. So two lines can
 come out swapped at a crossing: A's left half joined to B's right half. Each line's
 whole course near the crossing says more: a series keeps its direction through it, and
-its dash pattern, stroke width and ink stay the same.
+its dash pattern and ink stay the same.
 
-For each pair of lines whose paths cross (the difference of their column centres
-changes sign where both are drawn), the four arms are measured over WINDOW columns on
-each side, leaving out MARGIN columns around the crossing where the strokes overlap:
+For each pair of lines whose paths meet (their column centres come within TOUCH px, or
+their difference changes sign, where both are drawn), the four arms are measured over
+WINDOW columns on each side, leaving out MARGIN columns around the meeting where the
+strokes overlap:
   - direction: the least-squares slope of the arm's column centres, as an angle;
   - dash pattern: the share of the window's columns the arm has pixels in (a solid
     line covers them all, a dashed line some, a dotted line few);
-  - stroke: pixels per column; ink: mean CIE Lab of its pixels.
+  - ink: mean CIE Lab of its pixels.
 The cost of joining a left arm to a right arm is the change of direction (radians)
-plus the difference of dash coverage, plus half the log ratio of the strokes, plus the
-ink difference beyond INK_NOISE / INK_SCALE. The two lines' right halves are exchanged
-when the crossed pairing costs at most SWAP_MAX (both run straight on, in one style) and
-less than the pairing they came with, by SWAP_MARGIN and by the factor SWAP_RATIO. Arms
-that bend within their window (a data point near the meeting) are not compared. A loop over
-crossings (a few per pair of lines), vectorised over pixels.
+plus the difference of dash coverage, plus the ink difference beyond INK_NOISE /
+INK_SCALE. The two lines' right halves are exchanged when the crossed pairing costs at
+most SWAP_MAX (both run straight on, in one style) and less than the pairing they came
+with, by SWAP_MARGIN and by the factor SWAP_RATIO. Arms that bend within their window
+(a data point near the meeting) are not compared.
+
+The meetings are taken in order (pair by pair, left to right), as an exchange changes
+the paths the later ones are measured on. All of them are measured at once, in arrays;
+after an exchange only those after it are measured again, on the new paths (exchanges
+are rare, a few per chart). The paths are the lines' column centres (as in
+`leftovers.line_paths`), kept as one array over all lines (`_Paths`).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import NamedTuple
 
-from .leftovers import line_paths
+import numpy as np
 
 WINDOW = 20  # columns on each side of a crossing that describe an arm
 MARGIN = 3  # columns either side of the meeting left out (the strokes overlap there)
@@ -41,51 +47,131 @@ SWAP_MARGIN = 0.3  # the crossed pairing must be cheaper by this much
 SWAP_RATIO = 0.5  # ... and cost at most this share of the pairing the lines came with
 SWAP_MAX = 0.5  # ... and at most this: both lines run straight on (two lines that touch where
                 # each has a data point, a V meeting a caret, are told apart by nothing else)
+CHUNK = 1 << 20  # columns of pairs of paths compared at a time (bounds _meetings' memory)
 
 
-def _arm(cols, yc, npc, lab_c, lo, hi, occ):
-    """(angle, dash coverage, stroke, ink) of a path over columns [lo, hi], or None.
-    Coverage counts the columns it has pixels in against those plus the columns where
-    its path crosses background (a gap of its own), not another line's pixels (where it
-    is hidden)."""
-    a, b = np.searchsorted(cols, [lo, hi + 1])
-    if b - a < MIN_COLS:
-        return None
-    c, y = cols[a:b].astype(np.float64), yc[a:b]
-    cm, ym = c.mean(), y.mean()
-    vxx = ((c - cm) ** 2).sum()
-    slope = ((c - cm) * (y - ym)).sum() / vxx if vxx > 0 else 0.0
-    if np.sqrt(np.mean((y - ym - slope * (c - cm)) ** 2)) > STRAIGHT:
-        return None  # it bends here (a data point): its direction says nothing
-    grid = np.arange(max(lo, cols[0]), min(hi, cols[-1]) + 1)
-    gy = np.clip(np.round(np.interp(grid, cols, yc)).astype(np.int64), 1, occ.shape[0] - 2)
-    gx = np.clip(grid, 0, occ.shape[1] - 1)
-    gaps = ~(occ[gy, gx] | occ[gy - 1, gx] | occ[gy + 1, gx])
-    return (np.arctan(slope), (b - a) / (b - a + gaps.sum()), npc[a:b].mean(), lab_c[a:b].mean(0))
+class _Paths(NamedTuple):
+    """Every line's path, one entry per (line, column) it has pixels in, sorted by line
+    then column: line l (1..K) is entries bounds[l - 1]:bounds[l]."""
+    key: np.ndarray  # (M,) line * w + column
+    cols: np.ndarray  # (M,) column
+    yc: np.ndarray  # (M,) mean y of the line's pixels in the column
+    ink: np.ndarray  # (M, 3) their mean Lab
+    bounds: np.ndarray  # (K + 1,)
+    dense: np.ndarray  # (K, w) each path's centre at every column (interpolated; NaN: no path)
+    w: int  # columns: xs.max() + 1
 
 
-def _cost(p, q) -> float:
-    return (abs(p[0] - q[0]) + abs(p[1] - q[1])
-            + max(np.linalg.norm(p[3] - q[3]) - INK_NOISE, 0.0) / INK_SCALE)
+def _paths(xs, ys, labels, lab, k) -> _Paths:
+    """The paths of lines 1..k of labels; lab (N, 3) the pixels' Lab."""
+    w = int(xs.max()) + 1
+    sel = labels > 0
+    key, inv, cnt = np.unique(labels[sel] * w + xs[sel], return_inverse=True, return_counts=True)
+    cols = key % w
+    yc = np.bincount(inv, weights=ys[sel]) / cnt
+    lab = lab[sel]
+    ink = np.stack([np.bincount(inv, weights=lab[:, q]) for q in range(3)], 1) / cnt[:, None]
+    bounds = np.searchsorted(key // w, np.arange(1, k + 2))
+    dense = np.full((k, w), np.nan)
+    grid = np.arange(w)
+    for c in np.flatnonzero(np.diff(bounds)):  # one np.interp a line
+        s = slice(bounds[c], bounds[c + 1])
+        dense[c] = np.interp(grid, cols[s], yc[s])
+    return _Paths(key, cols, yc, ink, bounds, dense, w)
 
 
-def _meetings(pa, pb):
-    """(start, end) column ranges where two paths' centres come within TOUCH px: where
-    they cross, touch (a crossing already swapped looks like a V meeting a caret), or run
-    together."""
-    ca, ya = pa
-    cb, yb = pb
-    lo, hi = max(ca[0], cb[0]), min(ca[-1], cb[-1])
-    if hi - lo < 2 * WINDOW:
-        return []
-    grid = np.arange(lo, hi + 1)
-    d = np.interp(grid, ca, ya) - np.interp(grid, cb, yb)
+def _ragged(n: np.ndarray):
+    """(owner, rank): for counts n, each item's owner and its rank within the owner's."""
+    owner = np.repeat(np.arange(len(n)), n)
+    return owner, np.arange(len(owner)) - np.repeat(np.cumsum(n) - n, n)
+
+
+def _meetings(p: _Paths):
+    """(a, b, x0, x1): lines a < b (0-based) and the column ranges [x0, x1] where their
+    paths' centres come within TOUCH px or cross between two columns (a crossing, a
+    touch -- a crossing already swapped looks like a V meeting a caret -- or a stretch run
+    together), ordered by a, b, x0. Only pairs drawn together over 2 * WINDOW columns;
+    about CHUNK of their columns at a time."""
+    k = len(p.bounds) - 1
+    drawn = np.diff(p.bounds) > 0
+    first = np.where(drawn, p.cols[np.minimum(p.bounds[:-1], len(p.cols) - 1)], 0)
+    last = np.where(drawn, p.cols[np.maximum(p.bounds[1:] - 1, 0)], 0)
+    a, b = np.triu_indices(k, 1)
+    lo, hi = np.maximum(first[a], first[b]), np.minimum(last[a], last[b])
+    ok = drawn[a] & drawn[b] & (hi - lo >= 2 * WINDOW)
+    pairs = a[ok], b[ok], lo[ok], hi[ok]
+    cuts = np.flatnonzero(np.diff(np.cumsum(pairs[3] - pairs[2] + 1) // CHUNK)) + 1
+    parts = [_meet(p, *block) for block in zip(*(np.split(t, cuts) for t in pairs))]
+    return tuple(np.concatenate(t) for t in zip(*parts))
+
+
+def _meet(p: _Paths, a, b, lo, hi):
+    """_meetings of the pairs (a, b) drawn together over columns [lo, hi]."""
+    pair, rank = _ragged(hi - lo + 1)  # every column both are drawn over, pair by pair
+    col = lo[pair] + rank
+    d = p.dense[a[pair], col] - p.dense[b[pair], col]
     near = np.abs(d) <= TOUCH
-    near[1:] |= np.sign(d[1:]) * np.sign(d[:-1]) < 0  # crossed between two columns
-    if not near.any():
-        return []
-    edges = np.flatnonzero(np.diff(np.r_[0, near.astype(np.int8), 0]))
-    return [(int(grid[s]), int(grid[e - 1])) for s, e in zip(edges[::2], edges[1::2])]
+    head, tail = col == lo[pair], col == hi[pair]
+    near[1:] |= (np.sign(d[1:]) * np.sign(d[:-1]) < 0) & ~head[1:]  # crossed between two columns
+    start = near & (head | ~np.r_[False, near[:-1]])
+    end = near & (tail | ~np.r_[near[1:], False])
+    s, e = np.flatnonzero(start), np.flatnonzero(end)
+    return a[pair[s]], b[pair[s]], col[s], col[e]
+
+
+def _arms(p: _Paths, line, lo, hi, occ):
+    """(ok, angle, coverage, ink) of each path `line` (0-based) over columns [lo, hi]:
+    ok = it has pixels in MIN_COLS of them and runs straight there. Coverage counts the
+    columns it has pixels in against those plus the columns where its path crosses
+    background (a gap of its own), not another line's pixels (where it is hidden)."""
+    base = (line + 1) * p.w
+    i0 = np.searchsorted(p.key, base + np.maximum(lo, 0))
+    n = np.searchsorted(p.key, base + np.minimum(hi, p.w - 1) + 1) - i0
+    slot = np.arange(WINDOW + 1)
+    m = slot < n[:, None]  # (A, WINDOW + 1): the arm's entries
+    idx = np.where(m, i0[:, None] + slot, 0)
+    nn = np.maximum(n, 1)
+    c = np.where(m, p.cols[idx], 0).astype(np.float64)
+    y = np.where(m, p.yc[idx], 0.0)
+    dc = np.where(m, c - (c.sum(1) / nn)[:, None], 0.0)
+    dy = np.where(m, y - (y.sum(1) / nn)[:, None], 0.0)
+    vxx = (dc ** 2).sum(1)
+    slope = np.where(vxx > 0, (dc * dy).sum(1) / np.where(vxx > 0, vxx, 1.0), 0.0)
+    rms = np.sqrt(((dy - slope[:, None] * dc) ** 2).sum(1) / nn)
+    ok = (n >= MIN_COLS) & (rms <= STRAIGHT)
+    ink = np.where(m[:, :, None], p.ink[idx], 0.0).sum(1) / nn[:, None]
+    return ok, np.arctan(slope), n / np.maximum(n + _gaps(p, line, lo, hi, occ), 1), ink
+
+
+def _gaps(p: _Paths, line, lo, hi, occ):
+    """(A,) columns of [lo, hi] within the path's own extent where the path (rounded to
+    a row) and the rows next to it hold no candidate pixel."""
+    g0 = np.maximum(lo, p.cols[p.bounds[line]])
+    g1 = np.minimum(hi, p.cols[p.bounds[line + 1] - 1])
+    gx = g0[:, None] + np.arange(WINDOW + 1)
+    inside = gx <= g1[:, None]
+    gx = np.where(inside, gx, 0)  # (an arm without pixels has no extent here)
+    gy = np.clip(np.round(p.dense[line[:, None], gx]).astype(np.int64), 1, occ.shape[0] - 2)
+    hit = occ[gy, gx] | occ[gy - 1, gx] | occ[gy + 1, gx]
+    return (inside & ~hit).sum(1)
+
+
+def _cost(p, q):
+    """Cost of joining arm p to arm q, each (angle, coverage, ink), over arrays of arms."""
+    ink = np.sqrt(((p[2] - q[2]) ** 2).sum(-1))
+    return np.abs(p[0] - q[0]) + np.abs(p[1] - q[1]) + np.maximum(ink - INK_NOISE, 0.0) / INK_SCALE
+
+
+def _swapped(p: _Paths, a, b, x0, x1, occ) -> np.ndarray:
+    """(n,) bool: at which meetings the lines a and b are swapped (see the module docstring)."""
+    line = np.stack([a, a, b, b], 1).ravel()  # arms: a left, a right, b left, b right
+    right = np.tile([False, True], 2 * len(a))
+    lo = np.where(right, np.repeat(x1, 4) + MARGIN, np.repeat(x0, 4) - MARGIN - WINDOW)
+    ok, ang, cov, ink = _arms(p, line, lo, lo + WINDOW, occ)
+    al, ar, bl, br = ((ang[s::4], cov[s::4], ink[s::4]) for s in range(4))
+    keep, swap = _cost(al, ar) + _cost(bl, br), _cost(al, br) + _cost(bl, ar)
+    ok = ok.reshape(-1, 4).all(1)
+    return ok & (swap <= SWAP_MAX) & (swap + SWAP_MARGIN < keep) & (swap < SWAP_RATIO * keep)
 
 
 def repair_crossings(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
@@ -100,46 +186,29 @@ def repair_crossings(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np
     occ = np.zeros((int(ys.max()) + 2, int(xs.max()) + 1), bool)  # every candidate pixel
     occ[ys, xs] = True
     for _ in range(2):  # a repair can reveal another at the next crossing of the same pair
-        changed = False
-        paths = _described_paths(xs, ys, labels, lab, k)
-        for a in range(k):
-            for b in range(a + 1, k):
-                if paths[a] is None or paths[b] is None:
-                    continue
-                for x0, x1 in _meetings(paths[a][:2], paths[b][:2]):
-                    xc = (x0 + x1) // 2
-                    arms = [_arm(*paths[c], lo, hi, occ) for c in (a, b)
-                            for lo, hi in ((x0 - MARGIN - WINDOW, x0 - MARGIN), (x1 + MARGIN, x1 + MARGIN + WINDOW))]
-                    if any(m is None for m in arms):
-                        continue
-                    al, ar, bl, br = arms
-                    keep, swap = _cost(al, ar) + _cost(bl, br), _cost(al, br) + _cost(bl, ar)
-                    if swap <= SWAP_MAX and swap + SWAP_MARGIN < keep and swap < SWAP_RATIO * keep:
-                        ia = (labels == a + 1) & (xs > xc)
-                        ib = (labels == b + 1) & (xs > xc)
-                        labels[ia], labels[ib] = b + 1, a + 1
-                        paths = _described_paths(xs, ys, labels, lab, k)
-                        changed = True
+        p = _paths(xs, ys, labels, lab, k)
+        todo, changed = _meetings(p), False
+        while len(todo[0]):
+            hit = np.flatnonzero(_swapped(p, *todo, occ))
+            if not len(hit):
+                break
+            i = hit[0]
+            a, b, x0, x1 = (int(t[i]) for t in todo)
+            right = xs > (x0 + x1) // 2
+            ia, ib = (labels == a + 1) & right, (labels == b + 1) & right
+            labels[ia], labels[ib] = b + 1, a + 1
+            p, changed = _paths(xs, ys, labels, lab, k), True
+            todo = _after(todo, i, _meetings(p))
         if not changed:
             break
     return labels
 
 
-def _described_paths(xs, ys, labels, lab, k):
-    """Per line: (columns, centre y, pixels per column, mean Lab per column), or None."""
-    out = []
-    w = int(xs.max()) + 1
-    sel = labels > 0
-    key = labels[sel] * w + xs[sel]
-    uk, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
-    labc = np.stack([np.bincount(inv, weights=lab[sel][:, q]) for q in range(3)], 1) / cnt[:, None]
-    paths = line_paths(xs, ys, labels)
-    bounds = np.searchsorted(uk // w, np.arange(1, k + 2))
-    for c in range(k):
-        cols, yc = paths[c]
-        if len(cols) == 0:
-            out.append(None)
-            continue
-        s = slice(bounds[c], bounds[c + 1])
-        out.append((cols, yc, cnt[s].astype(np.float64), labc[s]))
-    return out
+def _after(todo, i, new):
+    """What is left to look at after an exchange at todo's meeting i: the rest of that
+    pair's meetings (found on the paths before it) and the later pairs' meetings on the
+    new paths."""
+    a, b = todo[0][i], todo[1][i]
+    same = (todo[0] == a) & (todo[1] == b) & (np.arange(len(todo[0])) > i)
+    later = (new[0] > a) | ((new[0] == a) & (new[1] > b))
+    return tuple(np.r_[t[same], u[later]] for t, u in zip(todo, new))

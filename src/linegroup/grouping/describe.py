@@ -60,7 +60,7 @@ def pixels_lab(image: np.ndarray | None, xs: np.ndarray, ys: np.ndarray) -> np.n
     """(N, 3) float32 CIE Lab (L 0-100, a and b about -128..127) of the given pixels."""
     if image is None:
         return np.zeros((len(xs), 3), np.float32)
-    rgb = image[ys, xs].reshape(-1, 1, 3).astype(np.float32) / 255.0
+    rgb = image[ys, xs].reshape(1, -1, 3).astype(np.float32) / 255.0  # one row: OpenCV works row by row
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
 
 
