@@ -1,6 +1,6 @@
 """Export a checkpoint's network to ONNX for the torch-free runtime (linegroup/runtime.py).
 
-    pip install onnx            # needed by torch's exporter, at export time only
+    pip install -e ".[export]"  # the onnx package, needed by torch's exporter at export time only
     python scripts/export_onnx.py src/linegroup/weights/linegroup_default.pt
 
 Writes NAME.onnx beside the checkpoint (BatchNorms folded, float32, input (1, 3, H, W) in
