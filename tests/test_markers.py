@@ -205,3 +205,38 @@ def test_synth_records_marker_centres_on_drawn_markers(variety):
                 assert ink.mean() >= 0.6
                 seen += 1
     assert seen >= 1
+
+
+def test_fast_percentiles_and_medians_answer_as_numpy():
+    """The marker stage's shortcuts for np.percentile and np.median give numpy's answers
+    (exactly), on ties, adjacent floats, distance-transform-like values and random data."""
+    from linegroup.markers import _above_percentile, _ceil_percentile, _median, _percentile
+
+    rng = np.random.default_rng(3)
+    for i in range(3000):
+        n = int(rng.integers(1, 300))
+        base = np.float32(rng.random() * 500)
+        x = [rng.integers(0, 5, n) * np.float32(1.3),
+             rng.random(n) * 100,
+             rng.choice(np.array([0, 1, 1.4, 2.1969, 2.4, 3.0], np.float32), n),
+             base + rng.integers(0, 3, n) * np.spacing(base)][i % 4].astype(np.float32)
+        for q in (10, 70, 90):
+            p = np.percentile(x, q)
+            assert _percentile(x, q) == p and _ceil_percentile(x, q) == int(np.ceil(p))
+            assert np.array_equal(_above_percentile(x, q), x >= p)
+        rows = (rng.integers(0, 256, (n, 3)) - 100).astype(np.float32) * np.float32(0.37)
+        assert np.array_equal(_median(rows), np.median(rows, axis=0))
+        assert _median(rows[:, 0].astype(np.float64)) == np.median(rows[:, 0].astype(np.float64))
+
+
+def test_background_of_uint8_pixels_is_numpys_float32_mean():
+    from linegroup.markers import _background
+
+    rng = np.random.default_rng(4)
+    for i in range(200):
+        h, w = rng.integers(3, 200, 2)
+        img = np.clip(rng.integers(0, 256, 3) + rng.integers(-9, 10, (h, w, 3)) * (i % 3), 0, 255).astype(np.uint8)
+        f = img.astype(np.float32)[::3, ::3].reshape(-1, 3)
+        key = ((f // 16).astype(np.int64) * [256, 16, 1]).sum(1)
+        want = f[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
+        assert np.array_equal(_background(img), want) and np.array_equal(_background(img.astype(np.float32)), want)

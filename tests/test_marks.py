@@ -122,3 +122,40 @@ def test_the_axes_of_a_known_plot_area_are_rulings_without_a_grid():
     assert not find_rulings(cand > 0).any()
     rul = find_rulings(cand > 0, area=(20, 30, 380, 250))
     assert rul[250, 25:375].all() and not rul[200, 25:375].any()
+
+
+def test_components_are_opencvs():
+    """labels.components: OpenCV's labels, and its stats and centroids of every component."""
+    from linegroup.labels import components
+
+    rng = np.random.default_rng(5)
+    for i in range(300):
+        h, w = rng.integers(1, 120, 2)
+        m = (rng.random((h, w)) < [0.002, 0.05, 0.4][i % 3]).astype(np.uint8)
+        if i % 2:
+            m = cv2.dilate(m, np.ones((3, 5), np.uint8))
+        n, lab, stats, cents = cv2.connectedComponentsWithStats(m, connectivity=8)
+        n2, lab2, stats2, cents2 = components(m)
+        assert n2 == n and np.array_equal(lab2, lab)
+        assert np.array_equal(stats2, stats[1:]) and np.array_equal(cents2, cents[1:])
+
+
+def test_marks_are_found_where_the_candidates_are_cropped_away_from_the_origin():
+    """find_marks works on the candidates' bounding box: a legend near the far corner of a big
+    image, its labels beyond that box, comes out as on a small image holding only it."""
+    small = np.zeros((120, 200), np.uint8)
+    img_small = np.full((120, 200, 3), 255, np.uint8)
+    for x in (20, 80, 140):  # a one-row legend, each swatch followed by its label
+        cv2.line(small, (x, 60), (x + 20, 60), 1, 2)
+        _text(img_small, x + 24, 64)
+    for y in (20, 30, 40):  # and a column of swatches
+        cv2.line(small, (10, y), (30, y), 1, 2)
+    img_small[small > 0] = (0, 0, 200)
+    cand = np.zeros((700, 900), bool)
+    img = np.full((700, 900, 3), 255, np.uint8)
+    cand[563:683, 671:871] = small > 0
+    img[563:683, 671:871] = img_small
+    want = find_marks(small > 0, img_small)
+    assert want.sum() > 0
+    got = find_marks(cand, img)
+    assert np.array_equal(got[563:683, 671:871], want) and got.sum() == want.sum()

@@ -236,3 +236,34 @@ def test_markers_of_a_large_image_are_found_at_the_network_resolution_in_full_re
     assert len(got) == len(centres)
     assert np.abs(got - np.asarray(centres, float)).max() < 2.0  # within 2 px: 1 px at the network's scale
     assert 28 <= line["marker"]["size"] <= 38  # the 33 px discs, not their half-size images
+
+
+def test_overlay_and_pngs_are_what_the_plain_formulas_give():
+    """draw_overlay's fading table and sparse painting, and encode_png's settings, change
+    nothing: the overlay equals the plain float fade with dilated labels painted, and both
+    PNGs decode to the arrays encoded."""
+    from linegroup.batch import encode_png
+    from linegroup.viz import distinct_colors, draw_overlay
+
+    rng = np.random.default_rng(6)
+    img = rng.integers(0, 256, (90, 120, 3)).astype(np.uint8)
+    mask = np.zeros((90, 120), np.uint16)
+    mask[10, 5:100] = 1
+    mask[40:43, 20:90] = 2
+    mask[41, 60:110] = 3  # touching line 2: its neighbours take the larger label
+    mask[88:, 118:] = 1  # at the border
+    for thicken in (0, 1, 2):
+        want = (img.astype(np.float32) * (1 - 0.6) + 255 * 0.6).astype(np.uint8)
+        lab = mask.astype(np.int32)
+        if thicken:
+            grown = cv2.dilate(lab.astype(np.float32), np.ones((2 * thicken + 1,) * 2, np.uint8)).astype(np.int32)
+            lab = np.where(lab > 0, lab, grown)
+        want[lab > 0] = distinct_colors(4)[lab[lab > 0] - 1]
+        assert np.array_equal(draw_overlay(img, mask, thicken=thicken), want)
+        assert np.array_equal(draw_overlay(img, mask.astype(np.int32), thicken=thicken), want)
+    overlay = draw_overlay(img, mask)
+    rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(encode_png(overlay), np.uint8), cv2.IMREAD_UNCHANGED),
+                       cv2.COLOR_BGR2RGB)
+    assert np.array_equal(rgb, overlay)
+    back = cv2.imdecode(np.frombuffer(encode_png(mask * 1000, rgb=False), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert back.dtype == np.uint16 and np.array_equal(back, mask * 1000)

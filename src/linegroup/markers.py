@@ -35,6 +35,8 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    goes to the line whose template matches it best, less PATH_WEIGHT per radius its path
    passes off the marker's centre.
 Vectorised over pixels (OpenCV and numpy); Python loops run over lines and detections.
+The per-line statistics (percentiles, medians, connected components) take shortcuts that
+give numpy's and OpenCV's exact answers without their per-call overhead.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import itertools
 import cv2
 import numpy as np
 
-from .labels import label_slices
+from .labels import components, label_slices
 
 BAND = 14  # px around a line's pixels where its markers are looked for (a marker's radius and more)
 INK_ALPHA = 0.5  # share of the way from background to the line's colour that makes a pixel its ink
@@ -85,17 +87,20 @@ def polyline(points, tol: float = POLY_TOL) -> list:
 
 def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     """{line id: {"markers": [[x, y], ...], "marker": {...} or None}} for every label in mask."""
-    ys, xs = np.nonzero(mask)
+    pts = cv2.findNonZero((mask > 0).view(np.uint8))  # x, y in row-major order, as np.nonzero
     out = {}
-    if len(ys) == 0:
+    if pts is None:
         return out
+    xs, ys = pts.reshape(-1, 2).T
     lab = mask[ys, xs].astype(np.int64)
     k = int(lab.max())
     order, bounds = label_slices(lab, k)
     y0, x0 = max(int(ys.min()) - BAND, 0), max(int(xs.min()) - BAND, 0)  # work in the lines' box
-    img = image[y0:int(ys.max()) + BAND + 1, x0:int(xs.max()) + BAND + 1].astype(np.float32)
+    img = image[y0:int(ys.max()) + BAND + 1, x0:int(xs.max()) + BAND + 1]
+    img = img if img.dtype == np.uint8 else img.astype(np.float32)
     ys, xs = ys - y0, xs - x0
-    v = img - _background(img)  # every pixel's colour less the background's
+    bg = _background(img)
+    v = cv2.subtract(img, (*map(float, bg), 0.0), dtype=cv2.CV_32F)  # every pixel's colour less the background's
     vv = cv2.transform(v * v, np.ones((1, 3), np.float32))  # and its squared length
     found = []  # per line: (id, detections (n, 4): x, y, score, path distance; radius, info)
     for c in range(1, k + 1):
@@ -118,9 +123,18 @@ def _background(img: np.ndarray) -> np.ndarray:
     """The plot's background colour: the commonest colour (16 levels a channel) of the lines'
     box and its margin, every third pixel each way."""
     box = img[::3, ::3].reshape(-1, 3)
-    q = (box // 16).astype(np.int64)
+    if box.dtype == np.uint8:
+        q = (box >> 4).astype(np.intp)
+    else:
+        box = box.astype(np.float32)
+        q = (box // 16).astype(np.intp)
     key = (q[:, 0] * 16 + q[:, 1]) * 16 + q[:, 2]
-    return box[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
+    sel = key == np.bincount(key).argmax()
+    if box.dtype == np.uint8:
+        total = sel.astype(np.float64) @ box  # exact channel sums of the commonest bin's pixels
+        if total.max() < 2 ** 24:  # then float32 sums are exact in any order too: numpy's float32 mean
+            return (total / np.count_nonzero(sel)).astype(np.float32)
+    return box[sel].astype(np.float32).mean(0).astype(np.float32)
 
 
 def _line_markers(v, vv, ys, xs):
@@ -141,22 +155,22 @@ def _line_markers(v, vv, ys, xs):
     deep = colmax[colmax > 0]
     if len(deep) == 0:
         return None
-    half = float(np.percentile(deep, STROKE_PCT))  # the stroke's half-width
+    half = float(_percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
         half = 1.0
     elif np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
         return None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
-    reach = max(2, int(np.ceil(np.percentile(deep, 90))))  # about a marker's radius
+    reach = max(2, _ceil_percentile(deep, 90))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
     blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
     if len(blobs) < MIN_MARKERS:
         return None
-    r = float(np.median(blobs[:, 2]))
+    r = float(_median(blobs[:, 2]))
     typical = blobs[np.abs(blobs[:, 2] - r) <= SIZE_SPREAD * r]
     if len(typical) < MIN_MARKERS:
         return None
-    r = float(np.median(typical[:, 2]))
+    r = float(_median(typical[:, 2]))
     if r < half + WIDER and (r < half + NARROW or len(typical) < 2 * MIN_MARKERS
                              or _consistency(alpha, typical[:, :2], r) < CONSISTENT):
         return None  # blobs hardly wider than the stroke, and not one glyph repeated: its joints and crossings
@@ -181,14 +195,68 @@ def _alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
     line's colour (0 off the band, and for pixels of another colour). None: no contrast.
     v, vv: the crop less the background and its squared length; mine: the line's own pixels' v."""
     dist = np.einsum("ij,ij->i", mine, mine)
-    colour = np.median(mine[dist >= np.percentile(dist, 70)], axis=0)  # the stroke's core, not its rim
+    colour = _median(mine[_above_percentile(dist, 70)])  # the stroke's core, not its rim
     dn = float(np.dot(colour, colour))
     if dn < MIN_CONTRAST ** 2:
         return None
     a = cv2.transform(v, (colour / dn).reshape(1, 3).astype(np.float32))
-    off2 = vv - a * a * dn  # squared colour distance off the background -> line axis
-    ok = (off2 <= (OFF_AXIS * np.sqrt(dn) + 12) ** 2) & (a <= MAX_ALPHA) & (near > 0)
-    return np.where(ok, np.clip(a, 0, 1), 0).astype(np.float32)
+    off2 = a * a
+    off2 *= dn
+    np.subtract(vv, off2, out=off2)  # squared colour distance off the background -> line axis
+    ok = off2 <= (OFF_AXIS * np.sqrt(dn) + 12) ** 2
+    ok &= a <= MAX_ALPHA
+    ok &= near.view(bool)  # near: 0/1
+    np.clip(a, 0, 1, out=a)
+    a[~ok] = 0
+    return a
+
+
+def _order_pair(x: np.ndarray, q: float):
+    """The two order statistics of a 1-d array that np.percentile(x, q) (linear) interpolates
+    between, and the weight of the upper one."""
+    n = len(x)
+    at = (n - 1) * (q / 100)  # numpy's virtual index
+    lo = min(int(np.floor(at)), n - 1)
+    hi = min(lo + 1, n - 1)
+    part = np.partition(x, (lo, hi))
+    return part[lo], part[hi], at - lo
+
+
+# np.percentile costs a tenth of a millisecond a call, more on long arrays; these answer without
+# it where the two order statistics settle the answer in every numpy version, and call it otherwise.
+def _percentile(x: np.ndarray, q: float):
+    """np.percentile(x, q) of a 1-d array: the order statistic, where both are equal."""
+    a, b, _ = _order_pair(x, q)
+    return a if a == b else np.percentile(x, q)
+
+
+def _ceil_percentile(x: np.ndarray, q: float) -> int:
+    """ceil(np.percentile(x, q)) of a 1-d array: it lies between the two order statistics."""
+    a, b, _ = _order_pair(x, q)
+    return int(np.ceil(a)) if np.ceil(a) == np.ceil(b) else int(np.ceil(np.percentile(x, q)))
+
+
+def _above_percentile(x: np.ndarray, q: float) -> np.ndarray:
+    """x >= np.percentile(x, q) for a 1-d array x >= 0. No value lies between the two order
+    statistics a < b: the answer is x >= a where the percentile is a, else x >= b; it is
+    a with no weight on b, and above a when the weight times b - a is over two float32
+    steps of b (whatever the float arithmetic of the interpolation)."""
+    a, b, t = _order_pair(x, q)
+    if a == b or t == 0:
+        return x >= a
+    if float(b - a) * min(t, 1 - t) >= 2 * float(np.spacing(np.float32(b))):
+        return x >= b
+    return x >= np.percentile(x, q)
+
+
+def _median(x: np.ndarray):
+    """np.median(x, axis=0) of a non-empty array without NaN, as numpy computes it (the middle
+    value or row, or the mean of the two middle ones), without its overhead."""
+    k = len(x) // 2
+    if len(x) % 2:
+        return np.partition(x, k, axis=0)[k]
+    part = np.partition(x, (k - 1, k), axis=0)
+    return (part[k - 1] + part[k]) / 2
 
 
 def _fill_holes(ink: np.ndarray) -> np.ndarray:
@@ -217,13 +285,16 @@ def _blobs(dt: np.ndarray, depth: float, reach: int) -> np.ndarray:
     of each is the pixels within PROMINENCE of the deepest one within `reach`; its centre is
     the core's centroid."""
     top = cv2.dilate(dt, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1,) * 2))
-    depth = np.maximum(top - np.maximum(PROMINENCE, PROM_SHARE * top), max(depth, MIN_RADIUS - PROMINENCE))
-    n, _, stats, cents = cv2.connectedComponentsWithStats((dt > depth).astype(np.uint8), connectivity=8)
+    level = top * PROM_SHARE  # the core's floor: top - max(PROMINENCE, PROM_SHARE * top), at least depth
+    np.maximum(level, PROMINENCE, out=level)
+    np.subtract(top, level, out=level)
+    np.maximum(level, max(depth, MIN_RADIUS - PROMINENCE), out=level)
+    n, _, stats, cents = components((dt > level).view(np.uint8))
     if n <= 1:
         return np.zeros((0, 3))
-    cx, cy = cents[1:, 0], cents[1:, 1]
+    cx, cy = cents[:, 0], cents[:, 1]
     peak = top[np.round(cy).astype(int), np.round(cx).astype(int)]  # the deepest point near the core
-    length = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    length = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     ok = (peak >= MIN_RADIUS) & (length <= ELONGATION * peak)  # compact, not a stretch of a thick line
     return np.column_stack([cx, cy, peak])[ok]
 
@@ -241,7 +312,7 @@ def _consistency(alpha, centres, r):
     mean = pat.mean(0)
     num = pat @ mean
     den = np.sqrt((pat * pat).sum(1) * (mean @ mean)) + 1e-9
-    return float(np.median(num / den))
+    return float(_median(num / den))
 
 
 def _body(filled: np.ndarray, half: float, r: float) -> np.ndarray:
@@ -277,14 +348,14 @@ def _dense(ctx, body, det, tmpl, shift, info):
     templates beside the learned one; the one with the most instances times their median score
     is kept. Returns (detections, template, shift, info)."""
     t, r = ctx["t"], ctx["r"]
-    best = len(det) * float(np.median(det[:, 2])) if len(det) else 0.0
+    best = len(det) * float(_median(det[:, 2])) if len(det) else 0.0
     info = {**info, "size": 2 * int(round(r)) + 1, "shape": None}  # the merged patch's size is not a marker's
     for side, name in itertools.product(range(2 * int(r) - 3, 2 * int(r) + 3, 2), ("circle", "square", "diamond")):
         ideal = _ideal_shapes(side, side)[name]
         pad = t - ideal.shape[0] // 2
         cand = np.pad(ideal.astype(np.float32), pad)
         got = _match(ctx, cand)
-        fit = len(got) * float(np.median(got[:, 2])) if len(got) else 0.0
+        fit = len(got) * float(_median(got[:, 2])) if len(got) else 0.0
         if fit > best:
             best, det, tmpl, shift = fit, got, cand, (0.0, 0.0)
             info = {"size": int(ideal.shape[0]), "filled": info["filled"], "shape": name}
@@ -292,7 +363,7 @@ def _dense(ctx, body, det, tmpl, shift, info):
         size = (2 * t + 1, 2 * t + 1)
         cand = np.mean([cv2.getRectSubPix(body, size, (float(x), float(y))) for x, y in det[:, :2]], axis=0)
         got = _match(ctx, cand)
-        if len(got) and len(got) * float(np.median(got[:, 2])) > best:
+        if len(got) and len(got) * float(_median(got[:, 2])) > best:
             det, tmpl = got, cand
     return det, tmpl, shift, info
 

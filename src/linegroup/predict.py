@@ -81,16 +81,19 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
     centre of the line's pixels in that column, ordered by x). The series is split into
     "segments" where the line has no pixel for more than seg_gap columns."""
     h, w = mask.shape
-    ys, xs = np.nonzero(mask)
-    if len(ys) == 0:
+    nz = cv2.findNonZero((mask > 0).view(np.uint8))  # x, y in row-major order, as np.nonzero (4x faster)
+    if nz is None:
         return []
+    xs, ys = nz.reshape(-1, 2).T.astype(np.int64)
     lab = mask[ys, xs].astype(np.int64)
     k = int(lab.max())
     seg_gap = seg_gap if seg_gap is not None else max(10, w // 50)
     key = lab * w + xs
     cnt = np.bincount(key, minlength=(k + 1) * w).reshape(k + 1, w)
     ysum = np.bincount(key, weights=ys, minlength=(k + 1) * w).reshape(k + 1, w)
-    order, bounds = label_slices(lab, k)
+    if image is not None:
+        order, bounds = label_slices(lab, k)
+        rgb = image[ys[order], xs[order]]  # the lines' pixels' colours, one run per line
     lines = []
     for c in range(1, k + 1):
         cols = np.flatnonzero(cnt[c])
@@ -102,11 +105,20 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
         segs = [s.tolist() for s in np.split(pts, cuts)]
         color = None
         if image is not None:
-            idx = order[bounds[c]:bounds[c + 1]]
-            color = [int(v) for v in np.median(image[ys[idx], xs[idx]], axis=0)]
+            color = [int(v) for v in _median_colour(rgb[bounds[c]:bounds[c + 1]])]
         lines.append({"id": c, "num_pixels": int(cnt[c].sum()), "color": color,
                       "points": pts.tolist(), "segments": segs})
     return lines
+
+
+def _median_colour(rgb: np.ndarray) -> np.ndarray:
+    """np.median(rgb, axis=0) of a non-empty (n, 3) integer array, as numpy computes it (the
+    middle row, or the mean of the two middle ones, in float64), without its overhead."""
+    k = len(rgb) // 2
+    if len(rgb) % 2:
+        return np.partition(rgb, k, axis=0)[k].astype(np.float64)
+    part = np.partition(rgb, (k - 1, k), axis=0)
+    return (part[k - 1].astype(np.float64) + part[k]) / 2
 
 
 class LineGrouper:

@@ -28,18 +28,13 @@ def draw_overlay(image: np.ndarray, mask: np.ndarray, lines: list | None = None,
     """The chart faded towards white, each line's pixels in a distinct colour, its id
     written near its first point, each of its marker centres (if any) as a black cross
     with a dot in its colour."""
-    img = image.astype(np.float32)
-    out = (img * (1 - fade) + 255 * fade).astype(np.uint8)
+    out = _faded(image, fade)
     k = int(mask.max())
     if k == 0:
         return out
     colors = distinct_colors(k + 1)
-    lab = mask.astype(np.int32)
-    if thicken > 0:  # make thin lines visible: grow labels into their background neighbours
-        grown = cv2.dilate(lab.astype(np.float32), np.ones((2 * thicken + 1,) * 2, np.uint8)).astype(np.int32)
-        lab = np.where(lab > 0, lab, grown)
-    on = lab > 0
-    out[on] = colors[lab[on] - 1]
+    ys, xs, lab = _painted(mask, thicken)
+    out[ys, xs] = colors[lab - 1]
     h, w = mask.shape
     scale = max(0.4, min(h, w) / 700)
     for ln in lines or []:  # each detected marker centre: a cross in the line's colour, outlined in black
@@ -51,13 +46,42 @@ def draw_overlay(image: np.ndarray, mask: np.ndarray, lines: list | None = None,
     for ln in lines or []:
         if not ln["points"]:
             continue
-        pts = np.asarray(ln["points"])
-        x, y = pts[len(pts) // 10]  # a little way in from the left end
+        x, y = ln["points"][len(ln["points"]) // 10]  # a little way in from the left end
         pos = (int(np.clip(x + 4, 0, w - 20)), int(np.clip(y - 6, 12, h - 2)))
         c = tuple(int(v) for v in colors[ln["id"] - 1])
         cv2.putText(out, str(ln["id"]), pos, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 4, cv2.LINE_AA)
         cv2.putText(out, str(ln["id"]), pos, cv2.FONT_HERSHEY_SIMPLEX, scale, c, 2, cv2.LINE_AA)
     return out
+
+
+def _faded(image: np.ndarray, fade: float) -> np.ndarray:
+    """image * (1 - fade) + 255 * fade in float32, truncated to uint8: for uint8 images a
+    256-entry table of the same sums, looked up (cv2.LUT)."""
+    if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] <= 4 and 0 <= fade <= 1:
+        table = (np.arange(256, dtype=np.float32) * (1 - fade) + 255 * fade).astype(np.uint8)
+        return cv2.LUT(image, table)
+    return (image.astype(np.float32) * (1 - fade) + 255 * fade).astype(np.uint8)
+
+
+def _painted(mask: np.ndarray, thicken: int):
+    """(ys, xs, labels) of the pixels the overlay paints: each line's own, and with thicken > 0
+    its background neighbours within thicken px, which take the largest label near them."""
+    if mask.dtype not in (np.uint8, np.uint16):
+        mask = mask.astype(np.int32)  # labels as integers, as they are drawn
+    if thicken <= 0:
+        ys, xs = _nonzero(mask > 0)
+        return ys, xs, mask[ys, xs].astype(np.int64)
+    src = mask if mask.dtype != np.int32 else mask.astype(np.float32)  # cv2 dilates no int32; exact below 2**24
+    grown = cv2.dilate(src, np.ones((2 * thicken + 1,) * 2, np.uint8))
+    ys, xs = _nonzero(grown > 0)  # the pixel itself is in its window: every labelled pixel is here
+    own = mask[ys, xs].astype(np.int64)
+    return ys, xs, np.where(own > 0, own, grown[ys, xs].astype(np.int64))
+
+
+def _nonzero(on: np.ndarray):
+    """np.nonzero of a 2-d bool array, by cv2.findNonZero (a few times faster)."""
+    pts = cv2.findNonZero(on.view(np.uint8))
+    return (np.zeros(0, np.int32),) * 2 if pts is None else pts.reshape(-1, 2).T[::-1]
 
 
 def embedding_pca_image(emb: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:

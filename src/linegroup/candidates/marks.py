@@ -31,7 +31,8 @@ stroke, so that a dotted or dashed swatch with a marker is one piece):
 Pixels of the strokes found are removed. Data strokes that match by chance (two short
 flat pieces of different lines over exactly the same x range, each with no neighbour
 beyond one end) are rare; a legend with a single entry is not found. Grid rulings are
-`find_rulings`' (its docstring).
+`find_rulings`' (its docstring). Strokes are looked for in the candidates' bounding box
+(a closing along them reaches no farther), runs of rulings only in rows long enough.
 """
 
 from __future__ import annotations
@@ -39,22 +40,25 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..labels import components
 from .plotarea import background_diff
 
 
-def _strokes(mask: np.ndarray, max_len: float, min_aspect: float, gap: float, tol: int, min_repeat: int,
-             close: int, label_ink: np.ndarray | None = None) -> np.ndarray:
+def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap: float, tol: int,
+             min_repeat: int, close: int, label_ink=None, at: tuple = (0, 0)) -> np.ndarray:
     """Horizontal strokes of a bool mask that repeat in a column (or, with `label_ink`,
-    in a row with a label beside each): bool mask of their pixels."""
-    h, w = mask.shape
-    m8 = mask.astype(np.uint8)
+    in a row with a label beside each): bool mask of their pixels. The mask may be a crop
+    of the image, its top-left pixel at `at` (x, y); `size` is the image's width (max_len
+    is a share of it); label_ink, a function giving the image's label ink (bool, H x W),
+    is called only when there are strokes to look beside."""
+    m8 = mask.view(np.uint8)
     joined = cv2.morphologyEx(m8, cv2.MORPH_CLOSE, np.ones((1, close), np.uint8)) if close > 1 else m8
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    n, lab, stats, _ = components(joined)
     if n <= 2:
         return np.zeros_like(mask)
-    x0, y0, bw, bh, area = (stats[1:, i].astype(np.int64) for i in range(5))
+    x0, y0, bw, bh, area = stats.T
     # 1. short, and long for its mean thickness (a swatch may carry a marker in its middle)
-    idx = np.flatnonzero((bw <= max(8, max_len * w)) & (bw * bw >= min_aspect * area) & (bw >= 4))
+    idx = np.flatnonzero((bw <= max(8, max_len * size)) & (bw * bw >= min_aspect * area) & (bw >= 4))
     if len(idx) < min_repeat:
         return np.zeros_like(mask)
     # 2. free of other candidates within gap x its length beyond at least one end
@@ -70,7 +74,8 @@ def _strokes(mask: np.ndarray, max_len: float, min_aspect: float, gap: float, to
     labelled = np.zeros(len(idx), bool)
     if label_ink is not None:
         th = np.maximum(bh, 8)  # a label's height: text is taller than the stroke
-        labelled = _box_counter(label_ink)(x1 + 1, x1 + 1 + np.maximum(bw, 8), y0 - th, y0 + bh + th) > 0
+        xa, ya = x1 + 1 + at[0], y0 + at[1]  # in the image
+        labelled = _box_counter(label_ink())(xa, xa + np.maximum(bw, 8), ya - th, ya + bh + th) > 0
     reps = np.zeros(len(idx), np.int64)
     cand = np.flatnonzero(free)
     for s in range(0, len(cand), 1024):
@@ -82,20 +87,23 @@ def _strokes(mask: np.ndarray, max_len: float, min_aspect: float, gap: float, to
                & (np.abs(bw[i] - bw[j]) <= np.maximum(tol, 0.25 * np.maximum(bw[i], bw[j])))
                & labelled[i] & labelled[j])
         reps[i[:, 0]] = (column | row).sum(1)  # itself included
-    marks = idx[reps >= min_repeat] + 1  # component labels
-    if len(marks) == 0:
-        return np.zeros_like(mask)
+    sel = reps >= min_repeat
+    out = np.zeros_like(mask)
+    if not sel.any():
+        return out
     is_mark = np.zeros(n, bool)
-    is_mark[marks] = True
-    return is_mark[lab] & mask
+    is_mark[idx[sel] + 1] = True  # component labels
+    box = slice(y0[sel].min(), (y0 + bh)[sel].max()), slice(x0[sel].min(), x1[sel].max())  # all the marks
+    out[box] = is_mark[lab[box]] & mask[box]
+    return out
 
 
 def _box_counter(mask: np.ndarray):
     """count(xa, xb, ya, yb): True pixels of the mask in [xa, xb) x [ya, yb), vectorised
     over arrays of boxes and clipped to the image (an integral image)."""
     h, w = mask.shape
-    ii = np.zeros((h + 1, w + 1), np.int64)
-    ii[1:, 1:] = np.cumsum(np.cumsum(mask, 0, dtype=np.int64), 1)
+    m8 = np.ascontiguousarray(mask).view(np.uint8)
+    ii = cv2.integral(m8, sdepth=cv2.CV_32S if mask.size < 2 ** 31 else cv2.CV_64F)
 
     def count(xa, xb, ya, yb):
         xa, xb = np.clip(xa, 0, w), np.clip(xb, 0, w)
@@ -105,21 +113,37 @@ def _box_counter(mask: np.ndarray):
     return count
 
 
+def _padded_box(mask: np.ndarray, pad: int) -> tuple[slice, slice]:
+    """The rows and columns of the mask's True pixels' bounding box grown by pad px (within
+    the image): a closing with a kernel up to pad long gives the same pixels there as on
+    the whole mask, and none outside."""
+    x, y, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    h, w = mask.shape
+    return slice(max(0, y - pad), min(h, y + bh + pad)), slice(max(0, x - pad), min(w, x + bw + pad))
+
+
 def find_marks(cand: np.ndarray, image: np.ndarray | None = None, max_len: float = 0.15, min_aspect: float = 2.0,
                gap: float = 0.5, tol: int = 2, min_repeat: int = 2, close: int = 5, ink_diff: int = 60) -> np.ndarray:
     """Bool mask of the candidate pixels that are legend swatches or tick marks (see the
     module docstring): horizontal strokes repeated in a column, vertical ones in a row,
     and, given the image, labelled horizontal strokes repeated in a row."""
     cand = np.asarray(cand, bool)
+    out = np.zeros(cand.shape, bool)
     if cand.ndim != 2 or not cand.any():
-        return np.zeros(cand.shape, bool)
+        return out
+    h, w = cand.shape
+    box = _padded_box(cand, close)  # strokes are looked for where the candidates are
+    sub = cand[box]
     label_ink = None
     if image is not None:  # ink that is not a candidate: text
-        label_ink = (background_diff(image) > ink_diff) & ~cand
+
+        def label_ink():
+            return (background_diff(image) > ink_diff) & ~cand
     kw = dict(max_len=max_len, min_aspect=min_aspect, gap=gap, tol=tol, min_repeat=min_repeat, close=close)
-    horiz = _strokes(cand, label_ink=label_ink, **kw)
-    vert = _strokes(np.ascontiguousarray(cand.T), **kw).T
-    return horiz | vert
+    horiz = _strokes(np.ascontiguousarray(sub), w, label_ink=label_ink, at=(box[1].start, box[0].start), **kw)
+    vert = _strokes(np.ascontiguousarray(sub.T), h, **kw).T
+    out[box] = horiz | vert
+    return out
 
 
 def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, band: int = 1,
@@ -153,11 +177,7 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
         bridge = max(2, round(gap * span))
         # runs along each row with gaps up to `bridge` closed (a dashed or dotted ruling is one run)
         closed = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((1, bridge + 1), np.uint8))
-        d = np.diff(np.pad(closed, ((0, 0), (1, 1))).astype(np.int8), axis=1)
-        (sr, sc), (_, ec) = np.nonzero(d == 1), np.nonzero(d == -1)  # row-major: starts and ends pair up
-        hit = np.zeros(m.shape, bool)
-        for r, a, b in zip(sr[ec - sc >= need], sc[ec - sc >= need], ec[ec - sc >= need]):  # the few long runs
-            hit[r, a:b] = m[r, a:b]
+        hit = _long_runs(closed, m, need)
         rows = hit.any(1)  # a ruling is thin: a block of over max_thick such rows is a blob, not a ruling
         d = np.diff(np.r_[False, rows, False].astype(np.int8))
         starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
@@ -177,6 +197,21 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
             hit = cv2.dilate(hit.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8)).astype(bool) & m
         out |= hit if axis == 1 else hit.T
     return out
+
+
+def _long_runs(closed: np.ndarray, m: np.ndarray, need: float) -> np.ndarray:
+    """The pixels of m on runs of `closed` (along its rows) at least `need` long. Only rows
+    with that many pixels are searched for runs (a handful: the rulings)."""
+    hit = np.zeros(m.shape, bool)
+    rows = np.flatnonzero(np.count_nonzero(closed, axis=1) >= need)
+    if len(rows) == 0:
+        return hit
+    d = np.diff(np.pad(closed[rows], ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    (sr, sc), (_, ec) = np.nonzero(d == 1), np.nonzero(d == -1)  # row-major: starts and ends pair up
+    long = ec - sc >= need
+    for r, a, b in zip(rows[sr[long]], sc[long], ec[long]):  # the few long runs
+        hit[r, a:b] = m[r, a:b]
+    return hit
 
 
 def _is_grid(centres: np.ndarray, tol: float = 0.1) -> bool:
