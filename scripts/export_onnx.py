@@ -6,8 +6,8 @@
 Writes NAME.onnx beside the checkpoint (BatchNorms folded, float32, input (1, 3, H, W) in
 0..1 with H and W multiples of the network's stride, any size) and NAME.onnx.json (the
 network's config and the checkpoint's SHA-256: `predict` uses the graph only beside
-exactly that checkpoint). Then checks that OpenCV's run of the graph equals torch's run
-of the checkpoint on two chart-sized random images, and fails if it does not.
+exactly that checkpoint). Then checks that ONNX Runtime's and OpenCV's runs of the graph
+equal torch's run of the checkpoint on two chart-sized random images, and fails if not.
 """
 
 import json
@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
 from linegroup.checkpoint import load_checkpoint, model_from_checkpoint  # noqa: E402
-from linegroup.runtime import NetConfig, OpenCVNet, TorchNet, file_sha256  # noqa: E402
+from linegroup.runtime import NetConfig, OpenCVNet, OrtNet, TorchNet, file_sha256  # noqa: E402
 
 TOLERANCE = 1e-3  # largest difference allowed between the two runtimes' outputs
 
@@ -43,16 +43,17 @@ def main(src: str) -> None:
     with open(dst + ".json", "w") as f:
         json.dump({"config": cfg.to_dict(), "checkpoint": os.path.basename(src),
                    "checkpoint_sha256": file_sha256(src)}, f, indent=1)
-    onet = OpenCVNet.load(dst)
     rng = np.random.default_rng(0)
-    for h, w in ((600, 800), (333, 517)):
-        img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-        (e1, p1), (e2, p2) = tnet(img), onet(img)
-        diff = max(np.abs(e1 - e2).max(), np.abs(p1 - p2).max() if p1 is not None else 0.0)
-        print(f"{w}x{h}: largest difference torch - opencv {diff:.2e}")
-        if not diff <= TOLERANCE:
-            os.remove(dst)
-            sys.exit(f"{dst}: OpenCV's outputs differ from torch's by {diff:.3g} (> {TOLERANCE}); removed")
+    for runner in (OrtNet, OpenCVNet):
+        onet = runner.load(dst)
+        for h, w in ((600, 800), (333, 517)):
+            img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            (e1, p1), (e2, p2) = tnet(img), onet(img)
+            diff = max(np.abs(e1 - e2).max(), np.abs(p1 - p2).max() if p1 is not None else 0.0)
+            print(f"{w}x{h}: largest difference torch - {onet.name} {diff:.2e}")
+            if not diff <= TOLERANCE:
+                os.remove(dst)
+                sys.exit(f"{dst}: {onet.name}'s outputs differ from torch's by {diff:.3g} (> {TOLERANCE}); removed")
     print(f"{dst}: {os.path.getsize(dst) / 1e6:.2f} MB")
 
 

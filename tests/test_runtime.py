@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from linegroup.predict import LineGrouper, bundled_weights_path
-from linegroup.runtime import OpenCVNet, matching_onnx
+from linegroup.runtime import OnnxNet, OrtNet, matching_onnx
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -18,26 +18,38 @@ def test_shipped_onnx_matches_the_shipped_checkpoint():
         "weights/linegroup_default.onnx must be re-exported (scripts/export_onnx.py) after the .pt changes"
 
 
+@pytest.mark.parametrize("runtime", ["onnxruntime", "opencv"])
 @pytest.mark.parametrize("h,w", [(97, 131), (64, 64)])
-def test_opencv_and_torch_give_the_same_outputs(h, w):
+def test_onnx_runtimes_and_torch_give_the_same_outputs(runtime, h, w):
     rng = np.random.default_rng(1)
     img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-    o = LineGrouper.load(runtime="opencv")
+    o = LineGrouper.load(runtime=runtime)
     t = LineGrouper.load(runtime="torch")
-    assert isinstance(o.net, OpenCVNet) and o.model is None and t.model is not None
+    assert isinstance(o.net, OnnxNet) and o.net.name == runtime and o.model is None and t.model is not None
     (e1, p1, _), (e2, p2, _) = o.embed(img), t.embed(img)
     assert e1.shape == e2.shape == (t.model.config.emb_dim, h, w)
     assert np.abs(e1 - e2).max() < 1e-3 and np.abs(p1 - p2).max() < 1e-3
 
 
-def test_auto_runtime_is_opencv_on_cpu_and_torch_for_a_checkpoint_without_export(tmp_path, tiny_ckpt):
-    assert isinstance(LineGrouper.load().net, OpenCVNet)
+def test_auto_runtime_is_onnxruntime_on_cpu_and_torch_for_a_checkpoint_without_export(tmp_path, tiny_ckpt):
+    assert isinstance(LineGrouper.load().net, OrtNet)
     g = LineGrouper.load(tiny_ckpt)
     assert g.model is not None
     from linegroup.checkpoint import CheckpointError
 
-    with pytest.raises(CheckpointError, match="no ONNX export"):
-        LineGrouper.load(tiny_ckpt, runtime="opencv")
+    for runtime in ("onnxruntime", "opencv"):
+        with pytest.raises(CheckpointError, match="no ONNX export"):
+            LineGrouper.load(tiny_ckpt, runtime=runtime)
+
+
+def test_auto_runtime_falls_back_to_opencv_without_onnxruntime(monkeypatch):
+    import linegroup.predict as P
+
+    def missing(path):
+        raise ImportError("No module named 'onnxruntime'")
+
+    monkeypatch.setattr(P.OrtNet, "load", classmethod(lambda cls, path: missing(path)))
+    assert LineGrouper.load().net.name == "opencv"
 
 
 def test_a_stale_export_is_not_used(tmp_path):

@@ -102,11 +102,12 @@ def _add_model_args(p):
                    help="the grouping's link models (links.npz) fitted for --checkpoint's network with "
                         "scripts/fit_links.py; default: the ones shipped for the shipped weights")
     g.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"], help="where to run the network")
-    g.add_argument("--runtime", default="auto", choices=["auto", "torch", "opencv"],
-                   help="what runs the network: opencv runs the checkpoint's ONNX export (shipped for the "
-                        "shipped weights; scripts/export_onnx.py for others) on the CPU without importing torch "
-                        "(about 2 s less start-up, same outputs); torch runs any checkpoint on any device; "
-                        "auto: opencv where such an export exists and --device is cpu")
+    g.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"],
+                   help="what runs the network: onnxruntime (or opencv, slower, needing no extra package) runs "
+                        "the checkpoint's ONNX export (shipped for the shipped weights; scripts/export_onnx.py "
+                        "for others) on the CPU without importing torch (about 1.6 s less start-up, same "
+                        "outputs); torch runs any checkpoint on any device; auto: the export where one exists "
+                        "and --device is cpu, by onnxruntime if installed, else opencv; torch otherwise")
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network and the grouping; "
                         "each full-resolution candidate pixel then takes the label of its cell")

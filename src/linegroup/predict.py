@@ -51,10 +51,11 @@ from .grouping.dbscan import GroupParams, group_pixels
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
 from .markers import find_markers, polyline
-from .runtime import OpenCVNet, TorchNet, matching_onnx
+from .runtime import OnnxNet, OpenCVNet, OrtNet, TorchNet, matching_onnx
 
 GROUPINGS = ("links", "dbscan")
-RUNTIMES = ("auto", "torch", "opencv")
+RUNTIMES = ("auto", "torch", "onnxruntime", "opencv")
+ONNX_RUNNERS = {"onnxruntime": OrtNet, "opencv": OpenCVNet}
 DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set's tune split (0, -0.5, -1, -2)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -129,8 +130,8 @@ class LineGrouper:
                  link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None, series_bias: float = SERIES_BIAS):
         if grouping not in GROUPINGS:
             raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
-        # model: a SmallUNet (run by torch on `device`) or a runtime net (runtime.OpenCVNet)
-        self.net = model if isinstance(model, OpenCVNet) else TorchNet(model, device)
+        # model: a SmallUNet (run by torch on `device`) or an ONNX runtime net (runtime.OnnxNet)
+        self.net = model if isinstance(model, OnnxNet) else TorchNet(model, device)
         self.model = getattr(self.net, "model", None)  # the torch module, if torch runs it
         self.device = str(getattr(self.net, "device", "cpu"))
         self.params = params or GroupParams()
@@ -159,8 +160,9 @@ class LineGrouper:
     @classmethod
     def load(cls, path: str | None = None, device: str = "cpu", runtime: str = "auto", **kw) -> "LineGrouper":
         """Load a checkpoint (path) or, with path=None, the weights shipped in the package.
-        runtime: "torch", "opencv" (the checkpoint's ONNX export beside it, CPU only, no
-        torch import; runtime.py) or "auto" (opencv on the CPU where such an export exists)."""
+        runtime: "torch"; "onnxruntime" or "opencv" (the checkpoint's ONNX export beside it,
+        CPU only, no torch import; runtime.py); "auto": on the CPU, the export where there is
+        one, run by ONNX Runtime, or by OpenCV where onnxruntime is not installed."""
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown runtime {runtime!r} ({', '.join(RUNTIMES)})")
         if device == "auto":
@@ -172,19 +174,22 @@ class LineGrouper:
             if path is None:
                 raise CheckpointError("no weights are bundled with this installation of linegroup; "
                                       "pass a checkpoint (--checkpoint PATH) trained with `linegroup train`")
-        if runtime != "torch" and device == "cpu" and os.path.isfile(path):
-            onnx = matching_onnx(path)
-            if onnx is not None:
-                try:
-                    return cls(OpenCVNet.load(onnx), source=path, **kw)
-                except Exception as e:  # noqa: BLE001 - an OpenCV build that cannot read it: torch runs it
-                    if runtime == "opencv":
-                        raise CheckpointError(f"{onnx}: OpenCV cannot run this network ({type(e).__name__}: {e})") from None
-            elif runtime == "opencv":
+        if runtime != "torch":
+            if device != "cpu" and runtime != "auto":
+                raise CheckpointError(f"{path}: --runtime {runtime} runs on the CPU only (--device cpu)")
+            onnx = matching_onnx(path) if device == "cpu" and os.path.isfile(path) else None
+            if onnx is None and runtime != "auto":
                 raise CheckpointError(f"{path}: no ONNX export of this checkpoint beside it "
-                                      f"(make one with scripts/export_onnx.py), so --runtime opencv cannot run it")
-        elif runtime == "opencv":
-            raise CheckpointError(f"{path}: --runtime opencv runs on the CPU only (--device cpu)")
+                                      f"(make one with scripts/export_onnx.py), so --runtime {runtime} cannot run it")
+            errors = []
+            names = [] if onnx is None else (list(ONNX_RUNNERS) if runtime == "auto" else [runtime])
+            for name in names:
+                try:
+                    return cls(ONNX_RUNNERS[name].load(onnx), source=path, **kw)
+                except Exception as e:  # noqa: BLE001 - not installed, or cannot read the graph: the next one
+                    errors.append(f"{name}: {type(e).__name__}: {e}")
+            if errors and runtime != "auto":
+                raise CheckpointError(f"{onnx}: {runtime} cannot run this network ({errors[0]})")
         ckpt = load_checkpoint(path)
         model = model_from_checkpoint(ckpt).float()
         return cls(model, device, source=path, **kw)
