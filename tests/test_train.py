@@ -9,7 +9,6 @@ import pytest
 import torch
 
 from conftest import ROOT, SRC, write_dataset
-from linegroup import checkpoint as ckpt_mod
 from linegroup.checkpoint import load_checkpoint, save_checkpoint
 from linegroup.train import build_parser, train
 
@@ -63,7 +62,7 @@ def test_a_save_killed_half_way_leaves_the_previous_checkpoint(tmp_path, monkeyp
         f.write(b"partial bytes")
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(ckpt_mod.torch, "save", dying_save)
+    monkeypatch.setattr(torch, "save", dying_save)  # checkpoint.py imports torch where it saves
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(p, {"model": {"w": torch.zeros(3)}, "model_config": {}, "epoch": 2})
     monkeypatch.undo()
