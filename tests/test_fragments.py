@@ -130,3 +130,58 @@ def test_a_dash_across_a_solid_line_is_no_crossing_but_touching_dashes_stay_apar
     x[10 + s, 10 + s] = x[20 - s, 10 + s] = True
     x[11 + s, 10 + s] = x[21 - s, 10 + s] = True
     assert build_fragments(column_runs(*_pixels(x))).shared.sum() == 1
+
+
+def test_rank_within_groups_equals_a_lexsort_and_breaks_ties_by_position():
+    from linegroup.grouping.link import _rank
+
+    rng = np.random.default_rng(1)
+    for big in (False, True):  # 16-bit keys (radix sort) and keys beyond them
+        key = rng.integers(0, 20, 500) + (70000 if big else 0)
+        value = rng.integers(0, 5, 500).astype(float)  # many ties
+        order = np.lexsort((value, key))
+        want = np.empty(500)
+        for q, p in enumerate(order):
+            want[p] = q + 1 - np.searchsorted(key[order], key[p])
+        assert np.array_equal(_rank(key, value), want)
+    assert _rank(np.zeros(0, int), np.zeros(0)).shape == (0,)
+
+
+def test_shared_columns_equal_intersect1d():
+    from linegroup.grouping.interleave import _shared
+
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        ca = np.unique(rng.integers(0, 60, 30))
+        cb = np.unique(rng.integers(0, 60, rng.integers(0, 30)))
+        got, want = _shared(ca, cb), np.intersect1d(ca, cb, return_indices=True)
+        assert all(np.array_equal(g, w) for g, w in zip(got, want))
+
+
+def test_path_distance_inside_across_and_beyond_the_ends():
+    from linegroup.grouping.leftovers import path_distance
+
+    path = (np.array([10, 20]), np.array([0.0, 10.0]))
+    d = path_distance([path, (np.zeros(0, int), np.zeros(0))], np.array([15.0, 7.0, 24.0]), np.array([8.0, 4.0, 7.0]))
+    assert np.allclose(d[0], [3.0, 5.0, 5.0])  # across the path at x = 15; to (10, 0) and to (20, 10)
+    assert np.isinf(d[1]).all()
+
+
+def test_tree_logit_equals_a_walk_down_each_tree():
+    rng = np.random.default_rng(3)
+    # two trees: a stump on feature 1 and a depth-2 tree on features 0 then 2; a lone leaf
+    t = TreeEnsemble(feature=[1, 0, 0, 0, 2, 0, 0, 0, 0], threshold=[0.0, 0, 0, 0.5, -0.2, 0, 0, 0, 0],
+                     left=[1, 0, 0, 4, 5, 0, 0, 0, 0], right=[2, 0, 0, 7, 6, 0, 0, 0, 0],
+                     value=[0, -1.0, 2.0, 0, 0, 0.25, -0.5, 3.0, 0.125],
+                     is_leaf=[0, 1, 1, 0, 0, 1, 1, 1, 1], roots=[0, 3, 8], baseline=0.1)
+    X = rng.normal(size=(50, 3))
+    want = []
+    for x in X:
+        s = t.baseline
+        for r in t.roots:
+            n = r
+            while not t.is_leaf[n]:
+                n = t.left[n] if x[t.feature[n]] <= t.threshold[n] else t.right[n]
+            s += t.value[n]
+        want.append(s)
+    np.testing.assert_allclose(t.logit(X), want, rtol=0, atol=1e-12)

@@ -139,8 +139,6 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -
     of the width, MIN_PIX pixels), and chains that run along a larger line: gappy ones
     within HOST_D px of its pixels or its path (the outlines of its markers, linked across
     the gaps between them), solid ones within HOST_D_SOLID px of its path."""
-    from scipy.spatial import cKDTree
-
     ld = aggregate(st.desc, st.line)
     span = ld.x1 - ld.x0 + 1
     keep = (span >= min_span * width) & (ld.npix >= MIN_PIX)
@@ -149,32 +147,71 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -
     pix_line = st.line[st.frag.pix_frag]
     paths = line_paths(xs, ys, pix_line + 1)
     order, bounds = label_slices(pix_line + 1, ld.n)  # chain c's pixels: order[bounds[c + 1]:bounds[c + 2]]
-    pixels_of = lambda c: order[bounds[c + 1]:bounds[c + 2]]  # noqa: E731
-    accepted, trees = [], {}
+    hosts = _Hosts(xs, ys, lambda c: order[bounds[c + 1]:bounds[c + 2]])
+    accepted = []
     rng = np.random.default_rng(0)
     for c in np.argsort(-ld.npix, kind="stable"):
         if not keep[c]:
             continue
         if accepted:
-            idx = pixels_of(c)
+            idx = hosts.pixels_of(c)
             if len(idx) > SAMPLE:
                 idx = rng.choice(idx, SAMPLE, replace=False)
             px, py = xs[idx].astype(float), ys[idx].astype(float)
             d = path_distance([paths[h] for h in accepted], px, py)
-            if ld.ncols[c] / span[c] < HOST_COVER:  # gappy: near the host's path or its pixels
-                for k, h in enumerate(accepted):
-                    if h not in trees:
-                        hi = pixels_of(h)
-                        trees[h] = cKDTree(np.column_stack([xs[hi], ys[hi]]))
-                    d[k] = np.minimum(d[k], trees[h].query(np.column_stack([px, py]), distance_upper_bound=HOST_D + 1)[0])
-                near = HOST_D
-            else:
-                near = HOST_D_SOLID
+            gappy = ld.ncols[c] / span[c] < HOST_COVER
+            near = HOST_D if gappy else HOST_D_SOLID
+            if gappy:  # near the host's path or its pixels
+                hosts.near_pixels(d, accepted, idx)
             if ((d <= near).mean(1) >= HOST_SHARE).any():
                 keep[c] = False
                 continue
         accepted.append(c)
     return keep
+
+
+class _Hosts:
+    """The accepted lines' pixels, for the distance of a gappy chain's pixels to them:
+    a KD-tree per line, built and asked only where it can decide the test."""
+
+    def __init__(self, xs, ys, pixels_of):
+        self.xs, self.ys, self.pixels_of = xs, ys, pixels_of
+        self.w = int(xs.max()) + 1
+        self.trees, self.bands = {}, {}
+
+    def _band(self, h):
+        """(lo, hi) per column x: the least and greatest y of line h's pixels in columns
+        x - HOST_D .. x + HOST_D (+inf, -inf where it has none)."""
+        if h not in self.bands:
+            from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+            hi = self.pixels_of(h)
+            x, y = self.xs[hi], self.ys[hi].astype(np.float64)  # one dtype: ufunc.at's fast path
+            lo, up = np.full(self.w, np.inf), np.full(self.w, -np.inf)
+            np.minimum.at(lo, x, y)
+            np.maximum.at(up, x, y)
+            size = 2 * int(HOST_D) + 1
+            self.bands[h] = (minimum_filter1d(lo, size, mode="constant", cval=np.inf),
+                             maximum_filter1d(up, size, mode="constant", cval=-np.inf))
+        return self.bands[h]
+
+    def near_pixels(self, d: np.ndarray, accepted: list, idx: np.ndarray) -> None:
+        """d[k] (path distances of pixels idx to line accepted[k]) lowered to the distance
+        to its nearest pixel, for the lines where that can bring HOST_SHARE of them within
+        HOST_D: a pixel within HOST_D px of one of the line's lies in its band +- HOST_D."""
+        px, py = self.xs[idx], self.ys[idx]
+        for k, h in enumerate(accepted):
+            lo, up = self._band(h)
+            maybe = (d[k] <= HOST_D) | ((py >= lo[px] - HOST_D) & (py <= up[px] + HOST_D))
+            if maybe.mean() < HOST_SHARE:
+                continue  # the test fails for this line whatever the pixel distances
+            if h not in self.trees:
+                from scipy.spatial import cKDTree
+
+                hi = self.pixels_of(h)
+                self.trees[h] = cKDTree(np.column_stack([self.xs[hi], self.ys[hi]]))
+            q = self.trees[h].query(np.column_stack([px.astype(float), py.astype(float)]), distance_upper_bound=HOST_D + 1)[0]
+            d[k] = np.minimum(d[k], q)
 
 
 def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None, feats: np.ndarray | None = None,

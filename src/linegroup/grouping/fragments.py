@@ -193,7 +193,7 @@ def _merge_blobs(runs: Runs, run_frag: np.ndarray, lo: np.ndarray, hi: np.ndarra
     ext = np.zeros(nf)
     if len(first):
         h = np.maximum.reduceat(runs.y1[rs], first) - np.minimum.reduceat(runs.y0[rs], first) + 1
-        np.maximum.at(ext, comp[run_frag[rs[first]]], h)
+        np.maximum.at(ext, comp[run_frag[rs[first]]], h.astype(np.float64))  # ext's dtype: ufunc.at's fast path
     blob = (size >= 2) & (att <= 2) & (ext <= BLOB_EXTENT) & (loop | ((enter == 1) & (leave == 1)))
     member = short & blob[comp]
     return np.where(member[run_frag], nf + comp[run_frag], run_frag)

@@ -44,28 +44,51 @@ def _slopes(cols: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.abs(np.gradient(ys, cols)) if len(cols) > 1 else np.zeros(len(cols))
 
 
-def _compatible(pa, pb, width: float = 0.0) -> bool:
-    """Do two chains' paths (columns, centre y) take turns along one path? Pieces that
-    follow each other along a steep path share a few columns (a steep stroke is about
-    `width` columns wide) far apart in y; a longer run of shared columns is side by side."""
-    ca, ya = pa
-    cb, yb = pb
-    both, ia, ib = np.intersect1d(ca, cb, return_indices=True)
+class _Path:
+    """A chain's path: columns, centre y per column, and |slope| there (made on first use)."""
+
+    def __init__(self, cols: np.ndarray, ys: np.ndarray):
+        self.cols, self.ys, self._slope = cols, ys, None
+
+    @property
+    def slope(self) -> np.ndarray:
+        if self._slope is None:
+            self._slope = _slopes(self.cols, self.ys)
+        return self._slope
+
+
+def _shared(ca: np.ndarray, cb: np.ndarray):
+    """(columns, ia, ib) of two sorted, unique column arrays: np.intersect1d's answer
+    with return_indices, by one binary search instead of a sort of both."""
+    pos = np.searchsorted(cb, ca)
+    if len(cb) == 0:
+        return cb, pos[:0], pos[:0]
+    hit = cb[np.minimum(pos, len(cb) - 1)] == ca
+    ia = np.flatnonzero(hit)
+    return ca[ia], ia, pos[ia]
+
+
+def _compatible(pa: _Path, pb: _Path, width: float = 0.0) -> bool:
+    """Do two chains' paths take turns along one path? Pieces that follow each other along
+    a steep path share a few columns (a steep stroke is about `width` columns wide) far
+    apart in y; a longer run of shared columns is side by side."""
+    ca, ya = pa.cols, pa.ys
+    cb, yb = pb.cols, pb.ys
+    both, ia, ib = _shared(ca, cb)
     if len(both) > MAX_SHARED_STEEP * min(len(ca), len(cb)):
         return False
     if len(both):
-        run = np.cumsum(np.r_[True, np.diff(both) > 1])  # runs of consecutive shared columns
+        run = np.cumsum(np.concatenate([[True], np.diff(both) > 1]))  # runs of consecutive shared columns
         side = (np.bincount(run) > 2 * width + 2)[run]  # longer than a hand-over between steep pieces
         if side.sum() > MAX_SHARED * min(len(ca), len(cb)):
             return False
         if side.any() and np.median(np.abs(ya[ia] - yb[ib])[side]) > NEAR:
             return False
-    cols = np.r_[ca, cb]
-    ys = np.r_[ya, yb]
-    slope = np.r_[_slopes(ca, ya), _slopes(cb, yb)]
-    src = np.r_[np.zeros(len(ca), bool), np.ones(len(cb), bool)]
-    o = np.lexsort((src, cols))
-    cols, ys, src, slope = cols[o], ys[o], src[o], slope[o]
+    cols = np.concatenate([ca, cb])
+    src = np.zeros(len(cols), bool)
+    src[len(ca):] = True
+    o = np.argsort(cols, kind="stable")  # a's column before b's: merging two sorted runs
+    cols, ys, src, slope = cols[o], np.concatenate([ya, yb])[o], src[o], np.concatenate([pa.slope, pb.slope])[o]
     hand = np.flatnonzero(src[1:] != src[:-1])
     if len(hand) == 0:
         return False
@@ -73,6 +96,17 @@ def _compatible(pa, pb, width: float = 0.0) -> bool:
     dy = np.abs(ys[hand + 1] - ys[hand])
     s = np.maximum(slope[hand], slope[hand + 1])
     return bool(np.mean(dy <= NEAR + np.maximum(MAX_SLOPE, s) * dx + s * width) >= 0.9)
+
+
+def _partners(ld: Description, order: np.ndarray, b: int) -> np.ndarray:
+    """The chains of `order` (largest first) that b may join: not smaller, overlapping it
+    by MIN_OVERLAP columns, with ink within MAX_DCOLOR (tested exactly, as one norm per
+    pair, where a vectorised distance is not clearly over it)."""
+    cand = order[::-1]
+    ov = np.minimum(ld.x1[cand], ld.x1[b]) - np.maximum(ld.x0[cand], ld.x0[b])
+    dc = np.sqrt(((ld.lab[cand] - ld.lab[b]) ** 2).sum(1))
+    cand = cand[(cand != b) & (ld.npix[cand] >= ld.npix[b]) & (ov >= MIN_OVERLAP) & (dc <= MAX_DCOLOR * (1 + 1e-6))]
+    return [a for a in cand if not np.linalg.norm(ld.lab[a] - ld.lab[b]) > MAX_DCOLOR]
 
 
 def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray, ld: Description,
@@ -90,16 +124,11 @@ def merge_interleaved(xs: np.ndarray, ys: np.ndarray, line_of_pixel: np.ndarray,
             a = parent[a]
         return a
 
-    paths = line_paths(xs, ys, line_of_pixel + 1)
     order = np.argsort(ld.npix, kind="stable")  # smallest first: pieces join the body
     order = order[ld.x1[order] - ld.x0[order] + 1 >= max(min_cols, MIN_OVERLAP)]
+    paths = [_Path(cols, yc) for cols, yc in line_paths(xs, ys, line_of_pixel + 1)]  # slopes once per chain
     for b in order:
-        for a in order[::-1]:
-            if a == b or ld.npix[a] < ld.npix[b]:
-                continue
-            ov = min(ld.x1[a], ld.x1[b]) - max(ld.x0[a], ld.x0[b])
-            if ov < MIN_OVERLAP or np.linalg.norm(ld.lab[a] - ld.lab[b]) > MAX_DCOLOR:
-                continue
+        for a in _partners(ld, order, b):
             ra, rb = root(a), root(b)
             if ra != rb and _compatible(paths[a], paths[b], float(max(ld.width[a], ld.width[b]))):
                 parent[rb] = ra

@@ -42,11 +42,12 @@ def path_distance(paths, px: np.ndarray, py: np.ndarray) -> np.ndarray:
         if len(cols) == 0:
             out[c] = np.inf
             continue
-        inside = (px >= cols[0]) & (px <= cols[-1])
-        d = np.abs(py - np.interp(px, cols, yc))
-        left = np.hypot(px - cols[0], py - yc[0])
-        right = np.hypot(px - cols[-1], py - yc[-1])
-        out[c] = np.where(inside, d, np.minimum(left, right))
+        out[c] = np.abs(py - np.interp(px, cols, yc))
+        o = np.flatnonzero((px < cols[0]) | (px > cols[-1]))  # beyond its ends: to the nearer end
+        if len(o):
+            left = np.hypot(px[o] - cols[0], py[o] - yc[0])
+            right = np.hypot(px[o] - cols[-1], py[o] - yc[-1])
+            out[c, o] = np.minimum(left, right)
     return out
 
 

@@ -99,12 +99,16 @@ def _rank(key_group: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Rank (1 = smallest value) of each entry within its group."""
     if len(value) == 0:
         return np.zeros(0)
-    order = np.lexsort((value, key_group))
+    by_value = np.argsort(value, kind="stable")  # np.lexsort((value, key_group)), as two stable sorts:
+    key = key_group[by_value]  # the second on 16-bit keys where they fit (a radix sort)
+    if key.min() >= 0 and key.max() < 1 << 16:
+        key = key.astype(np.uint16)
+    order = by_value[np.argsort(key, kind="stable")]
     g = key_group[order]
-    start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-    pos = np.arange(len(order)) - np.repeat(start, np.diff(np.r_[start, len(order)]))
+    first = np.zeros(len(order), np.int64)  # per sorted entry, where its group starts
+    first[1:] = np.where(g[1:] != g[:-1], np.arange(1, len(order)), 0)
     rank = np.empty(len(order))
-    rank[order] = pos + 1
+    rank[order] = np.arange(1, len(order) + 1) - np.maximum.accumulate(first)
     return rank
 
 

@@ -121,12 +121,14 @@ class TreeEnsemble:
         if not np.isfinite(X).all():
             raise ValueError("link features must be finite")
         feat, thr, child, roots, value, depth = self._prepare()
-        flat = X.ravel()
-        base = np.repeat(np.arange(n) * X.shape[1], len(roots))
-        node = np.tile(roots, n)
-        for _ in range(depth):
-            node = child[node] + (flat[base + feat[node]] > thr[node])
-        return self.baseline + value[node].reshape(n, -1).sum(1)
+        flat = np.ascontiguousarray(X.T).ravel()  # feature-major: X[i, f] = flat[f * n + i]
+        featn, samples = feat * n, np.arange(n)
+        # (trees, samples): the first level straight from the roots' columns, then one
+        # gather per array and level
+        node = child[roots][:, None] + (X[:, feat[roots]] > thr[roots]).T
+        for _ in range(depth - 1):
+            node = child[node] + (flat[featn[node] + samples] > thr[node])
+        return self.baseline + np.ascontiguousarray(value[node].T).sum(1)  # summed per sample in tree order
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.logit(X)))
