@@ -135,7 +135,8 @@ def main():
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)
-    print(f"model: {res['parameters']:,} parameters (BatchNorm folded)\n")
+    n = res["parameters"]
+    print(f"model: {n:,} parameters (BatchNorm folded)" if n else f"model: the ONNX export ({res['runtime']})", "\n")
     print(f"| step (800x600, {a.threads} threads) | median ms |\n|---|---|")
     print(f"| network | {res['network_ms']:.0f} |")
     print(f"| predict, candidates given (network + grouping + series) | {res['predict_oracle_ms']:.0f} |")
