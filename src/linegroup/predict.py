@@ -7,7 +7,9 @@
     res.lines      # [{"id", "num_pixels", "color", "points", "segments", "polyline", "markers", "marker"}, ...]
     res.timings    # {"network_ms", "grouping_ms", "markers_ms"}
 
-Flow: the network gives a D x H x W embedding (and a line-pixel probability); the
+Flow: the network (run by ONNX Runtime from the shipped weights' ONNX export, without
+importing torch; or by torch for any checkpoint: runtime.py) gives a D x H x W
+embedding (and a line-pixel probability); the
 candidate pixels (given, or the model's own: probability > fg_threshold) are grouped
 into lines by `grouping.group_lines` (default: one-line fragments linked by continuation
 and appearance, the embedding one cue among several) or, with grouping="dbscan", by the
@@ -15,12 +17,14 @@ seed's DBSCAN on the embeddings (`grouping.dbscan`); each line gets one point pe
 With the model's own candidates, the `candidates` stage cleans them first: pixels
 outside the plot area (the rectangle the x and y axes enclose, `find_plot_area`: tick
 labels, axis titles, the chart title) are left out unless that would drop over half of
-them (then the frame found is not the axes); legend swatches and tick marks
+them (then the frame found is not the axes; with no axes meeting at a corner, a plot
+panel of its own colour, `find_panel`, is the plot area); legend swatches and tick marks
 (`find_marks`: short strokes repeated in a column or a row) and grid rulings
 (`find_rulings`: evenly spaced horizontal runs over 60% of the width, vertical ones over
 60% of the height) are removed before grouping; after grouping, each line's stray pieces
-(`drop_strays`: text glyphs, arrow heads far from its body) and then groups that are
-rulings (`drop_rulings`) are dropped. Given candidates are kept as they are, and every
+(`drop_strays`: text glyphs, arrow heads far from its body), then groups that are
+rulings (`drop_rulings`), then groups a learned judge takes for legend entries, labels,
+grid dashes or background (`candidates/series.py`) are dropped. Given candidates are kept as they are, and every
 one of them ends in a line.
 
 Huge images: the network sees the image downscaled so that its longer side is at most
