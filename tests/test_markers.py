@@ -210,7 +210,8 @@ def test_synth_records_marker_centres_on_drawn_markers(variety):
 def test_fast_percentiles_and_medians_answer_as_numpy():
     """The marker stage's shortcuts for np.percentile and np.median give numpy's answers
     (exactly), on ties, adjacent floats, distance-transform-like values and random data."""
-    from linegroup.markers import _above_percentile, _ceil_percentile, _median, _percentile
+    from linegroup.orderstats import above_percentile as _above_percentile, ceil_percentile as _ceil_percentile
+    from linegroup.orderstats import median as _median, percentile as _percentile
 
     rng = np.random.default_rng(3)
     for i in range(3000):

@@ -47,6 +47,7 @@ import cv2
 import numpy as np
 
 from .labels import components, label_slices
+from .orderstats import above_percentile, ceil_percentile, median, percentile
 
 BAND = 14  # px around a line's pixels where its markers are looked for (a marker's radius and more)
 INK_ALPHA = 0.5  # share of the way from background to the line's colour that makes a pixel its ink
@@ -155,22 +156,22 @@ def _line_markers(v, vv, ys, xs):
     deep = colmax[colmax > 0]
     if len(deep) == 0:
         return None
-    half = float(_percentile(deep, STROKE_PCT))  # the stroke's half-width
+    half = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
         half = 1.0
     elif np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
         return None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
-    reach = max(2, _ceil_percentile(deep, 90))  # about a marker's radius
+    reach = max(2, ceil_percentile(deep, 90))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
     blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
     if len(blobs) < MIN_MARKERS:
         return None
-    r = float(_median(blobs[:, 2]))
+    r = float(median(blobs[:, 2]))
     typical = blobs[np.abs(blobs[:, 2] - r) <= SIZE_SPREAD * r]
     if len(typical) < MIN_MARKERS:
         return None
-    r = float(_median(typical[:, 2]))
+    r = float(median(typical[:, 2]))
     if r < half + WIDER and (r < half + NARROW or len(typical) < 2 * MIN_MARKERS
                              or _consistency(alpha, typical[:, :2], r) < CONSISTENT):
         return None  # blobs hardly wider than the stroke, and not one glyph repeated: its joints and crossings
@@ -195,7 +196,7 @@ def _alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
     line's colour (0 off the band, and for pixels of another colour). None: no contrast.
     v, vv: the crop less the background and its squared length; mine: the line's own pixels' v."""
     dist = np.einsum("ij,ij->i", mine, mine)
-    colour = _median(mine[_above_percentile(dist, 70)])  # the stroke's core, not its rim
+    colour = median(mine[above_percentile(dist, 70)])  # the stroke's core, not its rim
     dn = float(np.dot(colour, colour))
     if dn < MIN_CONTRAST ** 2:
         return None
@@ -209,54 +210,6 @@ def _alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
     np.clip(a, 0, 1, out=a)
     a[~ok] = 0
     return a
-
-
-def _order_pair(x: np.ndarray, q: float):
-    """The two order statistics of a 1-d array that np.percentile(x, q) (linear) interpolates
-    between, and the weight of the upper one."""
-    n = len(x)
-    at = (n - 1) * (q / 100)  # numpy's virtual index
-    lo = min(int(np.floor(at)), n - 1)
-    hi = min(lo + 1, n - 1)
-    part = np.partition(x, (lo, hi))
-    return part[lo], part[hi], at - lo
-
-
-# np.percentile costs a tenth of a millisecond a call, more on long arrays; these answer without
-# it where the two order statistics settle the answer in every numpy version, and call it otherwise.
-def _percentile(x: np.ndarray, q: float):
-    """np.percentile(x, q) of a 1-d array: the order statistic, where both are equal."""
-    a, b, _ = _order_pair(x, q)
-    return a if a == b else np.percentile(x, q)
-
-
-def _ceil_percentile(x: np.ndarray, q: float) -> int:
-    """ceil(np.percentile(x, q)) of a 1-d array: it lies between the two order statistics."""
-    a, b, _ = _order_pair(x, q)
-    return int(np.ceil(a)) if np.ceil(a) == np.ceil(b) else int(np.ceil(np.percentile(x, q)))
-
-
-def _above_percentile(x: np.ndarray, q: float) -> np.ndarray:
-    """x >= np.percentile(x, q) for a 1-d array x >= 0. No value lies between the two order
-    statistics a < b: the answer is x >= a where the percentile is a, else x >= b; it is
-    a with no weight on b, and above a when the weight times b - a is over two float32
-    steps of b (whatever the float arithmetic of the interpolation)."""
-    a, b, t = _order_pair(x, q)
-    if a == b or t == 0:
-        return x >= a
-    if float(b - a) * min(t, 1 - t) >= 2 * float(np.spacing(np.float32(b))):
-        return x >= b
-    return x >= np.percentile(x, q)
-
-
-def _median(x: np.ndarray):
-    """np.median(x, axis=0) of a non-empty array without NaN, as numpy computes it (the middle
-    value or row, or the mean of the two middle ones), without its overhead."""
-    k = len(x) // 2
-    if len(x) % 2:
-        return np.partition(x, k, axis=0)[k]
-    part = np.partition(x, (k - 1, k), axis=0)
-    return (part[k - 1] + part[k]) / 2
 
 
 def _fill_holes(ink: np.ndarray) -> np.ndarray:
@@ -312,7 +265,7 @@ def _consistency(alpha, centres, r):
     mean = pat.mean(0)
     num = pat @ mean
     den = np.sqrt((pat * pat).sum(1) * (mean @ mean)) + 1e-9
-    return float(_median(num / den))
+    return float(median(num / den))
 
 
 def _body(filled: np.ndarray, half: float, r: float) -> np.ndarray:
@@ -348,14 +301,14 @@ def _dense(ctx, body, det, tmpl, shift, info):
     templates beside the learned one; the one with the most instances times their median score
     is kept. Returns (detections, template, shift, info)."""
     t, r = ctx["t"], ctx["r"]
-    best = len(det) * float(_median(det[:, 2])) if len(det) else 0.0
+    best = len(det) * float(median(det[:, 2])) if len(det) else 0.0
     info = {**info, "size": 2 * int(round(r)) + 1, "shape": None}  # the merged patch's size is not a marker's
     for side, name in itertools.product(range(2 * int(r) - 3, 2 * int(r) + 3, 2), ("circle", "square", "diamond")):
         ideal = _ideal_shapes(side, side)[name]
         pad = t - ideal.shape[0] // 2
         cand = np.pad(ideal.astype(np.float32), pad)
         got = _match(ctx, cand)
-        fit = len(got) * float(_median(got[:, 2])) if len(got) else 0.0
+        fit = len(got) * float(median(got[:, 2])) if len(got) else 0.0
         if fit > best:
             best, det, tmpl, shift = fit, got, cand, (0.0, 0.0)
             info = {"size": int(ideal.shape[0]), "filled": info["filled"], "shape": name}
@@ -363,7 +316,7 @@ def _dense(ctx, body, det, tmpl, shift, info):
         size = (2 * t + 1, 2 * t + 1)
         cand = np.mean([cv2.getRectSubPix(body, size, (float(x), float(y))) for x, y in det[:, :2]], axis=0)
         got = _match(ctx, cand)
-        if len(got) and len(got) * float(_median(got[:, 2])) > best:
+        if len(got) and len(got) * float(median(got[:, 2])) > best:
             det, tmpl = got, cand
     return det, tmpl, shift, info
 

@@ -55,6 +55,7 @@ from .grouping.dbscan import GroupParams, group_pixels
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
 from .markers import find_markers, polyline
+from .orderstats import median
 from .runtime import OnnxNet, OpenCVNet, OrtNet, TorchNet, matching_onnx
 
 GROUPINGS = ("links", "dbscan")
@@ -110,20 +111,10 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
         segs = [s.tolist() for s in np.split(pts, cuts)]
         color = None
         if image is not None:
-            color = [int(v) for v in _median_colour(rgb[bounds[c]:bounds[c + 1]])]
+            color = [int(v) for v in median(rgb[bounds[c]:bounds[c + 1]])]
         lines.append({"id": c, "num_pixels": int(cnt[c].sum()), "color": color,
                       "points": pts.tolist(), "segments": segs})
     return lines
-
-
-def _median_colour(rgb: np.ndarray) -> np.ndarray:
-    """np.median(rgb, axis=0) of a non-empty (n, 3) integer array, as numpy computes it (the
-    middle row, or the mean of the two middle ones, in float64), without its overhead."""
-    k = len(rgb) // 2
-    if len(rgb) % 2:
-        return np.partition(rgb, k, axis=0)[k].astype(np.float64)
-    part = np.partition(rgb, (k - 1, k), axis=0)
-    return (part[k - 1].astype(np.float64) + part[k]) / 2
 
 
 class LineGrouper:
