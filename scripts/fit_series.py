@@ -46,15 +46,14 @@ def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
     else:
         t = truth_masks(rec.lines, rec.height, rec.width, 2, e2e=True)
     full = t["full"].reshape(len(rec.lines), rec.height, rec.width) > 0
-    res = g.predict(img)
+    res = g.predict(img, keep_embedding=True)  # the network once: its probability comes back too
     small, scale = g.network_image(img)
-    _, prob, _ = g.embed(small)
     ys, xs = np.nonzero(res.mask)
     if scale < 1.0 or len(xs) == 0:  # the judge sees the network's resolution; keep to charts at 1:1
         return np.zeros((0, len(FEATURES))), np.zeros(0, np.int64)
     labels = res.mask[ys, xs].astype(np.int64)
     xy = np.column_stack([xs, ys]).astype(np.float32)
-    F = group_features(labels, xy, small, prob, res.plot_area)
+    F = group_features(labels, xy, small, res.probability, res.plot_area)
     k = len(F)
     on = np.stack([full[:, ys[labels == c], xs[labels == c]].sum(1) for c in range(1, k + 1)])  # (K, lines)
     n = np.bincount(labels, minlength=k + 1)[1:]
@@ -79,7 +78,6 @@ def main(argv=None):
     from tqdm import tqdm
 
     g = LineGrouper.load(a.checkpoint, links=a.links)
-    g.drop_strays = True
     models = load_link_models(a.links)
     g.links = LinkModels(models.r1, models.r2, None)  # the judge off while its samples are made
     recs = []

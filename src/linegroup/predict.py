@@ -80,6 +80,7 @@ class PredictResult:
     timings: dict = field(default_factory=dict)
     embedding: np.ndarray | None = None  # (D, h, w) at network resolution, if asked for
     plot_area: tuple | None = None  # (x0, y0, x1, y1) the model's own candidates were kept to
+    probability: np.ndarray | None = None  # (h, w) line-pixel probability at network resolution, if asked for
 
 
 def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: int | None = None) -> list[dict]:
@@ -228,7 +229,8 @@ class LineGrouper:
     def predict(self, image, candidates=None, keep_embedding: bool = False, name: str | None = None) -> PredictResult:
         """image: path or array (gray, RGB, RGBA; bool, 8-, 16-bit or float). candidates: None
         (the model finds line pixels), or a path/array of the same H x W where non-zero =
-        candidate. name: what error messages call the image (default: its path, or "image").
+        candidate. keep_embedding: also return the network's outputs (embedding, line
+        probability) at its resolution. name: what error messages call the image (default: its path, or "image").
         Bad input raises ImageError with a message naming it."""
         name = name or (image if isinstance(image, str) else "image")
         img = read_image(image) if isinstance(image, str) else to_rgb8(np.asarray(image), name, bgr=False)
@@ -297,7 +299,7 @@ class LineGrouper:
         return PredictResult(mask, lines, int(len(fy)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1),
                               "markers_ms": 1000 * (time.perf_counter() - t3)},
-                             emb if keep_embedding else None, area)
+                             emb if keep_embedding else None, area, prob if keep_embedding else None)
 
 
 def add_markers(lines: list, image: np.ndarray, mask: np.ndarray, scale: float = 1.0) -> list:

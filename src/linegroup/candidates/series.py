@@ -120,10 +120,11 @@ def group_features(labels: np.ndarray, xy: np.ndarray, image: np.ndarray, prob: 
                 p[idx].mean(), np.percentile(p[idx], 10), np.median(contrast[idx]), np.median(chroma[idx]),
                 lab[idx].std(0).mean(), k, 0, outside[idx].mean(), (gx.mean() - ax0) / aw, (gy.mean() - ay0) / ah,
                 float(area is not None))
-    out[:, 1] = n / n.sum()
-    out[:, 2] = n / n.max()
-    out[:, 4] = out[:, 4] / max(out[:, 4].max(), 1)
-    out[:, 19] = np.argsort(np.argsort(-n)) / max(k - 1, 1)
+    col = FEATURES.index  # the chart-wide cues, filled in once every group is measured
+    out[:, col("share_n")] = n / n.sum()
+    out[:, col("rank_n")] = n / n.max()
+    out[:, col("x_span_rel")] /= max(out[:, col("x_span_rel")].max(), 1)
+    out[:, col("rank")] = np.argsort(np.argsort(-n)) / max(k - 1, 1)
     return out
 
 
