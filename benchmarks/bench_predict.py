@@ -87,7 +87,8 @@ def main():
     ap.add_argument("--checkpoint", default=None, help="default: the shipped weights")
     ap.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
     ap.add_argument("--repeat", type=int, default=10)
-    ap.add_argument("--runtime", default="auto", choices=["auto", "torch", "opencv"], help="what runs the network")
+    ap.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnxruntime", "opencv"],
+                    help="what runs the network")
     ap.add_argument("--out", default="benchmarks/results/predict.json")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
