@@ -5,7 +5,7 @@ import pytest
 
 from linegroup.grouping.describe import describe
 from linegroup.grouping.fragments import build_fragments, column_runs
-from linegroup.grouping.leftovers import assign_leftovers
+from linegroup.grouping.leftovers import assign_leftovers, mix_distance
 from linegroup.grouping.link import match
 from linegroup.grouping.trees import TreeEnsemble
 
@@ -89,6 +89,36 @@ def test_leftovers_follow_the_nearest_path_and_far_ones_drop_on_request():
     # nearer line 2's right end (49, 30) than line 1's (49, 10)
     assert out[-3:].tolist() == [1, 2, 2]
     assert assign_leftovers(xs, ys, lab, drop_far=True)[-1] == 0
+
+
+def test_mix_distance_known_answers():
+    ink = np.array([[20.0, 0, 0], [50.0, 60, 0]])
+    bg = np.array([[100.0, 0, 0], [100.0, 0, 0]])
+    lab = np.array([[60.0, 0, 0], [20.0, 0, 0], [75.0, 30, 0], [100.0, 0, 40]])
+    d = mix_distance(lab, ink, bg)
+    assert d.shape == (2, 4)
+    # grey L 60 is a blend of black ink and white: 0 from line 1; from line 2's segment
+    # (50, 60, 0)-(100, 0, 0) its nearest point is (50 + 50t, 60 - 60t) at t = 41/61
+    assert d[0, 0] == 0 and d[0, 1] == 0
+    t = (10 * 50 + 60 * 60) / (50 ** 2 + 60 ** 2)
+    assert np.isclose(d[1, 0], np.hypot(60 - (50 + 50 * t), 60 - 60 * t))
+    assert np.isclose(d[1, 2], 0) and np.isclose(d[0, 2], 30)  # halfway from red ink to white
+    assert np.isclose(d[0, 3], 40) and np.isclose(d[1, 3], 40)  # beyond the background's end
+
+
+def test_leftovers_go_by_colour_where_paths_agree_and_units_go_whole():
+    # two lines along y = 10 and y = 12; leftovers at y = 11 (equally near both paths)
+    xs = np.r_[np.arange(50), np.arange(50), 20, 21, 30, 31]
+    ys = np.r_[np.full(50, 10), np.full(50, 12), 11, 11, 11, 11]
+    labels = np.r_[np.ones(50), np.full(50, 2), 0, 0, 0, 0].astype(int)
+    red, blue, white = [50.0, 70, 50], [30.0, 60, -100], [100.0, 0, 0]
+    lab = np.array([red] * 50 + [blue] * 50 + [blue, blue, red, blue])
+    ink, bg = np.array([red, blue]), np.array([white, white])
+    out = assign_leftovers(xs, ys, labels, lab=lab, ink=ink, bg=bg)
+    assert out[-4:].tolist() == [2, 2, 1, 2]
+    unit = np.r_[np.full(100, -1), -1, -1, 7, 7]  # the last two (one red, one blue) go together
+    out = assign_leftovers(xs, ys, labels, lab=lab, ink=ink, bg=bg, unit=unit)
+    assert out[-2] == out[-1]
 
 
 def _draw(lines, size=(200, 120)):

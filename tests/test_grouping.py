@@ -226,3 +226,18 @@ def test_repair_crossings_repairs_two_crossings_of_one_pair_in_turn():
     truth = np.repeat([1, 2], 401)
     swapped = np.where((xs > 100) & (xs <= 300), 3 - truth, truth)
     assert (repair_crossings(xs, ys, swapped) == truth).all()
+
+
+def test_a_thin_line_running_along_a_thick_one_of_another_colour_keeps_its_pixels(grouper):
+    """Where a thin red line runs along a thick blue one's edge their runs are shared and
+    both paths lie within two pixels: each pixel goes to the line of its own colour."""
+    x = np.arange(20, 341, 4).astype(float)
+    y_thin = np.where((x > 110) & (x < 250), 118.0, 60 + 0.2 * x)
+    thick = Line(x, np.full(len(x), 120.0), color=(30, 60, 220), width=5)
+    thin = Line(x, y_thin, color=(220, 40, 40), width=1)
+    pred, truth = separate(grouper, [thick, thin])
+    assert int(pred.max()) == 2
+    red = truth == 2
+    own = np.bincount(pred[red]).argmax()
+    assert (pred[red] == own).mean() >= 0.97
+    assert (pred[truth == 1] != own).mean() >= 0.97

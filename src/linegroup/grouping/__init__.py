@@ -14,7 +14,8 @@ The pipeline, one file a step:
                 rounds: fragments across short gaps, then chains across any gap
   interleave.py chains that take turns along one path -> one line
   crossings.py  two lines swapped where they cross -> each goes on the way it came
-  leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path
+  leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path,
+                where lines differ in colour the one of the pixel's own colour
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
 `weights/links.npz`.
@@ -232,6 +233,12 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
-    labels = lab_of_line[st.line][st.frag.pix_frag]  # line -1 reads the last entry
+    pix_line = st.line[st.frag.pix_frag]
+    labels = lab_of_line[pix_line]  # line -1 reads the last entry
     labels = repair_crossings(xs, ys, labels, lab)
-    return renumber(assign_leftovers(xs, ys, labels, drop_far=own))
+    ink = bg = None
+    if lab is not None:  # each line's colours, for the leftovers' own colour
+        ld = aggregate(st.desc, st.line)
+        ink, bg = ld.lab[big], ld.bg[big]
+    unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
+    return renumber(assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit))

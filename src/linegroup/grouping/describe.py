@@ -12,6 +12,7 @@ Per fragment (arrays of length F):
   lab (F, 3)    ink colour in CIE Lab, from the stroke's core: in each run, the pixel
                 farthest in colour from the local background (the pixels just above and
                 below the run), so that the anti-aliased rim does not wash it out
+  bg (F, 3)     the local background in CIE Lab: the mean of those pixels above and below
   emb (F, D)    mean learned embedding of its pixels (NaN when there is none)
   shared        see fragments.py
   free_a/free_b the left / right end touches no other stroke (a dash's ends are free; a
@@ -48,6 +49,7 @@ class Description:
     lab: np.ndarray
     emb: np.ndarray
     shared: np.ndarray
+    bg: np.ndarray
     free_a: np.ndarray  # the left end touches no other stroke (a gap follows: dash, dot, end)
     free_b: np.ndarray  # the same at the right end
 
@@ -64,12 +66,13 @@ def pixels_lab(image: np.ndarray | None, xs: np.ndarray, ys: np.ndarray) -> np.n
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
 
 
-def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray | None = None) -> np.ndarray:
-    """(R, 3) Lab of each run's core pixel: the one farthest from the run's local background.
+def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray | None = None):
+    """(R, 3) Lab of each run's core pixel, the one farthest from the run's local background,
+    and (R, 3) that background (the mean of the pixels just above and below the run).
     lab: the pixels' Lab if the caller has it already (pixels_lab(image, xs, ys))."""
     runs = frag.runs
     if image is None:
-        return np.zeros((runs.n, 3), np.float32)
+        return np.zeros((runs.n, 3), np.float32), np.zeros((runs.n, 3), np.float32)
     h, w = image.shape[:2]
     lab = pixels_lab(image, xs, ys) if lab is None else lab
     above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
@@ -79,7 +82,7 @@ def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray 
     dist = np.abs(lab - bg[rid]).sum(1)
     order = np.lexsort((dist, rid))  # per run, the farthest pixel comes last
     last = order[np.r_[np.flatnonzero(np.diff(rid[order])), len(order) - 1]]
-    return lab[last]
+    return lab[last], bg
 
 
 def _window_slopes(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -126,11 +129,12 @@ def describe(frag: Fragments, xs: np.ndarray, ys: np.ndarray, image: np.ndarray 
         sb_s=_window_slopes(rx, ry, np.maximum(last - SHORT, first), last),
         sb_l=_window_slopes(rx, ry, np.maximum(last - LONG, first), last),
         ncols=ncols, npix=npix, width=width,
-        lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy(),
+        lab=np.zeros((nf, 3)), emb=np.full((nf, 1), np.nan), shared=frag.shared.copy(), bg=np.zeros((nf, 3)),
         free_a=~frag.junction_left, free_b=~frag.junction_right)
-    cl = core_lab(frag, xs, ys, image, lab)
-    d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1)
-    d.lab /= np.maximum(np.bincount(frag.run_frag, minlength=nf), 1)[:, None]
+    cl, bg = core_lab(frag, xs, ys, image, lab)
+    nrun = np.maximum(np.bincount(frag.run_frag, minlength=nf), 1)[:, None]
+    d.lab = np.stack([np.bincount(frag.run_frag, weights=cl[:, c], minlength=nf) for c in range(3)], 1) / nrun
+    d.bg = np.stack([np.bincount(frag.run_frag, weights=bg[:, c], minlength=nf) for c in range(3)], 1) / nrun
     if feats is not None and len(feats):
         pf = frag.pix_frag
         d.emb = np.stack([np.bincount(pf, weights=feats[:, c], minlength=nf) for c in range(feats.shape[1])], 1)

@@ -1,23 +1,40 @@
 """The last step of the grouping: every pixel not yet in a line goes to the nearest line.
 
-    labels = assign_leftovers(xs, ys, labels, drop_far=False)
+    labels = assign_leftovers(xs, ys, labels, drop_far=False, lab=lab, ink=ink, bg=bg, unit=unit)
 
 `labels` (N,) holds 1..K for the pixels of the lines the linking made and 0 for the
 rest: shared fragments (where lines cross or run together), marker outlines, specks,
 chains too small to be a series. Each line's path is its column centres, linearly
-interpolated across its gaps. A leftover pixel at column x goes to the line whose path
-at x is nearest in y; a line that does not reach x is as far as the Euclidean distance
-to its nearer end. At a crossing, both lines are interpolated through the shared piece
+interpolated across its gaps. A leftover pixel at column x is as far from a line as
+its path at x is in y; from a line that does not reach x, as the Euclidean distance to
+its nearer end. At a crossing, both lines are interpolated through the shared piece
 from both sides, so each keeps the half of the pixels on its own path and both stay
-continuous. With the model's own candidates (`drop_far`), leftovers farther than `far`
-px from every line stay 0 (text, arrows); with the user's candidates no pixel is dropped.
+continuous.
+
+Where lines differ in colour, the pixel's own colour decides what the paths cannot: a
+thin line running along a thick one shares its runs, and there both paths are within a
+pixel or two. With the pixels' Lab colour and each line's ink and background, a pixel's
+cost for a line is its path distance plus COLOUR_PX px per unit of Lab distance from the
+line's colours (the segment from its ink to its background: an anti-aliased rim pixel
+is a mix of the two), that distance capped at COLOUR_CAP so that a pixel of no line's
+colour (a marker's outline in another colour) is placed by its path alone. Lines of one
+colour cost the same, and the path decides.
+
+`unit` (N,) groups leftover pixels that go to one line together (a chain too small to be
+a series, a run of marker outlines): the line with the least summed cost takes them all.
+Pixels with unit -1 (shared pieces, which two lines split between them) go one by one.
+
+With the model's own candidates (`drop_far`), leftovers farther than `far` px from
+every line's path stay 0 (text, arrows); with the user's candidates no pixel is dropped.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) distance matrix)
+CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) cost matrix)
+COLOUR_PX = 2.0  # px of path distance one unit of Lab colour distance costs
+COLOUR_CAP = 40.0  # Lab distance beyond which a colour tells nothing more
 
 
 def line_paths(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray):
@@ -51,18 +68,47 @@ def path_distance(paths, px: np.ndarray, py: np.ndarray) -> np.ndarray:
     return out
 
 
+def mix_distance(lab: np.ndarray, ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """(K, n) Lab distance of each colour lab (n, 3) to each line's segment from its ink
+    (K, 3) to its background (K, 3): how far the pixel is from any blend of the two."""
+    seg = bg - ink
+    t = ((lab[None] - ink[:, None]) * seg[:, None]).sum(2) / np.maximum((seg * seg).sum(1), 1e-9)[:, None]
+    near = ink[:, None] + np.clip(t, 0.0, 1.0)[..., None] * seg[:, None]
+    return np.linalg.norm(lab[None] - near, axis=2)
+
+
 def assign_leftovers(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, drop_far: bool = False,
-                     far: float = 12.0) -> np.ndarray:
-    """Labels with every 0 replaced by its nearest line (see the module docstring)."""
+                     far: float = 12.0, lab: np.ndarray | None = None, ink: np.ndarray | None = None,
+                     bg: np.ndarray | None = None, unit: np.ndarray | None = None) -> np.ndarray:
+    """Labels with every 0 replaced by its nearest line (see the module docstring).
+    lab: (N, 3) the pixels' Lab; ink, bg: (K, 3) line k + 1's ink and background (all
+    three or none: without them the path alone decides); unit: (N,) ids >= 0 of pixels
+    that go together, -1 for one by one."""
     labels = np.asarray(labels).astype(np.int64).copy()
     rest = np.flatnonzero(labels == 0)
     if len(rest) == 0 or labels.max() == 0:
         return labels
     paths = line_paths(xs, ys, labels)
+    colour = lab is not None and ink is not None and bg is not None and len(ink) == len(paths)
+    best = np.empty(len(rest), np.int64)
+    dmin = np.empty(len(rest))
+    cost = np.empty((len(paths), len(rest)), np.float32) if unit is not None else None
     for s in range(0, len(rest), CHUNK):
         idx = rest[s:s + CHUNK]
         d = path_distance(paths, xs[idx].astype(np.float64), ys[idx].astype(np.float64))
-        best = d.argmin(0)
-        ok = d[best, np.arange(len(idx))] <= far if drop_far else np.ones(len(idx), bool)
-        labels[idx[ok]] = best[ok] + 1
+        dmin[s:s + len(idx)] = d.min(0)
+        if colour:
+            d += COLOUR_PX * np.minimum(mix_distance(np.asarray(lab[idx], np.float64), ink, bg), COLOUR_CAP)
+        best[s:s + len(idx)] = d.argmin(0)
+        if cost is not None:
+            cost[:, s:s + len(idx)] = d
+    if unit is not None:
+        u = np.asarray(unit)[rest]
+        grouped = np.flatnonzero(u >= 0)
+        if len(grouped):
+            _, inv = np.unique(u[grouped], return_inverse=True)
+            total = np.stack([np.bincount(inv, weights=cost[k, grouped]) for k in range(len(paths))])
+            best[grouped] = total.argmin(0)[inv]
+    ok = dmin <= far if drop_far else np.ones(len(rest), bool)
+    labels[rest[ok]] = best[ok] + 1
     return labels

@@ -190,6 +190,7 @@ def aggregate(d: Description, cid: np.ndarray) -> Description:
     sum_ = lambda v: np.bincount(c, weights=v, minlength=k)  # noqa: E731
     npix, ncols = sum_(d.npix[idx]), sum_(d.ncols[idx])
     lab = np.stack([sum_(d.lab[idx, q] * d.ncols[idx]) for q in range(3)], 1) / np.maximum(ncols, 1)[:, None]
+    bg = np.stack([sum_(d.bg[idx, q] * d.ncols[idx]) for q in range(3)], 1) / np.maximum(ncols, 1)[:, None]
     emb = np.stack([sum_(d.emb[idx, q] * d.npix[idx]) for q in range(d.emb.shape[1])], 1) / np.maximum(npix, 1)[:, None]
     x0 = np.full(k, np.inf)
     np.minimum.at(x0, c, d.x0[idx])
@@ -199,7 +200,7 @@ def aggregate(d: Description, cid: np.ndarray) -> Description:
         x0=x0, x1=x1, ya=d.ya[first], yb=d.yb[last], sa_s=d.sa_s[first], sa_l=d.sa_l[first],
         sb_s=d.sb_s[last], sb_l=d.sb_l[last], ncols=ncols, npix=npix,
         width=sum_(d.width[idx] * d.npix[idx]) / np.maximum(npix, 1), lab=lab, emb=emb,
-        shared=np.zeros(k, bool), free_a=d.free_a[first], free_b=d.free_b[last])
+        shared=np.zeros(k, bool), bg=bg, free_a=d.free_a[first], free_b=d.free_b[last])
 
 
 def link_round(d: Description, items: np.ndarray, model, width: float, max_gap: float, reach: float,
