@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from linegroup.predict import LineGrouper, bundled_weights_path
-from linegroup.runtime import OnnxNet, OrtNet, matching_onnx
+from linegroup.runtime import NetConfig, OnnxNet, OrtNet, SubpixelEmbedding, _split, matching_onnx
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -16,6 +16,36 @@ ROOT = os.path.join(os.path.dirname(__file__), "..")
 def test_shipped_onnx_matches_the_shipped_checkpoint():
     assert matching_onnx(bundled_weights_path()) is not None, \
         "weights/linegroup_default.onnx must be re-exported (scripts/export_onnx.py) after the .pt changes"
+
+
+def test_subpixel_embedding_reads_like_the_pixel_shuffled_array():
+    import torch
+
+    rng = np.random.default_rng(0)
+    raw = rng.normal(size=(8 * 4, 5, 7)).astype(np.float32)
+    full = torch.nn.functional.pixel_shuffle(torch.from_numpy(raw)[None], 2)[0].numpy()  # (8, 10, 14)
+    emb = SubpixelEmbedding(raw, 8, 2, 9, 13)  # cropped to 9 x 13, as an odd-sized chart is
+    assert emb.shape == (8, 9, 13)
+    np.testing.assert_array_equal(np.asarray(emb), full[:, :9, :13])
+    ys, xs = rng.integers(0, 9, 50), rng.integers(0, 13, 50)
+    np.testing.assert_array_equal(emb[:, ys, xs], full[:, ys, xs])
+    np.testing.assert_array_equal(emb[:, :, 3], full[:, :9, 3])  # anything else: from the full array
+
+
+def test_a_graph_before_its_pixel_shuffle_gives_what_the_shuffled_graph_gives():
+    """Graphs exported before the shuffle was left out (no "subpixel" in their .onnx.json)
+    still load: both output layouts give the same embedding and probability."""
+    import torch
+
+    rng = np.random.default_rng(2)
+    raw = rng.normal(size=(1, 9 * 4, 6, 8)).astype(np.float32)
+    dense = torch.nn.functional.pixel_shuffle(torch.from_numpy(raw), 2).numpy()
+    e1, p1 = _split(dense, NetConfig(8, True, 32), 11, 15)
+    e2, p2 = _split(raw, NetConfig(8, True, 32, subpixel=2), 11, 15)
+    assert isinstance(e2, SubpixelEmbedding) and e1.shape == e2.shape == (8, 11, 15)
+    np.testing.assert_array_equal(e1, np.asarray(e2))
+    np.testing.assert_allclose(p1, p2, rtol=1e-6)
+    np.testing.assert_allclose(p1, 1 / (1 + np.exp(-dense[0, 8, :11, :15])), rtol=1e-6)
 
 
 @pytest.mark.parametrize("runtime", ["onnxruntime", "opencv"])

@@ -156,13 +156,17 @@ class SmallUNet(nn.Module):
         ph, pw = (-h) % m, (-w) % m
         if ph or pw:  # replicate padding keeps chart borders free of fake black edges
             x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        return self.head(self.trunk(x))[..., :h, :w]
+
+    def trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder, bottleneck and decoder: the features the head reads (x already padded)."""
         skips = [self.inc(x)]
         for down in self.downs:
             skips.append(down(skips[-1]))
         y = self.bottleneck(skips[-1])
         for up, skip in zip(self.ups, reversed(skips)):
             y = up(y, skip)
-        return self.head(y)[..., :h, :w]
+        return y
 
     def split(self, out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Split the raw output into (embedding, line-pixel logit or None)."""

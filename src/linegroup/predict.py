@@ -201,7 +201,9 @@ class LineGrouper:
         return image, scale
 
     def embed(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, float]:
-        """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale)."""
+        """RGB uint8 (H, W, 3) -> (embedding (D, h, w), line probability (h, w) or None, scale).
+        The embedding is an array, or with the ONNX runtimes a `runtime.SubpixelEmbedding`
+        that reads like one (emb[:, ys, xs]; np.asarray(emb) lays it out in full)."""
         image, scale = self.network_image(image)
         emb, prob = self.net(image)
         return emb, prob, scale
@@ -299,7 +301,7 @@ class LineGrouper:
         return PredictResult(mask, lines, int(len(fy)),
                              {"network_ms": 1000 * (t1 - t0), "grouping_ms": 1000 * (t2 - t1),
                               "markers_ms": 1000 * (time.perf_counter() - t3)},
-                             emb if keep_embedding else None, area, prob if keep_embedding else None)
+                             np.asarray(emb) if keep_embedding else None, area, prob if keep_embedding else None)
 
 
 def add_markers(lines: list, image: np.ndarray, mask: np.ndarray, scale: float = 1.0) -> list:

@@ -58,28 +58,79 @@ def matching_onnx(checkpoint: str) -> str | None:
 
 
 class NetConfig:
-    """What the runtime needs to know of a network: outputs and stride."""
+    """What the runtime needs to know of a network: outputs and stride. subpixel: 1, the
+    graph gives full-resolution outputs; r > 1, it stops before its sub-pixel head's
+    PixelShuffle and gives (C * r * r, H / r, W / r), rearranged here (`SubpixelEmbedding`)."""
 
-    def __init__(self, emb_dim: int, fg_head: bool, multiple: int):
+    def __init__(self, emb_dim: int, fg_head: bool, multiple: int, subpixel: int = 1):
         self.emb_dim = int(emb_dim)
         self.fg_head = bool(fg_head)
         self.multiple = int(multiple)  # input sides are padded to a multiple of this
+        self.subpixel = int(subpixel)
 
     @classmethod
     def from_model_config(cls, c) -> "NetConfig":
         return cls(c.emb_dim, c.fg_head, 2**c.depth * c.stem_stride)
 
     def to_dict(self) -> dict:
-        return {"emb_dim": self.emb_dim, "fg_head": self.fg_head, "multiple": self.multiple}
+        return {"emb_dim": self.emb_dim, "fg_head": self.fg_head, "multiple": self.multiple,
+                "subpixel": self.subpixel}
 
 
-def _split(out: np.ndarray, cfg: NetConfig):
-    """(1, C, H, W) raw outputs -> (embedding (D, H, W), line probability (H, W) or None)."""
-    d = cfg.emb_dim
-    emb = np.ascontiguousarray(out[0, :d], np.float32)
-    prob = None
-    if cfg.fg_head:
-        prob = (1.0 / (1.0 + np.exp(-out[0, d].astype(np.float32)))).astype(np.float32)
+class SubpixelEmbedding:
+    """The embedding (D, H, W) as a sub-pixel head computes it, before its PixelShuffle:
+    raw (D * r * r, H / r, W / r), where pixel (y, x) of channel c is raw[c * r * r +
+    (y % r) * r + x % r, y // r, x // r]. Grouping reads the embedding at the candidate
+    pixels only, so it is never laid out at full resolution unless asked for
+    (`np.asarray(emb)`): at 800x600 that rearrangement cost more than a fifth of the
+    network's time. Indexing as emb[:, ys, xs] gives (D, n) like the array would."""
+
+    ndim = 3
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, raw: np.ndarray, dim: int, r: int, height: int, width: int):
+        self.raw, self.dim, self.r = raw, dim, r
+        self.shape = (dim, height, width)
+
+    def at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """(D, n) the embedding at pixels (ys, xs)."""
+        ys, xs = np.asarray(ys, np.int64), np.asarray(xs, np.int64)
+        r = self.r
+        ch = np.arange(self.dim)[:, None] * (r * r) + ((ys % r) * r + xs % r)[None]
+        return self.raw[ch, (ys // r)[None], (xs // r)[None]]
+
+    def __getitem__(self, key):
+        if (isinstance(key, tuple) and len(key) == 3 and key[0] == slice(None)
+                and all(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in key[1:])):
+            return self.at(key[1], key[2])
+        return np.asarray(self)[key]
+
+    def __array__(self, dtype=None, copy=None):
+        d, r = self.dim, self.r
+        _, hh, ww = self.raw.shape
+        full = self.raw.reshape(d, r, r, hh, ww).transpose(0, 3, 1, 4, 2).reshape(d, hh * r, ww * r)
+        full = np.ascontiguousarray(full[:, :self.shape[1], :self.shape[2]])
+        return full if dtype is None else full.astype(dtype)
+
+
+def _shuffled(x: np.ndarray, r: int) -> np.ndarray:
+    """(r * r, h, w) -> (h * r, w * r): one channel's PixelShuffle."""
+    _, h, w = x.shape
+    return x.reshape(r, r, h, w).transpose(2, 0, 3, 1).reshape(h * r, w * r)
+
+
+def _split(out: np.ndarray, cfg: NetConfig, h: int, w: int):
+    """(1, C, Hp, Wp) raw outputs, padded -> (embedding (D, h, w), line probability (h, w) or None).
+    With a sub-pixel graph (cfg.subpixel = r > 1) out is (1, C * r * r, Hp / r, Wp / r) and
+    the embedding a `SubpixelEmbedding`."""
+    d, r = cfg.emb_dim, cfg.subpixel
+    if r > 1:
+        emb = SubpixelEmbedding(out[0, :d * r * r], d, r, h, w)
+        logit = _shuffled(out[0, d * r * r:(d + 1) * r * r], r)[:h, :w] if cfg.fg_head else None
+    else:
+        emb = np.ascontiguousarray(out[0, :d, :h, :w], np.float32)
+        logit = out[0, d, :h, :w] if cfg.fg_head else None
+    prob = None if logit is None else (1.0 / (1.0 + np.exp(-logit.astype(np.float32)))).astype(np.float32)
     return emb, prob
 
 
@@ -116,7 +167,7 @@ class OnnxNet:
             image = np.pad(image, ((0, ph), (0, pw), (0, 0)), mode="edge")
         x = image.transpose(2, 0, 1)[None].astype(np.float32) * np.float32(1 / 255)
         out = self._run(np.ascontiguousarray(x))
-        return _split(out[:, :, :h, :w], self.config)
+        return _split(out, self.config, h, w)
 
 
 class OrtNet(OnnxNet):

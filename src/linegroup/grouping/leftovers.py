@@ -70,11 +70,16 @@ def path_distance(paths, px: np.ndarray, py: np.ndarray) -> np.ndarray:
 
 def mix_distance(lab: np.ndarray, ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
     """(K, n) Lab distance of each colour lab (n, 3) to each line's segment from its ink
-    (K, 3) to its background (K, 3): how far the pixel is from any blend of the two."""
-    seg = bg - ink
-    t = ((lab[None] - ink[:, None]) * seg[:, None]).sum(2) / np.maximum((seg * seg).sum(1), 1e-9)[:, None]
-    near = ink[:, None] + np.clip(t, 0.0, 1.0)[..., None] * seg[:, None]
-    return np.linalg.norm(lab[None] - near, axis=2)
+    (K, 3) to its background (K, 3): how far the pixel is from any blend of the two.
+    Written with (K, 3) x (3, n) products in float32, not (K, n, 3) arrays."""
+    lab = np.asarray(lab, np.float32)
+    ink = np.asarray(ink, np.float32)
+    seg = np.asarray(bg, np.float32) - ink  # (K, 3)
+    ss = np.maximum((seg * seg).sum(1), np.float32(1e-6))[:, None]
+    u_seg = seg @ lab.T - (ink * seg).sum(1)[:, None]  # (c - ink) . seg
+    u_u = (lab * lab).sum(1)[None] - 2 * ink @ lab.T + (ink * ink).sum(1)[:, None]  # |c - ink|^2
+    t = np.clip(u_seg / ss, np.float32(0), np.float32(1))
+    return np.sqrt(np.maximum(u_u - 2 * t * u_seg + t * t * ss, np.float32(0)))
 
 
 def assign_leftovers(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, drop_far: bool = False,
@@ -98,7 +103,7 @@ def assign_leftovers(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, drop_fa
         d = path_distance(paths, xs[idx].astype(np.float64), ys[idx].astype(np.float64))
         dmin[s:s + len(idx)] = d.min(0)
         if colour:
-            d += COLOUR_PX * np.minimum(mix_distance(np.asarray(lab[idx], np.float64), ink, bg), COLOUR_CAP)
+            d += COLOUR_PX * np.minimum(mix_distance(lab[idx], ink, bg), COLOUR_CAP)
         best[s:s + len(idx)] = d.argmin(0)
         if cost is not None:
             cost[:, s:s + len(idx)] = d
