@@ -187,6 +187,49 @@ def test_predict_on_a_users_folder_names_every_bad_file_and_completes_every_good
     assert "notes.txt (not a chart file type)" in r.stdout
 
 
+def test_predict_in_worker_processes_writes_and_reports_what_one_process_does(tmp_path, tiny_ckpt):
+    """A batch on two workers: the same files, byte for byte, the same names, the same error
+    lines in the same order and the same summary as in this process alone."""
+    d = tmp_path / "in"
+    d.mkdir()
+    _user_folder(d)
+    runs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        r = run_cli("predict", d, "--out", out, "--checkpoint", tiny_ckpt, "--workers", workers)
+        errors = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+        files = {f: (out / f).read_bytes() for f in sorted(os.listdir(out))}
+        runs[workers] = (r.returncode, errors, r.stdout.splitlines()[-1].replace(str(out), "OUT"), files)
+    assert runs["1"][0] == runs["2"][0] == 1
+    assert runs["1"][1] == runs["2"][1] and len(runs["1"][1]) == 4
+    assert runs["1"][2] == runs["2"][2]
+    assert runs["1"][3].keys() == runs["2"][3].keys()
+    assert runs["1"][3] == runs["2"][3]
+
+
+def test_predict_workers_that_cannot_load_the_model_stop_the_batch_with_its_error(tmp_path):
+    img, _ = draw_chart(60, 80)
+    for k in range(4):
+        cv2.imwrite(str(tmp_path / f"c{k}.png"), img)
+    r = run_cli("predict", tmp_path, "--out", tmp_path / "o", "--checkpoint", tmp_path / "missing.pt", "--workers", "2")
+    assert r.returncode == 2 and "error:" in r.stderr and "missing.pt" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_worker_count_known_answers():
+    from types import SimpleNamespace
+
+    from linegroup.runner import MIN_FILES, worker_count
+
+    cpu = SimpleNamespace(device="cpu", candidates=None)
+    cores = os.cpu_count() or 1
+    assert worker_count(0, MIN_FILES - 1, cpu) == 1  # a small batch: this process
+    assert worker_count(0, 100, cpu) == cores
+    assert worker_count(0, 100, SimpleNamespace(device="cuda", candidates=None)) == 1
+    assert worker_count(0, 100, SimpleNamespace(device="cpu", candidates="masks/")) == 1
+    assert worker_count(3, 2, cpu) == 2  # never more workers than inputs
+    assert worker_count(1, 100, cpu) == 1
+
+
 def test_predict_refuses_an_image_over_the_pixel_limit_by_name(tmp_path, tiny_ckpt):
     img, _ = draw_chart(60, 80)
     cv2.imwrite(str(tmp_path / "big.png"), img)

@@ -160,6 +160,7 @@ def _grouper(a):
 
 
 def _predict(sub):
+    from .runner import MIN_FILES
     p = sub.add_parser("predict", help="separate the lines of chart images", formatter_class=HELP,
                        description="For each image write NAME_mask.png (16-bit, 0 = none, k = line k), NAME.json "
                                    "(lines with colour and points), NAME_overlay.png, and on request the "
@@ -190,6 +191,11 @@ def _predict(sub):
                         "(its own size); the outputs are in the rasterised pixels")
     g.add_argument("--page", type=int, default=None,
                    help="only this page (1-based) of each PDF; default: every page, as NAME_p1, NAME_p2, ...")
+    g.add_argument("--workers", type=int, default=0,
+                   help="processes that predict charts side by side; 0 (auto): one per CPU core for a batch of "
+                        f"{MIN_FILES} or more inputs on the CPU without a --candidates folder, else 1 (this process). "
+                        "Each runs the network on cores / workers threads and needs its own memory "
+                        "(about 0.8 GB for a 6000x4000 chart)")
     g.add_argument("--max_pixels", type=int, default=MAX_PIXELS,
                    help="refuse images (and PDF/SVG renderings) larger than this many pixels")
     _add_debug(p)
@@ -201,12 +207,11 @@ def _predict(sub):
 
         from tqdm import tqdm
 
-        from .batch import OutputSet, Tally, collect_inputs, encode_png, unique_stem
+        from .batch import OutputSet, Tally, collect_inputs, unique_stem
         from .checkpoint import CheckpointError
         from .formats import find_image, parse_calib
         from .images import ImageError, iter_pages
-        from .outputs import chart_document, chart_exports
-        from .viz import draw_axes, draw_overlay, embedding_pca_image
+        from .runner import chart_outputs, run_parallel, worker_count
 
         if a.calib:
             try:
@@ -214,6 +219,9 @@ def _predict(sub):
             except ValueError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
+        if a.workers < 0:
+            print(f"error: --workers must be 0 (auto) or more, got {a.workers}", file=sys.stderr)
+            return 2
         for flag, value in (("--dpi", a.dpi), ("--page", a.page), ("--max_pixels", a.max_pixels)):
             if value is not None and value <= 0:
                 print(f"error: {flag} must be positive, got {value}", file=sys.stderr)
@@ -229,49 +237,61 @@ def _predict(sub):
             print("error: --candidates is a single file but there are several inputs; pass a folder",
                   file=sys.stderr)
             return 2
-        try:
-            grouper = _grouper(a)
-        except CheckpointError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+        workers = worker_count(a.workers, len(files), a)
+        if workers == 1:  # else each worker loads its own
+            try:
+                grouper = _grouper(a)
+            except CheckpointError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
         os.makedirs(a.out, exist_ok=True)
         tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
 
+        def write(path, page_no, pages, where, files, found, timing):
+            stem = unique_stem(path, used, page_no, pages)
+            out = OutputSet(a.out, stem)
+            for suffix, data in files.items():
+                out.add(suffix, data)
+            out.commit()
+            tqdm.write(f"{where}: {found} -> {os.path.join(a.out, stem)}.* {timing}")
+
         def one(path, page, where):
-            stem = unique_stem(path, used, page.page, page.pages)
             cand = None
             if a.candidates:
+                stem = unique_stem(path, set(used), page.page, page.pages)  # the name write() will give it
                 cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
                 if cand is None:
                     raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
-            res = grouper.predict(page.image, candidates=cand, keep_embedding=a.embedding_png, name=where)
-            h, w = res.mask.shape
-            axes = read_axes(page.image, plot_area=res.plot_area) if a.axes == "auto" else None
-            doc = chart_document(os.path.basename(path), w, h, res.lines, res.plot_area, page.page, page.dpi, axes,
-                                 a.calib, a.log_x, a.log_y)  # the same document `linegroup serve` answers with
-            out = OutputSet(a.out, stem)
-            out.add("_mask.png", encode_png(res.mask, rgb=False))
-            out.add(".json", json.dumps(doc))
-            overlay = draw_overlay(page.image, res.mask, res.lines)
-            out.add("_overlay.png", encode_png(draw_axes(overlay, doc["axes"]) if axes else overlay))
-            for suffix, text in chart_exports(doc, a.format, axes, a.calib, a.log_x, a.log_y, a.csv_points).items():
-                out.add(suffix, text)
-            if a.embedding_png:
-                out.add("_embedding.png", encode_png(embedding_pca_image(res.embedding)))
-            out.commit()
-            n = len(res.lines)
-            tqdm.write(f"{where}: {n} line{'s' * (n != 1)}, {res.candidates} candidate pixels -> "
-                       f"{os.path.join(a.out, stem)}.* (network {res.timings['network_ms']:.0f} ms, "
-                       f"grouping {res.timings['grouping_ms']:.0f} ms)")
+            write(path, page.page, page.pages, where, *chart_outputs(grouper, a, path, page, where, cand))
 
-        for path in tqdm(files, desc="predict", unit="file", disable=len(files) < 2):
-            with tally.item(path, a.debug, count=False):  # the file itself: missing, damaged, not an image
-                for page in iter_pages(path, a.dpi, a.page, a.max_pixels):
-                    name = f"{path} page {page.page}" if page.pages > 1 else path
-                    with tally.item(name, a.debug):  # each page of a PDF on its own
-                        if page.error:
-                            raise ImageError(page.error)
-                        one(path, page, name)
+        bar = tqdm(total=len(files), desc="predict", unit="file", disable=len(files) < 2)
+        if workers > 1:  # worker processes make the outputs; here they are written and reported in order
+            def emit(path, events, failed):
+                for kind, *rest in events:
+                    if kind == "message":
+                        tally.write(rest[0])
+                        continue
+                    with tally.item(rest[2], a.debug):  # the writing can fail too
+                        write(path, *rest)
+                tally.failed.extend(failed)
+                bar.update()
+
+            try:
+                run_parallel(a, files, workers, emit)
+            except CheckpointError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+        else:
+            for path in files:
+                with tally.item(path, a.debug, count=False):  # the file itself: missing, damaged, not an image
+                    for page in iter_pages(path, a.dpi, a.page, a.max_pixels):
+                        name = f"{path} page {page.page}" if page.pages > 1 else path
+                        with tally.item(name, a.debug):  # each page of a PDF on its own
+                            if page.error:
+                                raise ImageError(page.error)
+                            one(path, page, name)
+                bar.update()
+        bar.close()
         print(tally.summary("charts") + f"; outputs in {a.out}")
         return tally.exit_code()
 

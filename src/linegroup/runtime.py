@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -55,6 +56,21 @@ def matching_onnx(checkpoint: str) -> str | None:
         return onnx if info.get("checkpoint_sha256") == file_sha256(checkpoint) else None
     except (OSError, ValueError):
         return None
+
+
+THREADS = 0  # intra-op threads of the runtimes; 0: each one's default (every core). set_threads()
+
+
+def set_threads(n: int) -> None:
+    """Run the network on n threads (a batch's worker processes share the cores): ONNX
+    Runtime sessions opened from now on, OpenCV, and torch if it is imported."""
+    global THREADS
+    THREADS = max(1, int(n))
+    import cv2
+
+    cv2.setNumThreads(THREADS)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(THREADS)
 
 
 class NetConfig:
@@ -180,6 +196,8 @@ class OrtNet(OnnxNet):
 
         opts = ort.SessionOptions()
         opts.inter_op_num_threads = 1
+        if THREADS:
+            opts.intra_op_num_threads = THREADS
         self.session = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
 
@@ -212,6 +230,8 @@ class TorchNet:
 
         from .model import fuse_conv_bn
 
+        if THREADS:
+            torch.set_num_threads(THREADS)
         self.torch = torch
         self.device = torch.device(device)
         self.model = fuse_conv_bn(model.to(self.device).eval()).to(memory_format=torch.channels_last)
