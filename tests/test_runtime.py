@@ -110,3 +110,19 @@ def test_predict_cli_does_not_import_torch(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "NO_TORCH" in r.stdout
     assert (tmp_path / "out" / (os.path.splitext(os.path.basename(chart_png))[0] + ".json")).is_file()
+
+
+def test_a_dark_chart_is_shown_to_the_network_inverted():
+    from linegroup.predict import is_dark
+
+    rng = np.random.default_rng(3)
+    light = np.full((64, 96, 3), 250, np.uint8)
+    light[20:23, :] = rng.integers(0, 120, (3, 96, 3), dtype=np.uint8)  # a dark stroke
+    dark = 255 - light
+    assert is_dark(dark) and not is_dark(light)
+    g = LineGrouper.load()
+    (e1, p1, _), (e2, p2, _) = g.embed(dark), g.embed(light)
+    np.testing.assert_array_equal(p1, p2)
+    np.testing.assert_array_equal(np.asarray(e1), np.asarray(e2))
+    g.dark_as_light = False
+    assert not np.array_equal(g.embed(dark)[1], p2)
