@@ -13,21 +13,22 @@ chart (benchmarks/bench_cli.py).
 
 The workers make the outputs and send them back; this process names them, writes them
 (atomically, `batch.OutputSet`) and reports, in input order, so that a batch gives the
-same files, names and messages whatever the number of workers. Workers are forked where
-the platform allows (Linux; no threads have been started here yet, and each worker
-opens its own network), else spawned. A worker's failure on one input is that input's
-error, as in a single process; one that cannot load the model ends the batch with the
-loading error.
+same files, names and messages whatever the number of workers. Workers are spawned,
+not forked (START), and each opens its own network. A worker's failure on one input is
+that input's error, as in a single process; one that cannot load the model ends the
+batch with the loading error.
 """
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing as mp
 import os
-import sys
 from collections.abc import Callable
 
 MIN_FILES = 4  # a batch of fewer inputs runs in this process (workers start in about half a second)
+START = "spawn"  # fresh worker processes: forking a process whose OpenCV or ONNX Runtime threads
+#   have run (`linegroup demo` draws its charts first) leaves their thread pools locked in the child
 
 
 def worker_count(requested: int, n_files: int, args) -> int:
@@ -119,9 +120,9 @@ def run_parallel(a, paths: list, workers: int, emit: Callable[[str, list, list],
     """Run the inputs on `workers` processes; emit(path, events, failed) for each input, in
     input order, as it comes back (see _work). A worker that cannot load the model raises
     its error here."""
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") and "fork" in methods else "spawn")
+    ctx = mp.get_context(START)
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ctx.Pool(workers, initializer=_init, initargs=(a, threads)) as pool:
+    args = argparse.Namespace(**{k: v for k, v in vars(a).items() if not callable(v)})  # no `func`: picklable
+    with ctx.Pool(workers, initializer=_init, initargs=(args, threads)) as pool:
         for path, (events, failed) in zip(paths, pool.imap(_work, paths)):
             emit(path, events, failed)

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) cost matrix)
-COLOUR_PX = 2.0  # px of path distance one unit of Lab colour distance costs
+COLOUR_PX = 1.0  # px of path distance one unit of Lab colour distance costs
 COLOUR_CAP = 40.0  # Lab distance beyond which a colour tells nothing more
 
 
