@@ -215,6 +215,27 @@ def test_predict_workers_that_cannot_load_the_model_stop_the_batch_with_its_erro
     assert r.returncode == 2 and "error:" in r.stderr and "missing.pt" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_dead_worker_leaves_its_inputs_to_this_process(tmp_path, tiny_ckpt):
+    import argparse
+
+    from cases import work_or_die
+    from linegroup import cli, runner
+
+    img, _ = draw_chart(60, 80)
+    paths = []
+    for name in ("a.png", "b_die.png", "c.png", "d.png"):
+        cv2.imwrite(str(tmp_path / name), img)
+        paths.append(str(tmp_path / name))
+    parser = argparse.ArgumentParser()
+    cli._predict(parser.add_subparsers(dest="command"))
+    a = parser.parse_args(["predict", str(tmp_path), "--out", str(tmp_path / "o"), "--checkpoint", tiny_ckpt])
+    done = []
+    left = runner.run_parallel(a, paths, 2, lambda path, events, failed: done.append(path), work=work_or_die)
+    # in input order, up to the dead worker's input at most (one still running beside it
+    # when the pool broke is left too): the rest comes back to be run here
+    assert done + left == paths and paths[1] in left
+
+
 def test_worker_count_known_answers():
     from types import SimpleNamespace
 

@@ -238,6 +238,7 @@ def _predict(sub):
                   file=sys.stderr)
             return 2
         workers = worker_count(a.workers, len(files), a)
+        grouper = None
         if workers == 1:  # else each worker loads its own
             try:
                 grouper = _grouper(a)
@@ -277,20 +278,23 @@ def _predict(sub):
                 bar.update()
 
             try:
-                run_parallel(a, files, workers, emit)
+                files = run_parallel(a, files, workers, emit)
             except CheckpointError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
-        else:
-            for path in files:
-                with tally.item(path, a.debug, count=False):  # the file itself: missing, damaged, not an image
-                    for page in iter_pages(path, a.dpi, a.page, a.max_pixels):
-                        name = f"{path} page {page.page}" if page.pages > 1 else path
-                        with tally.item(name, a.debug):  # each page of a PDF on its own
-                            if page.error:
-                                raise ImageError(page.error)
-                            one(path, page, name)
-                bar.update()
+            if files:  # a worker died (killed, out of memory): the rest here, one by one
+                tally.write(f"warning: a worker process ended unexpectedly; the remaining {len(files)} "
+                            f"input(s) run in this process, from {files[0]}")
+                grouper = _grouper(a)
+        for path in files:  # here, one by one: the whole batch, or what a dead worker left
+            with tally.item(path, a.debug, count=False):  # the file itself: missing, damaged, not an image
+                for page in iter_pages(path, a.dpi, a.page, a.max_pixels):
+                    name = f"{path} page {page.page}" if page.pages > 1 else path
+                    with tally.item(name, a.debug):  # each page of a PDF on its own
+                        if page.error:
+                            raise ImageError(page.error)
+                        one(path, page, name)
+            bar.update()
         bar.close()
         print(tally.summary("charts") + f"; outputs in {a.out}")
         return tally.exit_code()

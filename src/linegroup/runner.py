@@ -16,7 +16,8 @@ The workers make the outputs and send them back; this process names them, writes
 same files, names and messages whatever the number of workers. Workers are spawned,
 not forked (START), and each opens its own network. A worker's failure on one input is
 that input's error, as in a single process; one that cannot load the model ends the
-batch with the loading error.
+batch with the loading error; one that dies (killed, out of memory) leaves the inputs
+not yet reported to this process, which runs them itself.
 """
 
 from __future__ import annotations
@@ -116,13 +117,26 @@ def _work(path: str) -> tuple[list, list]:
     return events, tally.failed
 
 
-def run_parallel(a, paths: list, workers: int, emit: Callable[[str, list, list], None]) -> None:
+def run_parallel(a, paths: list, workers: int, emit: Callable[[str, list, list], None], work=None) -> list:
     """Run the inputs on `workers` processes; emit(path, events, failed) for each input, in
     input order, as it comes back (see _work). A worker that cannot load the model raises
-    its error here."""
+    its error here. Returns the inputs left undone because a worker process died (killed,
+    out of memory): the caller runs them itself. work: what a worker runs per input
+    (default `_work`; a module-level function, for tests)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     ctx = mp.get_context(START)
     threads = max(1, (os.cpu_count() or 1) // workers)
     args = argparse.Namespace(**{k: v for k, v in vars(a).items() if not callable(v)})  # no `func`: picklable
-    with ctx.Pool(workers, initializer=_init, initargs=(args, threads)) as pool:
-        for path, (events, failed) in zip(paths, pool.imap(_work, paths)):
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init, initargs=(args, threads)) as pool:
+        futures = [pool.submit(work or _work, p) for p in paths]
+        for k, (path, fut) in enumerate(zip(paths, futures)):
+            try:
+                events, failed = fut.result()
+            except BrokenProcessPool:
+                for f in futures[k:]:
+                    f.cancel()
+                return paths[k:]
             emit(path, events, failed)
+    return []

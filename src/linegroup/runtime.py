@@ -9,11 +9,12 @@ Importing torch takes about two seconds on a 2-core machine, more than the rest 
 one-chart `predict` put together, and the network itself is a plain stack of
 convolutions. So the package ships the same weights twice: `linegroup_default.pt`, the
 checkpoint (training, fine-tuning, GPUs), and `linegroup_default.onnx`, its inference
-graph with the BatchNorms folded in, exported by `scripts/export_onnx.py`. ONNX Runtime
-runs the graph on the CPU about as fast as torch runs the checkpoint (67 against 60 ms at
-800x600 on 2 threads, output copies included: benchmarks/bench_predict.py --runtime R)
-and imports in 0.16 s against 1.8 s; OpenCV's DNN module, the fallback where onnxruntime
-is not installed, needs no extra package but took 156 ms.
+graph with the BatchNorms folded in, exported by `scripts/export_onnx.py`, which stops
+before the sub-pixel head's PixelShuffle (`SubpixelEmbedding`). ONNX Runtime runs the
+graph on the CPU faster than torch runs the checkpoint (45 against 54 ms at 800x600 on 2
+threads, outputs included: benchmarks/bench_predict.py --runtime R) and imports in 0.16 s
+against 1.8 s; OpenCV's DNN module, the fallback where onnxruntime is not installed,
+needs no extra package and took 73 ms.
 `predict` uses them for the shipped weights unless `--runtime torch` is given, and torch
 is then never imported. Their outputs equal the torch network's up to float rounding
 (tested).
