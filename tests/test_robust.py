@@ -239,12 +239,12 @@ def test_a_dead_worker_leaves_its_inputs_to_this_process(tmp_path, tiny_ckpt):
 def test_worker_count_known_answers():
     from types import SimpleNamespace
 
-    from linegroup.runner import MIN_FILES, worker_count
+    from linegroup.runner import MAX_AUTO, MIN_FILES, worker_count
 
     cpu = SimpleNamespace(device="cpu", candidates=None)
     cores = os.cpu_count() or 1
     assert worker_count(0, MIN_FILES - 1, cpu) == 1  # a small batch: this process
-    assert worker_count(0, 100, cpu) == cores
+    assert worker_count(0, 100, cpu) == min(cores, MAX_AUTO)
     assert worker_count(0, 100, SimpleNamespace(device="cuda", candidates=None)) == 1
     assert worker_count(0, 100, SimpleNamespace(device="cpu", candidates="masks/")) == 1
     assert worker_count(3, 2, cpu) == 2  # never more workers than inputs

@@ -160,7 +160,7 @@ def _grouper(a):
 
 
 def _predict(sub):
-    from .runner import MIN_FILES
+    from .runner import MAX_AUTO, MIN_FILES
     p = sub.add_parser("predict", help="separate the lines of chart images", formatter_class=HELP,
                        description="For each image write NAME_mask.png (16-bit, 0 = none, k = line k), NAME.json "
                                    "(lines with colour and points), NAME_overlay.png, and on request the "
@@ -192,8 +192,9 @@ def _predict(sub):
     g.add_argument("--page", type=int, default=None,
                    help="only this page (1-based) of each PDF; default: every page, as NAME_p1, NAME_p2, ...")
     g.add_argument("--workers", type=int, default=0,
-                   help="processes that predict charts side by side; 0 (auto): one per CPU core for a batch of "
-                        f"{MIN_FILES} or more inputs on the CPU without a --candidates folder, else 1 (this process). "
+                   help=f"processes that predict charts side by side; 0 (auto): one per CPU core (at most {MAX_AUTO}) "
+                        f"for a batch of {MIN_FILES} or more inputs on the CPU without a --candidates folder, else 1 "
+                        "(this process). "
                         "Each runs the network on cores / workers threads and needs its own memory "
                         "(about 0.8 GB for a 6000x4000 chart)")
     g.add_argument("--max_pixels", type=int, default=MAX_PIXELS,

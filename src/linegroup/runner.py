@@ -28,19 +28,20 @@ import os
 from collections.abc import Callable
 
 MIN_FILES = 4  # a batch of fewer inputs runs in this process (workers start in about half a second)
+MAX_AUTO = 8  # workers chosen automatically at most (each holds its own network and chart in memory)
 START = "spawn"  # fresh worker processes: forking a process whose OpenCV or ONNX Runtime threads
 #   have run (`linegroup demo` draws its charts first) leaves their thread pools locked in the child
 
 
 def worker_count(requested: int, n_files: int, args) -> int:
-    """Workers for a batch: `requested` if over 0, else (auto) one per CPU core where the
-    batch has MIN_FILES or more inputs and runs on the CPU, without a folder of candidate
+    """Workers for a batch: `requested` if over 0, else (auto) one per CPU core (at most
+    MAX_AUTO) where the batch has MIN_FILES or more inputs and runs on the CPU, without a folder of candidate
     masks (looked up by output name, which only this process decides). 1 = no workers."""
     if requested > 0:
         return max(1, min(requested, n_files))
     if n_files < MIN_FILES or getattr(args, "device", "cpu") != "cpu" or getattr(args, "candidates", None):
         return 1
-    return max(1, min(os.cpu_count() or 1, n_files))
+    return max(1, min(os.cpu_count() or 1, n_files, MAX_AUTO))
 
 
 def chart_outputs(grouper, a, path: str, page, where: str, cand=None) -> tuple[dict, str, str]:
