@@ -8,7 +8,7 @@ A chart's outputs (mask PNG, JSON, overlay, the exports) are made from the chart
 so a batch runs in several processes at once. On a CPU this pays even with the network
 already using every core: the network is about a third of a chart's time, and the rest
 (grouping, markers, drawing, encoding) is numpy on one core. Each of N workers runs the
-network on cores / N threads; at 800x600 on 2 cores a batch went from 0.165 to 0.09 s a
+network on cores / N threads; at 800x600 on 2 cores a batch went from 0.165 to 0.105 s a
 chart (benchmarks/bench_cli.py).
 
 The workers make the outputs and send them back; this process names them, writes them
@@ -85,6 +85,12 @@ def _init(a, threads: int) -> None:
     from .runtime import set_threads
 
     set_threads(threads)
+    try:  # numpy's BLAS too: its threads spin, and two workers' pools would fight for the cores
+        from threadpoolctl import threadpool_limits  # scikit-learn's dependency
+
+        _WORKER["limits"] = threadpool_limits(threads)
+    except ImportError:
+        pass
     try:
         from .cli import _grouper
 
