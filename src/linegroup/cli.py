@@ -203,7 +203,6 @@ def _predict(sub):
     _add_model_args(p)
 
     def run(a):
-        import json
         import os
 
         from tqdm import tqdm
@@ -228,7 +227,7 @@ def _predict(sub):
                 print(f"error: {flag} must be positive, got {value}", file=sys.stderr)
                 return 2
         if a.axes == "auto":
-            from .axes import INSTALL_HINT, available, read_axes
+            from .axes import INSTALL_HINT, available
 
             if not available():
                 print(f"error: {INSTALL_HINT}", file=sys.stderr)
@@ -249,10 +248,10 @@ def _predict(sub):
         os.makedirs(a.out, exist_ok=True)
         tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
 
-        def write(path, page_no, pages, where, files, found, timing):
+        def write(path, page_no, pages, where, outputs, found, timing):
             stem = unique_stem(path, used, page_no, pages)
             out = OutputSet(a.out, stem)
-            for suffix, data in files.items():
+            for suffix, data in outputs.items():
                 out.add(suffix, data)
             out.commit()
             tqdm.write(f"{where}: {found} -> {os.path.join(a.out, stem)}.* {timing}")

@@ -47,7 +47,7 @@ import cv2
 import numpy as np
 
 from .candidates.marks import find_marks, find_rulings
-from .candidates.plotarea import crop_to, find_panel, find_plot_area
+from .candidates.plotarea import commonest_grey, crop_to, find_panel, find_plot_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
@@ -122,12 +122,12 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 
 def is_dark(image: np.ndarray) -> bool:
     """Whether a chart is drawn on a dark background: its commonest grey (of every other
-    pixel) is below DARK. The network finds line pixels better on light charts (end to end
-    on the hard set inverted to a dark theme, pixel recall 0.831 shown as it is, 0.873
-    shown inverted; on the foreign set 0.839 and 0.854), so `embed` shows it dark charts
-    inverted; the grouping still reads the colours of the chart as it is."""
+    pixel) is below DARK. The network finds line pixels better on light charts (end to end,
+    on the hard and foreign sets inverted to a dark theme, pixel recall 0.852 and 0.834
+    shown as they are, 0.884 and 0.871 shown inverted: benchmarks/network.py), so `embed`
+    shows it dark charts inverted; the grouping still reads the colours of the chart as it is."""
     gray = cv2.cvtColor(np.ascontiguousarray(image[::2, ::2, :3]), cv2.COLOR_RGB2GRAY)
-    return int(np.argmax(np.bincount(gray.ravel(), minlength=256))) < DARK
+    return commonest_grey(gray) < DARK
 
 
 class LineGrouper:

@@ -70,6 +70,11 @@ def _axis_lines(ink: np.ndarray, min_len: float):
     return [(int(r), s, e) for r, (s, e) in zip(rows, _longest_runs(ink, rows, gap)) if e - s + 1 >= need]
 
 
+def commonest_grey(gray: np.ndarray) -> int:
+    """The commonest grey level (0..255) of a uint8 grey image: its background."""
+    return int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+
+
 def background_diff(image: np.ndarray) -> np.ndarray:
     """|grey level - background| per pixel (int16, 0..255), the background being the
     image's commonest grey; ink is where this exceeds a threshold. Any dtype or channels."""
@@ -77,8 +82,7 @@ def background_diff(image: np.ndarray) -> np.ndarray:
     if img.dtype != np.uint8:  # 16-bit or float input: to 0..255
         img = np.clip(img * (255.0 / max(float(img.max()), 1e-9)), 0, 255).astype(np.uint8)
     gray = cv2.cvtColor(np.ascontiguousarray(img[..., :3]), cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
-    bg = int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
-    return np.abs(gray.astype(np.int16) - bg)
+    return np.abs(gray.astype(np.int16) - commonest_grey(gray))
 
 
 def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
