@@ -1,13 +1,14 @@
 """What a user waits for: `linegroup predict` on one chart, and per chart in a batch.
 
-    python benchmarks/bench_cli.py [--num 40] [--repeats 3] [--checkpoint CKPT]
+    python benchmarks/bench_cli.py [--num 40] [--repeats 3] [--checkpoint CKPT] [--workers N] [--out NAME]
 
 Draws NUM + 1 charts of 800x600 (`linegroup synth`, seed 5, resized), then times, as
 subprocesses with the default outputs (mask, JSON, overlay):
   single   `linegroup predict one.png --out DIR`: start-up, imports, weights, one chart;
   batch    `linegroup predict FOLDER --out DIR` over NUM + 1 charts.
 Per chart beyond the first = (batch - single) / NUM. Each is the median of REPEATS runs.
-Writes benchmarks/results/bench_cli.md.
+--workers is passed to predict (0, its default: one worker per core for the batch; 1: one
+process). Writes benchmarks/results/NAME.md (default bench_cli.md).
 """
 
 import argparse
@@ -48,12 +49,14 @@ def main():
     ap.add_argument("--num", type=int, default=40, help="charts beyond the first in the batch")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each command (the median is reported)")
     ap.add_argument("--checkpoint", default=None, help="default: the shipped weights")
+    ap.add_argument("--workers", type=int, default=0, help="predict's --workers (0: its default, auto)")
+    ap.add_argument("--out", default="bench_cli", help="name of the result file in benchmarks/results")
     a = ap.parse_args()
     work = tempfile.mkdtemp(prefix="bench_cli_")
     try:
         folder = os.path.join(work, "charts")
         charts(folder, a.num + 1)
-        extra = ["--checkpoint", a.checkpoint] if a.checkpoint else []
+        extra = (["--checkpoint", a.checkpoint] if a.checkpoint else []) + ["--workers", str(a.workers)]
         one = os.path.join(folder, "chart_000.png")
         single = statistics.median(timed(["predict", one, "--out", os.path.join(work, f"s{r}")] + extra)
                                    for r in range(a.repeats))
@@ -63,14 +66,15 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     per = (batch - single) / a.num
     text = "\n".join([
-        f"`linegroup predict`, default outputs (mask, JSON, overlay), 800x600 charts, median of {a.repeats} runs; "
+        f"`linegroup predict --workers {a.workers}`, default outputs (mask, JSON, overlay), 800x600 charts, "
+        f"median of {a.repeats} runs; "
         f"load average {os.getloadavg()[0]:.1f} at the end.", "",
         "| run | seconds |", "|---|---|",
         f"| single chart, in all (start-up, imports, weights, one chart) | {single:.2f} |",
         f"| batch of {a.num + 1} charts | {batch:.2f} |",
         f"| per chart beyond the first | {per:.3f} |"])
     os.makedirs(os.path.join(ROOT, "benchmarks", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "benchmarks", "results", "bench_cli.md"), "w") as f:
+    with open(os.path.join(ROOT, "benchmarks", "results", f"{a.out}.md"), "w") as f:
         f.write(text + "\n")
     print(text)
 

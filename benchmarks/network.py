@@ -89,13 +89,13 @@ def inverted_copy(json_path: str, img_dir: str, name: str) -> str:
     return out
 
 
-def quality(checkpoints: list, sets: list, limit: int) -> dict:
+def quality(checkpoints: list, sets: list, limit: int, dark_as_light: bool = True) -> dict:
     from linegroup.evaluate import evaluate_dataset
     from linegroup.predict import LineGrouper
 
     rows = []
     for ckpt in checkpoints:
-        grouper = LineGrouper.load(ckpt)
+        grouper = LineGrouper.load(ckpt, dark_as_light=dark_as_light)
         for s in sets:
             json_path, img_dir, split = SETS[s]
             json_path, img_dir = os.path.join(ROOT, json_path), os.path.join(ROOT, img_dir)
@@ -136,6 +136,8 @@ def main():
     q.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     q.add_argument("--limit", type=int, default=0, help="at most N charts per set (0 = all)")
     q.add_argument("--out", default="network_quality", help="name of the result files in benchmarks/results")
+    q.add_argument("--dark_as_light", default="on", choices=["on", "off"],
+                   help="off: show dark charts to the network as they are (predict.is_dark), to measure what it adds")
     t = sub.add_parser("table", help="one markdown table from several quality results (benchmarks/results/NAME.json)")
     t.add_argument("names", nargs="+")
     t.add_argument("--out", default="network_quality", help="name of the markdown file in benchmarks/results")
@@ -149,7 +151,7 @@ def main():
         text = quality_table({"rows": rows})
         open(os.path.join(RESULTS, f"{a.out}.md"), "w").write(text + "\n")
     else:
-        res = quality(a.checkpoint, a.sets, a.limit)
+        res = quality(a.checkpoint, a.sets, a.limit, a.dark_as_light == "on")
         json.dump(res, open(os.path.join(RESULTS, f"{a.out}.json"), "w"), indent=1)
         text = quality_table(res)
         open(os.path.join(RESULTS, f"{a.out}.md"), "w").write(text + "\n")

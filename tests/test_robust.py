@@ -215,6 +215,21 @@ def test_predict_workers_that_cannot_load_the_model_stop_the_batch_with_its_erro
     assert r.returncode == 2 and "error:" in r.stderr and "missing.pt" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_failed_chart_leaves_its_name_to_the_next(tmp_path, tiny_ckpt, workers):
+    """chart.jpg (sorted first) is broken: chart.png then takes the plain name, with one
+    process or several."""
+    img, _ = draw_chart(60, 80)
+    (tmp_path / "chart.jpg").write_bytes(b"not an image")
+    for name in ("chart.png", "other.png", "third.png"):
+        cv2.imwrite(str(tmp_path / name), img)
+    out = tmp_path / "o"
+    r = run_cli("predict", tmp_path, "--out", out, "--checkpoint", tiny_ckpt, "--workers", workers)
+    assert r.returncode == 1 and "chart.jpg" in r.stderr
+    assert {"chart.json", "other.json", "third.json"} <= set(os.listdir(out))
+    assert not [f for f in os.listdir(out) if f.startswith(("chart_png", "chart_jpg"))]
+
+
 def test_a_dead_worker_leaves_its_inputs_to_this_process(tmp_path, tiny_ckpt):
     import argparse
 

@@ -203,6 +203,7 @@ def _predict(sub):
     _add_model_args(p)
 
     def run(a):
+        import contextlib
         import os
 
         from tqdm import tqdm
@@ -248,8 +249,18 @@ def _predict(sub):
         os.makedirs(a.out, exist_ok=True)
         tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
 
-        def write(path, page_no, pages, where, outputs, found, timing):
+        @contextlib.contextmanager
+        def named(path, page_no, pages):
+            """The output stem of a chart, taken back if the chart fails (so that names do not
+            depend on whether workers ran the batch: they report only the charts done)."""
             stem = unique_stem(path, used, page_no, pages)
+            try:
+                yield stem
+            except BaseException:
+                used.discard(stem)
+                raise
+
+        def write(stem, where, outputs, found, timing):
             out = OutputSet(a.out, stem)
             for suffix, data in outputs.items():
                 out.add(suffix, data)
@@ -257,13 +268,13 @@ def _predict(sub):
             tqdm.write(f"{where}: {found} -> {os.path.join(a.out, stem)}.* {timing}")
 
         def one(path, page, where):
-            cand = None
-            if a.candidates:
-                stem = unique_stem(path, set(used), page.page, page.pages)  # the name write() will give it
-                cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
-                if cand is None:
-                    raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
-            write(path, page.page, page.pages, where, *chart_outputs(grouper, a, path, page, where, cand))
+            with named(path, page.page, page.pages) as stem:
+                cand = None
+                if a.candidates:
+                    cand = find_image(a.candidates, stem) if os.path.isdir(a.candidates) else a.candidates
+                    if cand is None:
+                        raise ImageError(f"{path}: no candidate mask named {stem}.* in {a.candidates}")
+                write(stem, where, *chart_outputs(grouper, a, path, page, where, cand))
 
         bar = tqdm(total=len(files), desc="predict", unit="file", disable=len(files) < 2)
         if workers > 1:  # worker processes make the outputs; here they are written and reported in order
@@ -272,8 +283,9 @@ def _predict(sub):
                     if kind == "message":
                         tally.write(rest[0])
                         continue
-                    with tally.item(rest[2], a.debug):  # the writing can fail too
-                        write(path, *rest)
+                    page_no, pages, where, outputs, found, timing = rest
+                    with tally.item(where, a.debug), named(path, page_no, pages) as stem:  # writing can fail too
+                        write(stem, where, outputs, found, timing)
                 tally.failed.extend(failed)
                 bar.update()
 

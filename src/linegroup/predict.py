@@ -123,9 +123,10 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
 def is_dark(image: np.ndarray) -> bool:
     """Whether a chart is drawn on a dark background: its commonest grey (of every other
     pixel) is below DARK. The network finds line pixels better on light charts (end to end,
-    on the hard and foreign sets inverted to a dark theme, pixel recall 0.852 and 0.834
-    shown as they are, 0.884 and 0.871 shown inverted: benchmarks/network.py), so `embed`
-    shows it dark charts inverted; the grouping still reads the colours of the chart as it is."""
+    on the hard and foreign sets inverted to a dark theme, pixel recall 0.847 and 0.835
+    shown as they are, 0.884 and 0.871 shown inverted: benchmarks/network.py quality
+    --dark_as_light off / on), so `embed` shows it dark charts inverted; the grouping
+    still reads the colours of the chart as it is."""
     gray = cv2.cvtColor(np.ascontiguousarray(image[::2, ::2, :3]), cv2.COLOR_RGB2GRAY)
     return commonest_grey(gray) < DARK
 

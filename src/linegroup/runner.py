@@ -8,8 +8,8 @@ A chart's outputs (mask PNG, JSON, overlay, the exports) are made from the chart
 so a batch runs in several processes at once. On a CPU this pays even with the network
 already using every core: the network is about a third of a chart's time, and the rest
 (grouping, markers, drawing, encoding) is numpy on one core. Each of N workers runs the
-network on cores / N threads; at 800x600 on 2 cores a batch went from 0.165 to 0.105 s a
-chart (benchmarks/bench_cli.py).
+network on cores / N threads; at 800x600 on 2 cores a batch takes about 0.6 of one
+process's time (benchmarks/bench_cli.py with and without --workers 1).
 
 The workers make the outputs and send them back; this process names them, writes them
 (atomically, `batch.OutputSet`) and reports, in input order, so that a batch gives the
@@ -39,7 +39,7 @@ def worker_count(requested: int, n_files: int, args) -> int:
     masks (looked up by output name, which only this process decides). 1 = no workers."""
     if requested > 0:
         return max(1, min(requested, n_files))
-    if n_files < MIN_FILES or getattr(args, "device", "cpu") != "cpu" or getattr(args, "candidates", None):
+    if n_files < MIN_FILES or args.device != "cpu" or args.candidates:
         return 1
     return max(1, min(os.cpu_count() or 1, n_files, MAX_AUTO))
 
