@@ -12,6 +12,8 @@ The pipeline, one file a step:
   link.py       learned link costs (trees.py: a gradient-boosted model stored as arrays)
                 and a global assignment of fragment ends to fragment starts, in two
                 rounds: fragments across short gaps, then chains across any gap
+  ink.py        with the model's own candidates (bands around the lines), the ones that
+                are ink: the linking runs on them, the rest go to a line after
   interleave.py chains that take turns along one path -> one line
   crossings.py  two lines swapped where they cross -> each goes on the way it came
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path,
@@ -33,6 +35,7 @@ from ..labels import label_slices, renumber
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
+from .ink import ink_core
 from .interleave import merge_interleaved
 from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
@@ -220,8 +223,9 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     """Label the candidate pixels (xs, ys: (N,) int) with lines 1..K, largest first.
 
     image: (H, W, 3) uint8 RGB, for the ink colour; feats: (N, D) embeddings of the
-    pixels (None: not used). own: the candidates are the model's own, so leftovers far
-    from every line (text, arrows) are dropped; otherwise every pixel gets a line.
+    pixels (None: not used). own: the candidates are the model's own, so their ink core
+    is linked and the rest placed after (`ink.py`), and leftovers far from every line
+    (text, arrows) are dropped; otherwise every pixel gets a line.
     bias: log-odds a link must beat (higher: fewer links, more lines)."""
     xs = np.asarray(xs, np.int64)
     ys = np.asarray(ys, np.int64)
@@ -229,6 +233,18 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
         return np.zeros(0, np.int32)
     models = models or load_link_models()
     lab = pixels_lab(image, xs, ys) if image is not None else None  # once: for the ink and the crossings
+    if own and image is not None:
+        core = ink_core(xs, ys, image, lab)
+        if not core.all():  # every connected piece has ink (its strongest pixel), so the core is never empty
+            labels = np.zeros(len(xs), np.int64)
+            labels[core] = _link_lines(xs[core], ys[core], image, None if feats is None else feats[core],
+                                       models, own, bias, lab[core])
+            return renumber(assign_leftovers(xs, ys, labels, drop_far=True))
+    return _link_lines(xs, ys, image, feats, models, own, bias, lab)
+
+
+def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float, lab) -> np.ndarray:
+    """group_lines on the pixels given, all of which take part in the linking."""
     st = link_fragments(xs, ys, image, feats, models, bias, lab=lab)
     big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
