@@ -42,13 +42,15 @@ def ink_strength(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndar
     above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
     below = pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1))
     rid = runs.pix_run
-    da = np.sqrt(((lab - above[rid]) ** 2).sum(1))
-    db = np.sqrt(((lab - below[rid]) ** 2).sum(1))
-    return np.minimum(da, db)
+    da = lab - above[rid]
+    db = lab - below[rid]
+    return np.sqrt(np.minimum(np.einsum("ij,ij->i", da, da), np.einsum("ij,ij->i", db, db)))
 
 
 def ink_core(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
     """(N,) bool: the candidates that are ink (see the module docstring)."""
+    from scipy import ndimage
+
     xs = np.asarray(xs, np.int64)
     ys = np.asarray(ys, np.int64)
     if len(xs) == 0:
@@ -59,6 +61,5 @@ def ink_core(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray 
     m[ys - y0, xs - x0] = 1
     n, cc = cv2.connectedComponents(m, connectivity=8)
     c = cc[ys - y0, xs - x0]
-    strongest = np.zeros(n)
-    np.maximum.at(strongest, c, d)
+    strongest = np.asarray(ndimage.maximum(d, c, np.arange(n)), np.float64)  # per piece; 0 is background
     return d >= np.minimum(CORE_LAB, CORE_SHARE * strongest[c])
