@@ -8,7 +8,8 @@ out as one band, and the band covers the gaps of a dash pattern, the inside of h
 markers and patches of background beside a line. Fed the bands, the linking joins
 lines that run close together. So with the model's own candidates the grouping links the
 core, the candidates that stand off the background, and the other candidates go to the
-nearest line afterwards (`leftovers.py`): no candidate is dropped that was kept before.
+nearest line afterwards (`leftovers.py`; like every leftover of the model's own
+candidates, those farther than 12 px from every line stay unassigned).
 
 A candidate stands off the background when its CIE Lab colour is at least CORE_LAB from
 both pixels just above and just below its column's run of candidates (the background on
