@@ -66,6 +66,14 @@ def pixels_lab(image: np.ndarray | None, xs: np.ndarray, ys: np.ndarray) -> np.n
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(-1, 3)
 
 
+def run_borders_lab(runs, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R, 3) Lab of the pixel just above each column run and (R, 3) of the one just below
+    it (clipped to the image): the run's local background on either side."""
+    h = image.shape[0]
+    return (pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1)),
+            pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1)))
+
+
 def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray | None = None):
     """(R, 3) Lab of each run's core pixel, the one farthest from the run's local background,
     and (R, 3) that background (the mean of the pixels just above and below the run).
@@ -73,10 +81,8 @@ def core_lab(frag: Fragments, xs, ys, image: np.ndarray | None, lab: np.ndarray 
     runs = frag.runs
     if image is None:
         return np.zeros((runs.n, 3), np.float32), np.zeros((runs.n, 3), np.float32)
-    h, w = image.shape[:2]
     lab = pixels_lab(image, xs, ys) if lab is None else lab
-    above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
-    below = pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1))
+    above, below = run_borders_lab(runs, image)
     bg = (above + below) / 2
     rid = runs.pix_run
     dist = np.abs(lab - bg[rid]).sum(1)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .describe import pixels_lab
+from .describe import pixels_lab, run_borders_lab
 from .fragments import column_runs
 
 CORE_LAB = 16.0  # Lab distance from the background on both sides that makes a candidate ink
@@ -37,11 +37,9 @@ CORE_SHARE = 0.5  # in a faint piece, a candidate at least this share of its str
 def ink_strength(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
     """(N,) each candidate's Lab distance from the nearer of the two pixels just above and
     just below its column's run of candidates."""
-    h, w = image.shape[:2]
     lab = pixels_lab(image, xs, ys) if lab is None else lab
     runs = column_runs(xs, ys)
-    above = pixels_lab(image, runs.x, np.clip(runs.y0 - 1, 0, h - 1))
-    below = pixels_lab(image, runs.x, np.clip(runs.y1 + 1, 0, h - 1))
+    above, below = run_borders_lab(runs, image)
     rid = runs.pix_run
     da = lab - above[rid]
     db = lab - below[rid]
