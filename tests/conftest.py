@@ -68,6 +68,27 @@ def write_dataset(folder, n=4, h=64, w=80, extra_images=(), extra_anns=(), seed=
     return path, img_dir
 
 
+def write_dataset_with_label_masks(folder, n=3, h=64, w=80):
+    """write_dataset plus an exact label mask per chart (image field label_mask): its dark pixels as line 1,
+    and one overlap pixel."""
+    path, img_dir = write_dataset(folder, n=n, h=h, w=w)
+    with open(path) as f:
+        data = json.load(f)
+    os.makedirs(os.path.join(folder, "masks"), exist_ok=True)
+    for im in data["images"]:
+        img = cv2.imread(os.path.join(img_dir, im["file_name"]))
+        ink = img.max(2) < 230
+        lab = np.zeros((h, w), np.uint16)
+        lab[ink] = 1
+        lab[0, 0] = 65535  # one overlap pixel
+        name = f"masks/{im['file_name']}"
+        cv2.imwrite(os.path.join(folder, name), lab)
+        im["label_mask"] = name
+    with open(path, "w") as f:
+        json.dump(data, f)
+    return path, img_dir
+
+
 @pytest.fixture(scope="session")
 def tiny_ckpt(tmp_path_factory):
     torch.manual_seed(0)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import write_dataset
-from linegroup.data import Augment, DataError, LineDataset, collate, load_coco_lines, parse_polyline, rasterize
+from conftest import write_dataset, write_dataset_with_label_masks
+from linegroup.data import (Augment, DataError, LineDataset, collate, load_coco_lines, parse_polyline, rasterize,
+                            warp_label_mask)
 from linegroup.images import ImageError, read_image
 
 
@@ -181,3 +182,72 @@ def test_augmentation_changes_between_epochs_in_worker_processes(tmp_path):
     assert not torch.equal(seen[0], seen[1])
     ds.set_epoch(0)
     assert torch.equal(next(iter(loader))["image"], seen[0])  # and it is reproducible
+
+
+# ---------------------------------------------------------------------------------
+# exact targets (--targets exact): a chart's label mask instead of its polylines
+
+
+def test_exact_label_mask_known_answer():
+    lab = np.zeros((6, 8), np.uint16)
+    lab[1, 1:7] = 1
+    lab[4, 1:7] = 2
+    lab[4, 3] = 65535
+    inst, valid, line = warp_label_mask(lab, None, 6, 8)
+    assert line.sum() == 12 and valid.sum() == 11
+    assert (inst[1, 1:7] == 1).all() and inst[4, 3] == 0 and not valid[4, 3] and line[4, 3]
+    assert (inst[4, [1, 2, 4, 5, 6]] == 2).all() and inst.max() == 2
+
+
+def test_a_thin_exact_line_shrunk_by_half_stays_where_the_image_shows_it():
+    lab = np.zeros((40, 80), np.uint16)
+    lab[20, :] = 1  # 1 px line
+    m = np.array([[0.5, 0, 0], [0, 0.5, -0.3]])  # output row 10 samples input row 20.6
+    inst, valid, line = warp_label_mask(lab, m, 20, 40)
+    assert line[10, :39].all() and line.sum() == line[10].sum()  # the line, 1 px thin
+    img = cv2.warpAffine(np.where(lab > 0, 0, 255).astype(np.uint8), m, (40, 20), flags=cv2.INTER_LINEAR)
+    assert (img[10, :39] < 200).all()  # where the warped image shows it (at 40% ink)
+    nearest = cv2.warpAffine(lab, m, (40, 20), flags=cv2.INTER_NEAREST)
+    assert not (nearest > 0).any()  # a nearest-neighbour warp of the labels would have lost it
+
+
+def test_exact_targets_are_the_label_mask_and_polylines_the_fallback(tmp_path):
+    path, img_dir = write_dataset_with_label_masks(str(tmp_path))
+    exact = LineDataset(path, img_dir, thickness=5, targets="exact")
+    drawn = LineDataset(path, img_dir, thickness=5)
+    lab = cv2.imread(os.path.join(str(tmp_path), "masks", "c0.png"), cv2.IMREAD_UNCHANGED)
+    s = exact[0]
+    assert (s["line_mask"].numpy() == (lab > 0)).all()
+    assert (s["valid_mask"].numpy() == (lab == 1)).all()
+    assert drawn[0]["line_mask"].sum() > s["line_mask"].sum()  # 5 px polylines are wider than the ink
+    with open(path) as f:
+        data = json.load(f)
+    del data["images"][1]["label_mask"]
+    with open(path, "w") as f:
+        json.dump(data, f)
+    mixed = LineDataset(path, img_dir, thickness=5, targets="exact")
+    assert (mixed[1]["line_mask"] == drawn[1]["line_mask"]).all()  # no label mask: the polylines
+    with pytest.raises(ValueError, match="targets"):
+        LineDataset(path, img_dir, targets="ink")
+
+
+def test_exact_targets_move_with_the_augmentation(tmp_path):
+    path, img_dir = write_dataset_with_label_masks(str(tmp_path))
+    aug = Augment(crop_size=48, p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
+    ds = LineDataset(path, img_dir, augment=aug, targets="exact")
+    for epoch in range(3):
+        ds.set_epoch(epoch)
+        s = ds[2]
+        on = s["line_mask"] & s["valid_mask"]
+        assert on.sum() > 5 and (s["image"].mean(0)[on] < 0.95).float().mean() > 0.9
+
+
+def test_a_bad_label_mask_skips_the_sample_naming_it(tmp_path, caplog):
+    path, img_dir = write_dataset_with_label_masks(str(tmp_path))
+    bad = os.path.join(str(tmp_path), "masks", "c1.png")
+    cv2.imwrite(bad, np.zeros((10, 10), np.uint16))
+    ds = LineDataset(path, img_dir, targets="exact")
+    assert ds[1] is None and ds[0] is not None
+    assert "c1.png: label mask is (10, 10)" in caplog.text
+    os.remove(bad)
+    assert ds[1] is None and "label mask missing or unreadable" in caplog.text

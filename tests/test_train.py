@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT, SRC, write_dataset
+from conftest import ROOT, SRC, write_dataset, write_dataset_with_label_masks
 from linegroup.checkpoint import load_checkpoint, save_checkpoint
 from linegroup.train import build_parser, train
 
@@ -39,6 +39,17 @@ def test_tiny_run_writes_all_checkpoints_and_logs(tmp_path):
     rows = list(csv.DictReader(open(ck / "log.csv")))
     assert [r["epoch"] for r in rows] == ["1", "2"] and float(rows[0]["val_loss"]) > 0
     assert (ck / "loss_curves.png").stat().st_size > 1000
+
+
+def test_a_run_on_exact_targets_trains_and_records_them(tmp_path):
+    path, img_dir = write_dataset_with_label_masks(str(tmp_path / "data"), n=4)
+    args = build_parser().parse_args(["--train_json", path, "--train_img_dir", img_dir, "--val_json", path,
+                                      "--val_img_dir", img_dir, "--save_dir", str(tmp_path / "ck"),
+                                      "--targets", "exact", "--epochs", "1", *TINY_ARGS])
+    out = train(args)
+    final = load_checkpoint(str(tmp_path / "ck" / "ckpt_final.pt"))
+    assert final["args"]["targets"] == "exact" and final["global_step"] == 2
+    assert 0 < out["best_val_loss"] < float("inf")
 
 
 def test_resume_continues_the_counters(tmp_path):

@@ -229,6 +229,50 @@ def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: 
     return inst, valid, line
 
 
+TARGETS = ("polylines", "exact")  # what the training targets are drawn from (LineDataset's targets)
+OVERLAP = 65535  # label-mask value of a pixel drawn by two or more lines
+EXACT_SHARE = 0.3  # a warped exact-mask pixel is line k's when line k covers at least this share of it
+
+
+def read_label_mask(path: str, height: int, width: int) -> np.ndarray:
+    """A chart's exact per-line label image (uint16: 0 none, k line k, 65535 overlap), checked."""
+    lab = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    if lab is None:
+        raise ImageError(f"{path}: label mask missing or unreadable")
+    if lab.ndim != 2 or lab.shape != (height, width):
+        raise ImageError(f"{path}: label mask is {lab.shape[1::-1] if lab.ndim >= 2 else lab.shape}, "
+                         f"its chart {width}x{height}")
+    return lab
+
+
+def warp_label_mask(lab: np.ndarray, m: np.ndarray | None, height: int, width: int):
+    """Targets from an exact label mask, moved by the 2x3 affine m (None: as it is).
+
+    Each line's indicator is warped bilinearly, as the image is, and kept where it covers
+    EXACT_SHARE of a pixel: a 1 px line shrunk by half stays where the warped image still
+    shows it, where a nearest-neighbour warp of the labels can miss it whole. Returns what
+    `rasterize` does:
+    (instance int32 0..K, valid bool: exactly one line, line bool: any line).
+    """
+    ids = [int(k) for k in np.unique(lab) if k != 0]
+    inst = np.zeros((height, width), np.int32)
+    count = np.zeros((height, width), np.uint8)
+    for k in ids:
+        on = (lab == k).astype(np.float32)
+        if m is not None:
+            on = cv2.warpAffine(on, m, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        on = on >= EXACT_SHARE
+        count += on
+        if k != OVERLAP:
+            inst[on] = k
+        else:
+            count += on  # two or more lines: never valid
+    line = count > 0
+    valid = count == 1
+    inst[~valid] = 0
+    return inst, valid, line
+
+
 # ---------------------------------------------------------------------------------
 # augmentation (numpy + OpenCV; masks stay aligned because polylines are transformed
 # and re-rasterised rather than resampled)
@@ -290,10 +334,13 @@ class LineDataset(Dataset):
     """
 
     def __init__(self, json_path, img_dir, thickness=2, line_category_id=2, augment: Augment | None = None, seed=0,
-                 debug: bool = False):
+                 debug: bool = False, targets: str = "polylines"):
+        if targets not in TARGETS:
+            raise ValueError(f"targets must be one of {TARGETS}, not {targets!r}")
         self.records, self.report = load_coco_lines(json_path, img_dir, line_category_id)
         self.debug = debug  # log the traceback of a sample that fails unexpectedly
         self.thickness = thickness
+        self.targets = targets
         self.augment = augment
         self.seed = seed
         self.epoch = 0
@@ -322,6 +369,9 @@ class LineDataset(Dataset):
                         rec.path, w, h, rec.width, rec.height)
             return None
         lines = rec.lines
+        exact = self.targets == "exact" and rec.label_mask
+        lab = read_label_mask(rec.label_mask, h, w) if exact else None
+        m = None
         if self.augment is not None:
             rng = np.random.default_rng([self.seed, self.epoch, i])
             m = self.augment.geometry(rng, h, w)
@@ -331,7 +381,10 @@ class LineDataset(Dataset):
             lines = [[p @ m[:, :2].T + m[:, 2] for p in pieces] for pieces in lines]
             h = w = c
             img = self.augment.photometric(rng, img)
-        inst, valid, line = rasterize(lines, h, w, self.thickness, rec.widths)
+        if exact:
+            inst, valid, line = warp_label_mask(lab, m, h, w)
+        else:
+            inst, valid, line = rasterize(lines, h, w, self.thickness, rec.widths)
         return {
             "image": torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255),
             "instance_mask": torch.from_numpy(inst).long(),

@@ -31,7 +31,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import Augment, DataError, LineDataset, collate
+from .data import TARGETS, Augment, DataError, LineDataset, collate
 from .loss import discriminative_loss, foreground_loss
 from .model import SmallUNet, UNetConfig
 
@@ -48,6 +48,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     g.add_argument("--val_json", required=True, help="COCO-like JSON with the validation polylines")
     g.add_argument("--val_img_dir", required=True, help="folder of the validation images")
     g.add_argument("--thickness", type=int, default=2, help="raster thickness of the target polylines (px)")
+    g.add_argument("--targets", choices=TARGETS, default="polylines",
+                   help="polylines: the targets are the JSON polylines drawn at --thickness (the stroke width where "
+                        "larger); exact: a chart's exact drawn pixels from its label mask (image field 'label_mask', "
+                        "written by linegroup synth --exact_masks), so the network learns the ink itself, 1 px lines "
+                        "and dash gaps included; charts without one fall back to polylines")
     g.add_argument("--line_category_id", type=int, default=2, help="category_id of line annotations")
     g.add_argument("--crop_size", type=int, default=256, help="side of the random training crops (px)")
     g.add_argument("--num_workers", type=int, default=2, help="DataLoader worker processes")
@@ -202,9 +207,10 @@ def train(args) -> dict:
 
     try:
         train_ds = LineDataset(args.train_json, args.train_img_dir, args.thickness, args.line_category_id,
-                               Augment(crop_size=args.crop_size), seed=args.seed, debug=args.debug)
+                               Augment(crop_size=args.crop_size), seed=args.seed, debug=args.debug,
+                               targets=args.targets)
         val_ds = LineDataset(args.val_json, args.val_img_dir, args.thickness, args.line_category_id, None,
-                             debug=args.debug)
+                             debug=args.debug, targets=args.targets)
     except DataError as e:
         raise SystemExit(f"error: {e}") from None
     if args.max_val_images and len(val_ds) > args.max_val_images:
