@@ -159,3 +159,23 @@ def test_marks_are_found_where_the_candidates_are_cropped_away_from_the_origin()
     assert want.sum() > 0
     got = find_marks(cand, img)
     assert np.array_equal(got[563:683, 671:871], want) and got.sum() == want.sum()
+
+
+def test_tilted_dashes_of_a_steep_dashed_series_are_not_marks():
+    # a sawtooth dashed series: steep dashes, many of which share their top and bottom rows
+    # (the same dash length on repeated slopes), as x-axis ticks would
+    cand = np.zeros((300, 400), np.uint8)
+    xs = np.arange(20, 380, 0.25)
+    t = (xs / 40) % 1
+    ys = np.where(t < 0.4, 100 + 250 * t, 200 - 100 * (t - 0.4) / 0.6 * 1.0)  # slopes 6.25 and -4.2
+    pts = np.column_stack([xs, ys])
+    arc = np.r_[0, np.cumsum(np.hypot(*np.diff(pts, axis=0).T))]
+    on = (arc % 20) < 12  # 12 px dashes, 8 px gaps
+    for a, b in zip(pts[:-1][on[:-1] & on[1:]], pts[1:][on[:-1] & on[1:]]):
+        cv2.line(cand, tuple(np.round(a).astype(int)), tuple(np.round(b).astype(int)), 1, 2)
+    ticks = np.zeros_like(cand)
+    for x in range(40, 380, 50):  # and real ticks below it
+        cv2.line(ticks, (x, 280), (x, 288), 1, 1)
+    marks = find_marks((cand | ticks) > 0)
+    assert marks[ticks > 0].all()
+    assert not marks[cand > 0].any()

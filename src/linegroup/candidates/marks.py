@@ -18,7 +18,10 @@ stroke, so that a dotted or dashed swatch with a marker is one piece):
 
   1. a stroke is at most `max_len` of the image's size along it, and at least twice as
      long as its mean thickness (pixels / length; `min_aspect`), so that a swatch with
-     a marker in its middle still counts;
+     a marker in its middle still counts; and it is straight along the axis: the centres
+     of its first and last columns (rows) are within `max_tilt` px across it (a tilted
+     dash of a steep dashed series is not a tick, even where two dashes happen to share
+     their top and bottom rows);
   2. it is isolated along its direction: no other candidate pixel within `gap` x its
      length beyond at least one of its ends (a dash inside a dashed line has the next
      dash on both sides);
@@ -45,7 +48,7 @@ from .plotarea import background_diff
 
 
 def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap: float, tol: int,
-             min_repeat: int, close: int, label_ink=None, at: tuple = (0, 0)) -> np.ndarray:
+             min_repeat: int, close: int, label_ink=None, at: tuple = (0, 0), max_tilt: float = 0.75) -> np.ndarray:
     """Horizontal strokes of a bool mask that repeat in a column (or, with `label_ink`,
     in a row with a label beside each): bool mask of their pixels. The mask may be a crop
     of the image, its top-left pixel at `at` (x, y); `size` is the image's width (max_len
@@ -59,6 +62,11 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
     x0, y0, bw, bh, area = stats.T
     # 1. short, and long for its mean thickness (a swatch may carry a marker in its middle)
     idx = np.flatnonzero((bw <= max(8, max_len * size)) & (bw * bw >= min_aspect * area) & (bw >= 4))
+    if len(idx) < min_repeat:
+        return np.zeros_like(mask)
+    # ... and straight along the axis: its first and last columns centred on one row (a
+    # tilted dash of a dashed or dotted series is not a swatch or a tick)
+    idx = idx[_tilt(lab, stats, idx) <= max_tilt]
     if len(idx) < min_repeat:
         return np.zeros_like(mask)
     # 2. free of other candidates within gap x its length beyond at least one end
@@ -96,6 +104,33 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
     box = slice(y0[sel].min(), (y0 + bh)[sel].max()), slice(x0[sel].min(), x1[sel].max())  # all the marks
     out[box] = is_mark[lab[box]] & mask[box]
     return out
+
+
+def _tilt(lab: np.ndarray, stats: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Per component idx (rows of stats, label idx + 1): how far it is from a straight
+    axis-parallel stroke, in px: |row centre of its last column - row centre of its first
+    column|, or infinity where an end column is not one run (the two legs of a dash on a
+    peak). Vectorised over the components' pixels."""
+    x0, y0, bw, bh = (stats[idx, k] for k in range(4))
+    box = slice(int(y0.min()), int((y0 + bh).max())), slice(int(x0.min()), int((x0 + bw).max()))
+    ys, xs = np.nonzero(lab[box])
+    ls = lab[box][ys, xs]
+    xs = xs + box[1].start
+    where = np.full(len(stats) + 1, -1, np.int64)
+    where[idx + 1] = np.arange(len(idx))
+    k = where[ls]
+    on = k >= 0
+    ys, xs, k = ys[on], xs[on], k[on]
+    n = len(idx)
+    tilt, centres = np.zeros(n), []
+    for sel in (xs == x0[k], xs == x0[k] + bw[k] - 1):  # first and last column
+        cnt = np.bincount(k[sel], None, n)
+        lo, hi = np.full(n, np.iinfo(np.int64).max), np.full(n, -1)
+        np.minimum.at(lo, k[sel], ys[sel])
+        np.maximum.at(hi, k[sel], ys[sel])
+        tilt[hi - lo + 1 > cnt] = np.inf  # a gap in the end column
+        centres.append(np.bincount(k[sel], ys[sel], n) / np.maximum(cnt, 1))
+    return np.maximum(tilt, np.abs(centres[1] - centres[0]))
 
 
 def _box_counter(mask: np.ndarray):
