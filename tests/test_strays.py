@@ -60,6 +60,19 @@ def test_drop_rulings_keeps_a_blob_that_fills_its_columns():
     assert drop_rulings(np.ones(len(xy), np.int32), xy, width=400).max() == 1
 
 
+def test_drop_rulings_keeps_a_nearly_flat_series_that_drifts():
+    from linegroup.candidates.strays import drop_rulings
+
+    xs = np.arange(20, 380)
+    level = _band(xs, np.full(len(xs), 150.0), 0)[:, :2]  # a ruling: one row (3 px band) across
+    drifting = _band(xs, 100 + 3.0 * (xs - 20) / 360, 0)[:, :2]  # a series that falls 3 px over the plot
+    xy = np.concatenate([level, drifting]).astype(np.float32)
+    labels = np.r_[np.full(len(level), 1), np.full(len(drifting), 2)]
+    out = drop_rulings(labels, xy, width=400)
+    assert (out[labels == 1] == 0).all() and (out[labels == 2] > 0).all()
+    assert (drop_rulings(labels, xy, width=400, max_drift=4.0) == 0).all()  # both, with more leeway
+
+
 def test_drop_rulings_removes_an_axis_with_ticks_and_keeps_a_series_with_a_rise():
     from linegroup.candidates.strays import drop_rulings
 

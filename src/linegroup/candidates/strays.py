@@ -32,13 +32,16 @@ def _column_runs(xy: np.ndarray, gap: float = 3.0):
 
 
 def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: float = 0.3,
-                 flat: float = 3.0) -> np.ndarray:
+                 flat: float = 3.0, max_drift: float = 1.5) -> np.ndarray:
     """Remove groups that are grid or axis rulings rather than data series: vertical ones
     (70% of the pixels in vertical runs 20 px or taller, in at most 30% of the columns the
     group spans or 10 columns; a series has one y per x and is a few px thick, several
     series stacked in one group make several short runs, and a 2-D blob fills its columns),
     and horizontal ones with 90% of their pixels within `flat` px of their median y, over
-    at least `min_share` of the image width (axes with their ticks). Used on the model's
+    at least `min_share` of the image width (axes with their ticks), and level: the line
+    fitted to those pixels rises or falls by at most `max_drift` px across them (a ruling
+    is drawn along one pixel row; a nearly flat series that drifts by a few px over the
+    plot is data, not a ruling). Used on the model's
     own candidates, where grid lines, axes and frames are the usual false positives."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
@@ -57,14 +60,24 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         vertical = thin and ((y1 - y0 + 1)[rid] >= 20).mean() >= 0.7
         # 90% of the pixels within `flat` px of one y (an axis keeps its ticks and any text
         # that joined it), over min_share of the width
-        straight = (np.abs(pts[:, 1] - np.median(pts[:, 1])) <= flat).mean() >= 0.9
-        horizontal = straight and np.ptp(pts[:, 0]) >= min_share * width
+        near = np.abs(pts[:, 1] - np.median(pts[:, 1])) <= flat
+        horizontal = near.mean() >= 0.9 and np.ptp(pts[:, 0]) >= min_share * width and _drift(pts[near]) <= max_drift
         drop[c] = vertical or horizontal
     if not drop.any():
         return labels
     out = labels.copy()
     out[drop[labels]] = 0
     return renumber(out)
+
+
+def _drift(pts: np.ndarray) -> float:
+    """How far the least-squares line through the points rises or falls across their x-range (px)."""
+    x = pts[:, 0] - pts[:, 0].mean()
+    sxx = float((x * x).sum())
+    if sxx == 0:
+        return 0.0
+    slope = float((x * (pts[:, 1] - pts[:, 1].mean())).sum()) / sxx
+    return abs(slope) * float(np.ptp(pts[:, 0]))
 
 
 def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share: float = 0.05) -> np.ndarray:
