@@ -63,6 +63,10 @@ GROUPINGS = ("links", "dbscan")
 RUNTIMES = ("auto", "torch", "onnxruntime", "opencv")
 ONNX_RUNNERS = {"onnxruntime": OrtNet, "opencv": OpenCVNet}
 DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set's tune split (0, -0.5, -1, -2)
+# line-pixel probability above which a pixel is one of the model's own candidates; chosen on
+# the foreign set's tune split end to end (0.15-0.5, README "Line-pixel threshold"): a pale
+# or thin series the network is unsure of stays whole, so its pieces link up
+FG_THRESHOLD = 0.25
 DARK = 128  # grey level: a chart whose commonest grey is darker is dark (is_dark)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -133,7 +137,7 @@ def is_dark(image: np.ndarray) -> bool:
 
 class LineGrouper:
     def __init__(self, model, device="cpu", params: GroupParams | None = None,
-                 max_side: int = 2048, fg_threshold: float = 0.5, source: str = "",
+                 max_side: int = 2048, fg_threshold: float = FG_THRESHOLD, source: str = "",
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
                  drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
                  link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None, series_bias: float = SERIES_BIAS,
