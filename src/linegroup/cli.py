@@ -111,7 +111,7 @@ def _add_model_args(p):
     g.add_argument("--max_side", type=int, default=2048,
                    help="larger images are downscaled to this longer side for the network and the grouping; "
                         "each full-resolution candidate pixel then takes the label of its cell")
-    g.add_argument("--fg_threshold", type=float, default=0.25,
+    g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates); higher "
                         "keeps fewer pixels of text and background, lower more of pale and thin series")
     g = p.add_argument_group("grouping")
