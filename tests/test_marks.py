@@ -179,20 +179,3 @@ def test_tilted_dashes_of_a_steep_dashed_series_are_not_marks():
     marks = find_marks((cand | ticks) > 0)
     assert marks[ticks > 0].all()
     assert not marks[cand > 0].any()
-
-
-def test_a_labelled_swatch_need_not_be_straight():
-    # one-row legend whose samples end in a marker set off the line's row (as a network
-    # may mark it): tilted by the straightness test, still a swatch because a label follows
-    cand = np.zeros((300, 400), np.uint8)
-    _curve(cand, 200, 30)
-    img = np.full((300, 400, 3), 255, np.uint8)
-    swatches = np.zeros_like(cand)
-    for x in (40, 150, 260):
-        cv2.line(swatches, (x, 40), (x + 24, 40), 1, 2)
-        cv2.circle(swatches, (x + 26, 43), 5, 1, -1)
-        _text(img, x + 36, 45)
-    allc = (cand | swatches) > 0
-    img[allc] = (200, 0, 0)
-    assert find_marks(allc, img)[swatches > 0].all()
-    assert not find_marks(allc).any()  # without the image there are no labels to see

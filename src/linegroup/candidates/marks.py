@@ -18,11 +18,10 @@ stroke, so that a dotted or dashed swatch with a marker is one piece):
 
   1. a stroke is at most `max_len` of the image's size along it, and at least twice as
      long as its mean thickness (pixels / length; `min_aspect`), so that a swatch with
-     a marker in its middle still counts; and, unless label ink follows it (rule 3), it
-     is straight along the axis: the centres of its first and last columns (rows) are
-     within `max_tilt` px across it and each is one run (a tilted dash of a steep dashed
-     series is not a tick, even where two dashes happen to share their top and bottom
-     rows);
+     a marker in its middle still counts; and it is straight along the axis: the centres
+     of its first and last columns (rows) are within `max_tilt` px across it (a tilted
+     dash of a steep dashed series is not a tick, even where two dashes happen to share
+     their top and bottom rows);
   2. it is isolated along its direction: no other candidate pixel within `gap` x its
      length beyond at least one of its ends (a dash inside a dashed line has the next
      dash on both sides);
@@ -65,6 +64,11 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
     idx = np.flatnonzero((bw <= max(8, max_len * size)) & (bw * bw >= min_aspect * area) & (bw >= 4))
     if len(idx) < min_repeat:
         return np.zeros_like(mask)
+    # ... and straight along the axis: its first and last columns centred on one row (a
+    # tilted dash of a dashed or dotted series is not a swatch or a tick)
+    idx = idx[_tilt(lab, stats, idx) <= max_tilt]
+    if len(idx) < min_repeat:
+        return np.zeros_like(mask)
     # 2. free of other candidates within gap x its length beyond at least one end
     count = _box_counter(joined)
     x0, y0, bw, bh = x0[idx], y0[idx], bw[idx], bh[idx]
@@ -80,10 +84,6 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
         th = np.maximum(bh, 8)  # a label's height: text is taller than the stroke
         xa, ya = x1 + 1 + at[0], y0 + at[1]  # in the image
         labelled = _box_counter(label_ink())(xa, xa + np.maximum(bw, 8), ya - th, ya + bh + th) > 0
-    # ... and straight along the axis: its first and last columns centred on one row (a
-    # tilted dash of a dashed or dotted series is not a tick), unless a label follows it
-    # (a legend swatch whose marker the network found off its line's row)
-    free &= labelled | (_tilt(lab, stats, idx) <= max_tilt)
     reps = np.zeros(len(idx), np.int64)
     cand = np.flatnonzero(free)
     for s in range(0, len(cand), 1024):
