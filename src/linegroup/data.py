@@ -35,6 +35,7 @@ import torch
 from torch.utils.data import Dataset
 
 from .images import MAX_PIXELS, ImageError, LinegroupError, read_image
+from .labels import OVERLAP
 
 log = logging.getLogger("linegroup.data")
 FAR_OUTSIDE = 10  # polylines reaching beyond this many times (width + height) are skipped: wrong units or image
@@ -230,7 +231,6 @@ def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: 
 
 
 TARGETS = ("polylines", "exact")  # what the training targets are drawn from (LineDataset's targets)
-OVERLAP = 65535  # label-mask value of a pixel drawn by two or more lines
 EXACT_SHARE = 0.3  # a warped exact-mask pixel is line k's when line k covers at least this share of it
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from .data import load_coco_lines, rasterize
+from .data import load_coco_lines, rasterize, read_label_mask
 from .grouping.dbscan import GroupParams, absorb_small, group_pixels
 from .images import ImageError, LinegroupError, read_image
 from .predict import lines_from_mask
@@ -136,10 +136,7 @@ def _stack(masks, n: int, e2e: bool) -> np.ndarray:
 def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e: bool = False) -> dict:
     """truth_masks() from an exact label image (k = line k's pixel, 65535 = two or more
     lines'): the candidates are the drawn pixels themselves, overlaps excluded from ARI."""
-    lab = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if lab is None or lab.ndim != 2 or lab.shape != (height, width):
-        raise ImageError(f"{path}: label mask unreadable or not {width}x{height} single-channel")
-    lab = lab.astype(np.int64)
+    lab = read_label_mask(path, height, width).astype(np.int64)
     line = lab > 0
     valid = line & (lab <= n_lines)
     inst = np.where(valid, lab, 0).astype(np.int32)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+OVERLAP = 65535  # in an exact label image (uint16: k = line k's pixel): a pixel drawn by two or more lines
+
 
 def renumber(labels: np.ndarray) -> np.ndarray:
     """Labels 1..K by decreasing size (0 stays 0), int32."""

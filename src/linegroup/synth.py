@@ -36,9 +36,9 @@ import cv2
 import numpy as np
 
 from . import themes
+from .labels import OVERLAP
 
 LINE_CATEGORY = 2
-OVERLAP = 65535  # label-mask value of a pixel drawn by two or more lines
 MASK_DIFF = 24  # a pixel is a line's if drawing the line changes a channel by more than this
 PALETTES = ["tab10", "Set1", "Dark2", "tab20", "Paired", "viridis", "plasma", "hsv", "random"]
 DASHES = ["--", ":", "-.", (0, (5, 2)), (0, (1, 1)), (0, (8, 3, 2, 3)), (0, (3, 5, 1, 5, 1, 5))]
