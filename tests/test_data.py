@@ -2,13 +2,15 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-from conftest import write_dataset, write_dataset_with_label_masks
+from conftest import ROOT, write_dataset, write_dataset_with_label_masks
 from linegroup.data import (Augment, DataError, LineDataset, collate, load_coco_lines, parse_polyline, rasterize,
                             warp_label_mask)
 from linegroup.images import ImageError, read_image
@@ -235,11 +237,15 @@ def test_exact_targets_move_with_the_augmentation(tmp_path):
     path, img_dir = write_dataset_with_label_masks(str(tmp_path))
     aug = Augment(crop_size=48, p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
     ds = LineDataset(path, img_dir, augment=aug, targets="exact")
+    lab = cv2.imread(os.path.join(str(tmp_path), "masks", "c2.png"), cv2.IMREAD_UNCHANGED)
     for epoch in range(3):
         ds.set_epoch(epoch)
         s = ds[2]
+        m = aug.geometry(np.random.default_rng([ds.seed, epoch, 2]), *lab.shape)  # the sample's own crop
+        inst, valid, line = warp_label_mask(lab, m, 48, 48)
+        assert (s["line_mask"].numpy() == line).all() and (s["valid_mask"].numpy() == valid).all()
         on = s["line_mask"] & s["valid_mask"]
-        assert on.sum() > 5 and (s["image"].mean(0)[on] < 0.95).float().mean() > 0.9
+        assert on.sum() > 5 and (s["image"].mean(0)[on] < 0.95).float().mean() > 0.9  # on the drawn ink
 
 
 def test_a_bad_label_mask_skips_the_sample_naming_it(tmp_path, caplog):
@@ -248,6 +254,21 @@ def test_a_bad_label_mask_skips_the_sample_naming_it(tmp_path, caplog):
     cv2.imwrite(bad, np.zeros((10, 10), np.uint16))
     ds = LineDataset(path, img_dir, targets="exact")
     assert ds[1] is None and ds[0] is not None
-    assert "c1.png: label mask is (10, 10)" in caplog.text
+    assert "c1.png: label mask is 10x10, its chart 80x64" in caplog.text
     os.remove(bad)
     assert ds[1] is None and "label mask missing or unreadable" in caplog.text
+
+
+def test_merge_sets_joins_folders_and_holds_out_the_last_charts(tmp_path):
+    a = write_dataset_with_label_masks(str(tmp_path / "a"), n=3)[0]
+    b = write_dataset_with_label_masks(str(tmp_path / "b"), n=4)[0]
+    out = tmp_path / "merged"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "merge_sets.py"), "--out", str(out), a, b,
+                        "--img_dir_name", "img", "--val_last", "2"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    train = LineDataset(str(out / "train.json"), str(out), targets="exact")
+    val = LineDataset(str(out / "val.json"), str(out), targets="exact")
+    assert len(train) == 5 and len(val) == 2 and not train.report.skipped and not val.report.skipped
+    assert [len(rec.lines) for rec in val.records] == [3, 1]  # b's charts 2 and 3 (1 + i % 3 lines)
+    assert val.records[1].label_mask.endswith(os.path.join("b", "masks", "c3.png"))
+    assert val[1]["line_mask"].any()

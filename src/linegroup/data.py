@@ -240,8 +240,8 @@ def read_label_mask(path: str, height: int, width: int) -> np.ndarray:
     if lab is None:
         raise ImageError(f"{path}: label mask missing or unreadable")
     if lab.ndim != 2 or lab.shape != (height, width):
-        raise ImageError(f"{path}: label mask is {lab.shape[1::-1] if lab.ndim >= 2 else lab.shape}, "
-                         f"its chart {width}x{height}")
+        what = f"{lab.shape[1]}x{lab.shape[0]}" + ("" if lab.ndim == 2 else f"x{lab.shape[2]} (not one channel)")
+        raise ImageError(f"{path}: label mask is {what}, its chart {width}x{height}")
     return lab
 
 

@@ -65,8 +65,8 @@ ONNX_RUNNERS = {"onnxruntime": OrtNet, "opencv": OpenCVNet}
 DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set's tune split (0, -0.5, -1, -2)
 # line-pixel probability above which a pixel is one of the model's own candidates. Lower
 # keeps more of pale and thin series and more text and background: on the foreign report
-# split 0.25 raised ARI and count but cost 0.03 precision, 0.35 scored about as 0.5
-# (README "Line-pixel threshold")
+# split 0.25 (with the series judge at 0) raised ARI and count but not PQ, and cost 0.03
+# precision (README "Line-pixel threshold")
 FG_THRESHOLD = 0.5
 DARK = 128  # grey level: a chart whose commonest grey is darker is dark (is_dark)
 
