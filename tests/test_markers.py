@@ -118,6 +118,21 @@ def test_markers_only_series_is_one_line_with_its_markers():
     assert len(ln["markers"]) == len(pts) and _nearest(ln["markers"], pts).max() <= 0.5
 
 
+@pytest.mark.parametrize("side", [7, 9])
+def test_markers_hardly_wider_than_a_thick_stroke_are_not_found_along_it(side):
+    """A 3 px anti-aliased stroke (about 5 px of ink) with filled squares 7-9 px a side: the
+    template matches stretches of the stroke too, but those are no deeper than the stroke."""
+    img = np.full((220, 420, 3), 255, np.uint8)
+    xs = np.linspace(30, 390, 14) + 0.3
+    pts = np.column_stack([xs, 110 + 50 * np.sin(xs / 60) + 0.37])
+    _poly(img, pts, (200, 40, 40), 3)
+    for p in pts:
+        cv2.rectangle(img, _p(p - side / 2), _p(p + side / 2 - 0.1), (200, 40, 40), -1, cv2.LINE_AA, 4)
+    got = find_markers(img, _path_mask(img.shape, pts))[1]
+    assert len(got["markers"]) == len(pts)  # 20-26 before, most of them on the stroke between squares
+    assert _nearest(got["markers"], pts).max() <= 2.0
+
+
 def test_solid_line_has_no_markers_and_a_tight_polyline():
     img = np.full((150, 300, 3), 255, np.uint8)
     xs = np.linspace(10, 290, 60)

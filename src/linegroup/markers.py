@@ -28,6 +28,8 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    maxima SEPARATION radii apart, near the line's own pixels (scored only on the
    TILE-square tiles that hold such pixels, not on the line's whole box); the centre is
    the correlation peak refined by a parabola, plus the template's own area centroid.
+   An instance must be deeper than the stroke by DEPTH_SHARE of the way to the marker's
+   radius (not a stretch of a thick stroke that the template matches).
    Markers that overlap, are partly hidden or sit on a crossing still match. When the
    mean patch is wider than MERGED radii (its neighbours touch it), plain discs, squares
    and diamonds of the blobs' width are tried too.
@@ -69,6 +71,7 @@ SIZE_SPREAD = 0.35  # typical blobs: inscribed radius within this share of the m
 ARM_SAMPLES = 48  # points on the circle around a blob where the strokes leaving it are counted
 ELONGATION = 2.5  # a blob's core longer than this many times its inscribed radius is no marker
 MERGED = 4.5  # a mean marker wider than this many inscribed radii holds its touching neighbours too
+DEPTH_SHARE = 0.5  # an instance's ink is deeper than the stroke by this share of the way to the marker's radius
 MATCH = 0.3  # least normalised correlation of an instance with the line's template
 SEPARATION = 0.9  # two instances of one line are at least this many marker radii apart
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
@@ -156,7 +159,7 @@ def _line_markers(v, vv, ys, xs):
     deep = colmax[colmax > 0]
     if len(deep) == 0:
         return None
-    half = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
+    half = stroke = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
         half = 1.0
@@ -184,11 +187,27 @@ def _line_markers(v, vv, ys, xs):
     det = _match(ctx, tmpl)
     if info["size"] > MERGED * r:  # the mean patch holds neighbours too: a dense series of touching markers
         det, tmpl, shift, info = _dense(ctx, body, det, tmpl, shift, info)
+    det = det[_deep_enough(dt, det, stroke, r)]
     if len(det) == 0:
         return None
     det[:, 0] += x0 + shift[0]
     det[:, 1] += y0 + shift[1]
     return det, r, info
+
+
+def _deep_enough(dt: np.ndarray, det: np.ndarray, stroke: float, r: float) -> np.ndarray:
+    """(n,) bool: the detections whose filled ink, within a third of a radius of their centre,
+    is deeper than the stroke's half-width by DEPTH_SHARE of the way to the marker's inscribed
+    radius. A marker is wider than its stroke; a stretch of the stroke the template happens
+    to match (a thick line under markers hardly wider than it) is not."""
+    if len(det) == 0 or r <= stroke:
+        return np.ones(len(det), bool)
+    k = 2 * max(1, int(round(r / 3))) + 1
+    near = cv2.dilate(dt, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    h, w = dt.shape
+    x = np.clip(np.round(det[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(det[:, 1]).astype(int), 0, h - 1)
+    return near[y, x] >= stroke + DEPTH_SHARE * (r - stroke)
 
 
 def _alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
