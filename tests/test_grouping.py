@@ -241,3 +241,18 @@ def test_a_thin_line_running_along_a_thick_one_of_another_colour_keeps_its_pixel
     own = np.bincount(pred[red]).argmax()
     assert (pred[red] == own).mean() >= 0.97
     assert (pred[truth == 1] != own).mean() >= 0.97
+
+
+@pytest.mark.parametrize("kind, size, seed", [("square", 7, 0), ("circle", 9, 0), ("triangle", 9, 2)])
+def test_a_zigzag_line_of_big_hollow_markers_is_one_line(grouper, kind, size, seed):
+    """A 1 px zigzag through hollow markers 15-19 px wide, beside a red line: the pieces of
+    the markers' outlines, linked across the gaps between markers, lie up to 10-13 px from
+    the line's path, in its ink; they are its markers, not a line beside it (4-6 lines
+    before the wider host test for chains of the line's own ink)."""
+    rng = np.random.default_rng(seed)
+    xm = np.arange(30, 560, 40).astype(float)
+    lines = [Line(xm, 150 + rng.uniform(-100, 100, len(xm)), color=(40, 40, 40), width=1, marker=kind,
+                  hollow=True, marker_size=size),
+             Line(xm, 150 + 0.2 * (xm - 300) + 20 * np.sin(xm / 30), color=(200, 40, 40), width=2)]
+    pred, truth = separate(grouper, lines, size=(600, 300))
+    assert_lines(pred, truth, 2, purity=0.95)

@@ -16,6 +16,7 @@ The pipeline, one file a step:
                 are ink: the linking runs on them, the rest go to a line after
   interleave.py chains that take turns along one path -> one line
   crossings.py  two lines swapped where they cross -> each goes on the way it came
+  inks.py       lines of one ink that share no columns -> one series
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path,
                 where lines differ in colour the one of the pixel's own colour
 The number of lines is whatever the linking leaves. The link models are fitted offline
@@ -36,6 +37,7 @@ from .crossings import repair_crossings
 from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
 from .ink import ink_core
+from .inks import merge_by_ink
 from .interleave import merge_interleaved
 from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
@@ -49,6 +51,11 @@ HOST_SHARE = 0.8  # ... for this share of its pixels
 HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns it spans
 SAMPLE = 256  # pixels of a chain sampled for the host test
 OWN_MIN_SPAN = 0.1  # with the model's own candidates a line spans at least this share of their width
+WIDE_D = 12.0  # px: ... or this close, for WIDE_SHARE of its pixels, to a line
+WIDE_SHARE = 0.7  # of its own ink (within SAME_INK): the outlines of big markers lie farther out
+SAME_INK = 20.0  # CIE Lab distance of two chains' ink colours that counts as one ink
+REACH = max(HOST_D, WIDE_D)  # px: how far the host test measures a chain's pixels from a line's
+INK_T = float(os.environ.get("INKT", "0"))
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
@@ -138,11 +145,14 @@ def link_fragments(xs, ys, image=None, feats=None, models: LinkModels | None = N
     return Stages(frag, d, pairs1, cid, cd1, pairs2, line)
 
 
-def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -> np.ndarray:
+def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN, wide: bool = True) -> np.ndarray:
     """(L,) bool: which linked chains are series. Not: chains too small to be one (MIN_SPAN
     of the width, MIN_PIX pixels), and chains that run along a larger line: gappy ones
     within HOST_D px of its pixels or its path (the outlines of its markers, linked across
-    the gaps between them), solid ones within HOST_D_SOLID px of its path."""
+    the gaps between them) or, for WIDE_SHARE of their pixels, within WIDE_D px of the
+    pixels of a line of their own ink (the outlines of big markers); solid ones within
+    HOST_D_SOLID px of its path. wide=False leaves out the WIDE_D test (for the model's
+    own candidates, bands around the ink, where it cost series' pieces)."""
     ld = aggregate(st.desc, st.line)
     span = ld.x1 - ld.x0 + 1
     keep = (span >= min_span * width) & (ld.npix >= MIN_PIX)
@@ -166,8 +176,13 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN) -
             gappy = ld.ncols[c] / span[c] < HOST_COVER
             near = HOST_D if gappy else HOST_D_SOLID
             if gappy:  # near the host's path or its pixels
-                hosts.near_pixels(d, accepted, idx)
-            if ((d <= near).mean(1) >= HOST_SHARE).any():
+                q = hosts.near_pixels(d, accepted, idx, min(HOST_SHARE, WIDE_SHARE) if wide else HOST_SHARE)
+            host = (d <= near).mean(1) >= HOST_SHARE
+            if gappy and wide:  # the outlines of big markers lie farther out, in the line's own
+                # ink (near its pixels, not its path: that is interpolated across its gaps)
+                same = np.linalg.norm(ld.lab[c] - ld.lab[accepted], axis=1) <= SAME_INK
+                host |= same & ((q <= WIDE_D).mean(1) >= WIDE_SHARE)
+            if host.any():
                 keep[c] = False
                 continue
         accepted.append(c)
@@ -194,28 +209,32 @@ class _Hosts:
             lo, up = np.full(self.w, np.inf), np.full(self.w, -np.inf)
             np.minimum.at(lo, x, y)
             np.maximum.at(up, x, y)
-            size = 2 * int(HOST_D) + 1
+            size = 2 * int(REACH) + 1
             self.bands[h] = (minimum_filter1d(lo, size, mode="constant", cval=np.inf),
                              maximum_filter1d(up, size, mode="constant", cval=-np.inf))
         return self.bands[h]
 
-    def near_pixels(self, d: np.ndarray, accepted: list, idx: np.ndarray) -> None:
+    def near_pixels(self, d: np.ndarray, accepted: list, idx: np.ndarray, share: float = HOST_SHARE) -> np.ndarray:
         """d[k] (path distances of pixels idx to line accepted[k]) lowered to the distance
-        to its nearest pixel, for the lines where that can bring HOST_SHARE of them within
-        HOST_D: a pixel within HOST_D px of one of the line's lies in its band +- HOST_D."""
+        to its nearest pixel, for the lines where that can bring `share` of them within
+        REACH: a pixel within REACH px of one of the line's lies in its band +- REACH.
+        Returns those pixel distances (inf beyond REACH + 1 and for the other lines)."""
         px, py = self.xs[idx], self.ys[idx]
+        out = np.full(d.shape, np.inf)
         for k, h in enumerate(accepted):
             lo, up = self._band(h)
-            maybe = (d[k] <= HOST_D) | ((py >= lo[px] - HOST_D) & (py <= up[px] + HOST_D))
-            if maybe.mean() < HOST_SHARE:
+            maybe = (d[k] <= REACH) | ((py >= lo[px] - REACH) & (py <= up[px] + REACH))
+            if maybe.mean() < share:
                 continue  # the test fails for this line whatever the pixel distances
             if h not in self.trees:
                 from scipy.spatial import cKDTree
 
                 hi = self.pixels_of(h)
                 self.trees[h] = cKDTree(np.column_stack([self.xs[hi], self.ys[hi]]))
-            q = self.trees[h].query(np.column_stack([px.astype(float), py.astype(float)]), distance_upper_bound=HOST_D + 1)[0]
+            q = self.trees[h].query(np.column_stack([px.astype(float), py.astype(float)]), distance_upper_bound=REACH + 1)[0]
             d[k] = np.minimum(d[k], q)
+            out[k] = q
+        return out
 
 
 def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None, feats: np.ndarray | None = None,
@@ -246,7 +265,7 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
 def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float, lab) -> np.ndarray:
     """group_lines on the pixels given, all of which take part in the linking."""
     st = link_fragments(xs, ys, image, feats, models, bias, lab=lab)
-    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN)
+    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN, wide=not own)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     pix_line = st.line[st.frag.pix_frag]
@@ -256,5 +275,7 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
     if lab is not None:  # each line's colours, for the leftovers' own colour
         ld = aggregate(st.desc, st.line)
         ink, bg = ld.lab[big], ld.bg[big]
+        if INK_T > 0:
+            labels = merge_by_ink(xs, ys, labels, ink, INK_T)
     unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit))

@@ -1,0 +1,53 @@
+"""Lines of one ink that never share a column are one series.
+
+    labels = merge_by_ink(xs, ys, labels, ink)   # ink: (K, 3) Lab of lines 1..K
+
+A series is a function of x, and on a chart whose series differ in colour its ink is
+its identity. So where the linking left a series in pieces (a pale line the network
+found only in stretches, a gap it could not bridge), the pieces are put back together
+when their ink agrees (Lab distance within SAME_INK of each other, as a chain) and no
+two of them share more than SHARED_COLS columns: then nothing on the chart tells them
+apart. Where two lines of that ink run over the same columns (a same-colour chart),
+the ink does not tell which piece is whose, and nothing is merged: that is the
+linking's work.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+SAME_INK = 10.0  # CIE Lab distance under which two lines' inks are one
+SHARED_COLS = 6  # columns two pieces of one series may share (a stub, an anti-aliased end)
+
+
+def merge_by_ink(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.ndarray,
+                 same_ink: float = SAME_INK) -> np.ndarray:
+    """labels (N,) 0..K with the lines of each ink group merged where they share no columns
+    (see the module docstring); ink: (K, 3) Lab of line k + 1. Line ids are not renumbered."""
+    k = len(ink)
+    if k < 2:
+        return labels
+    d = np.linalg.norm(ink[:, None, :] - ink[None, :, :], axis=2)
+    i, j = np.nonzero(np.triu(d <= same_ink, 1))
+    if len(i) == 0:
+        return labels
+    _, comp = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k)), directed=False)
+    # columns each line occupies: (K, W) bool
+    on = labels > 0
+    w = int(xs.max()) + 1
+    occ = np.zeros((k, w), bool)
+    occ[labels[on] - 1, xs[on]] = True
+    shared = occ.astype(np.int32) @ occ.T.astype(np.int32)  # (K, K) columns both occupy
+    np.fill_diagonal(shared, 0)
+    new = np.arange(k)
+    for c in np.unique(comp):
+        members = np.flatnonzero(comp == c)
+        if len(members) < 2:
+            continue
+        if shared[np.ix_(members, members)].max() <= SHARED_COLS:
+            new[members] = members[0]
+    out = labels.copy()
+    out[on] = new[labels[on] - 1] + 1
+    return out

@@ -1,0 +1,44 @@
+"""Known answers of merge_by_ink: pieces of one ink that share no columns are one series."""
+
+import numpy as np
+
+from linegroup.grouping.inks import SAME_INK, merge_by_ink
+
+RED = (50.0, 70.0, 55.0)
+BLUE = (35.0, 20.0, -70.0)
+
+
+def _pieces(spans):
+    """One pixel per column for each (label, x0, x1, y): xs, ys, labels."""
+    xs, ys, labels = [], [], []
+    for lab, x0, x1, y in spans:
+        x = np.arange(x0, x1 + 1)
+        xs.append(x)
+        ys.append(np.full(len(x), y))
+        labels.append(np.full(len(x), lab))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(labels)
+
+
+def test_pieces_of_one_ink_that_share_no_columns_merge():
+    xs, ys, labels = _pieces([(1, 0, 99, 10), (2, 110, 199, 40), (3, 0, 199, 70), (4, 205, 260, 20)])
+    ink = np.array([RED, RED, BLUE, (50.0, 72.0, 53.0)])  # line 4: red again, within SAME_INK
+    out = merge_by_ink(xs, ys, labels, ink)
+    assert set(out[labels == 2]) == {1} and set(out[labels == 4]) == {1}
+    assert set(out[labels == 3]) == {3}
+
+
+def test_pieces_of_one_ink_over_the_same_columns_stay_apart():
+    """Two red lines over x 0-199 and a third red piece: the ink cannot say whose it is."""
+    xs, ys, labels = _pieces([(1, 0, 199, 10), (2, 0, 199, 40), (3, 220, 260, 30)])
+    out = merge_by_ink(xs, ys, labels, np.array([RED, RED, RED]))
+    assert (out == labels).all()
+
+
+def test_a_few_shared_columns_are_allowed_and_other_inks_never_merge():
+    xs, ys, labels = _pieces([(1, 0, 104, 10), (2, 100, 199, 12), (3, 210, 260, 12)])
+    far = (RED[0] + SAME_INK + 1, RED[1], RED[2])
+    out = merge_by_ink(xs, ys, labels, np.array([RED, RED, far]))
+    assert set(out[labels == 2]) == {1}  # 5 shared columns: an anti-aliased end
+    assert set(out[labels == 3]) == {3}
+    out = merge_by_ink(xs, ys, labels, np.array([RED, BLUE, RED]))  # 1 and 3 are red, 2 between them blue
+    assert set(out[labels == 3]) == {1} and set(out[labels == 2]) == {2}
