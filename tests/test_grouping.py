@@ -256,3 +256,19 @@ def test_a_zigzag_line_of_big_hollow_markers_is_one_line(grouper, kind, size, se
              Line(xm, 150 + 0.2 * (xm - 300) + 20 * np.sin(xm / 30), color=(200, 40, 40), width=2)]
     pred, truth = separate(grouper, lines, size=(600, 300))
     assert_lines(pred, truth, 2, purity=0.95)
+
+
+def test_pieces_of_a_series_far_apart_in_y_are_one_line_by_their_ink(grouper):
+    """A red series interrupted between x = 150 and 200, where it falls by 130 px (a
+    stretch the candidates miss), beside a blue one: no continuation links the two red
+    pieces, but their ink is one and they share no column."""
+    xa, xb = np.arange(20, 151, 8).astype(float), np.arange(200, 341, 8).astype(float)
+    lines = [Line(xa, 40 + 0.1 * xa, color=(210, 40, 40)), Line(xb, 170 + 0.1 * xb, color=(210, 40, 40)),
+             Line(X, 120 + 30 * np.sin(X / 40), color=(40, 60, 200))]
+    img, truth = draw(lines)
+    res = grouper.predict(img, candidates=truth != 0)
+    pred = res.mask.astype(np.int64)
+    assert int(pred.max()) == 2
+    red = np.bincount(pred[(truth == 1) | (truth == 2)]).argmax()
+    assert (pred[(truth == 1) | (truth == 2)] == red).mean() >= 0.95
+    assert (pred[truth == 3] != red).mean() >= 0.95

@@ -55,7 +55,6 @@ WIDE_D = 12.0  # px: ... or this close, for WIDE_SHARE of its pixels, to a line
 WIDE_SHARE = 0.7  # of its own ink (within SAME_INK): the outlines of big markers lie farther out
 SAME_INK = 20.0  # CIE Lab distance of two chains' ink colours that counts as one ink
 REACH = max(HOST_D, WIDE_D)  # px: how far the host test measures a chain's pixels from a line's
-INK_T = float(os.environ.get("INKT", "0"))
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
@@ -275,7 +274,6 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
     if lab is not None:  # each line's colours, for the leftovers' own colour
         ld = aggregate(st.desc, st.line)
         ink, bg = ld.lab[big], ld.bg[big]
-        if INK_T > 0:
-            labels = merge_by_ink(xs, ys, labels, ink, INK_T)
+        labels = merge_by_ink(xs, ys, labels, ink)  # a series' pieces, told by their ink
     unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit))
