@@ -42,3 +42,12 @@ def test_a_few_shared_columns_are_allowed_and_other_inks_never_merge():
     assert set(out[labels == 3]) == {3}
     out = merge_by_ink(xs, ys, labels, np.array([RED, BLUE, RED]))  # 1 and 3 are red, 2 between them blue
     assert set(out[labels == 3]) == {1} and set(out[labels == 2]) == {2}
+
+
+def test_where_lines_of_one_ink_overlap_a_piece_goes_to_the_only_line_that_can_take_it():
+    """Red lines 1 (x 0-199) and 2 (x 0-99) overlap; piece 3 (x 120-199) overlaps line 1,
+    so it can only be line 2's; piece 4 (x 210-260) fits both and stays its own."""
+    xs, ys, labels = _pieces([(1, 0, 199, 10), (2, 0, 99, 40), (3, 120, 199, 60), (4, 210, 260, 30)])
+    out = merge_by_ink(xs, ys, labels, np.array([RED, RED, RED, RED]))
+    assert set(out[labels == 3]) == {2}
+    assert set(out[labels == 1]) == {1} and set(out[labels == 4]) == {4}

@@ -7,9 +7,10 @@ its identity. So where the linking left a series in pieces (a pale line the netw
 found only in stretches, a gap it could not bridge), the pieces are put back together
 when their ink agrees (Lab distance within SAME_INK of each other, as a chain) and no
 two of them share more than SHARED_COLS columns: then nothing on the chart tells them
-apart. Where two lines of that ink run over the same columns (a same-colour chart),
-the ink does not tell which piece is whose, and nothing is merged: that is the
-linking's work.
+apart. Where lines of that ink run over the same columns (a same-colour chart), the
+pieces are taken largest first: a piece joins the one line of that ink it shares no
+columns with, starts a line where it overlaps them all, and stays alone where it could
+join several (the ink cannot say whose it is; that is the linking's work).
 """
 
 from __future__ import annotations
@@ -42,12 +43,23 @@ def merge_by_ink(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.nda
     shared = occ.astype(np.int32) @ occ.T.astype(np.int32)  # (K, K) columns both occupy
     np.fill_diagonal(shared, 0)
     new = np.arange(k)
+    size = occ.sum(1)
     for c in np.unique(comp):
         members = np.flatnonzero(comp == c)
         if len(members) < 2:
             continue
         if shared[np.ix_(members, members)].max() <= SHARED_COLS:
             new[members] = members[0]
+        else:  # lines of this ink overlap: a piece goes where only one line can take it
+            groups = []
+            for m in members[np.argsort(-size[members], kind="stable")]:
+                fits = [g for g in groups if shared[m, g].max() <= SHARED_COLS]
+                if not fits:
+                    groups.append([m])
+                elif len(fits) == 1:
+                    fits[0].append(m)
+            for g in groups:
+                new[g] = g[0]
     out = labels.copy()
     out[on] = new[labels[on] - 1] + 1
     return out
