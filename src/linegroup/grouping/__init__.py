@@ -52,9 +52,9 @@ HOST_COVER = 0.7  # gappy: it has pixels in less than this share of the columns 
 SAMPLE = 256  # pixels of a chain sampled for the host test
 OWN_MIN_SPAN = 0.1  # with the model's own candidates a line spans at least this share of their width
 WIDE_D = 12.0  # px: ... or this close, for WIDE_SHARE of its pixels, to a line
-WIDE_SHARE = 0.7  # of its own ink (within SAME_INK): the outlines of big markers lie farther out
-SAME_INK = 20.0  # CIE Lab distance of two chains' ink colours that counts as one ink
-REACH = max(HOST_D, WIDE_D)  # px: how far the host test measures a chain's pixels from a line's
+WIDE_SHARE = 0.7  # of its own ink (within HOST_INK): the outlines of big markers lie farther out
+HOST_INK = 20.0  # CIE Lab distance of a chain's ink from a line's under which the wide test applies
+REACH = max(HOST_D, WIDE_D)  # px: the farthest the host test measures a chain's pixels from a line's
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
 
@@ -175,11 +175,11 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN, w
             gappy = ld.ncols[c] / span[c] < HOST_COVER
             near = HOST_D if gappy else HOST_D_SOLID
             if gappy:  # near the host's path or its pixels
-                q = hosts.near_pixels(d, accepted, idx, min(HOST_SHARE, WIDE_SHARE) if wide else HOST_SHARE)
+                q = hosts.near_pixels(d, accepted, idx, *((WIDE_SHARE, REACH) if wide else (HOST_SHARE, HOST_D)))
             host = (d <= near).mean(1) >= HOST_SHARE
             if gappy and wide:  # the outlines of big markers lie farther out, in the line's own
                 # ink (near its pixels, not its path: that is interpolated across its gaps)
-                same = np.linalg.norm(ld.lab[c] - ld.lab[accepted], axis=1) <= SAME_INK
+                same = np.linalg.norm(ld.lab[c] - ld.lab[accepted], axis=1) <= HOST_INK
                 host |= same & ((q <= WIDE_D).mean(1) >= WIDE_SHARE)
             if host.any():
                 keep[c] = False
@@ -213,16 +213,17 @@ class _Hosts:
                              maximum_filter1d(up, size, mode="constant", cval=-np.inf))
         return self.bands[h]
 
-    def near_pixels(self, d: np.ndarray, accepted: list, idx: np.ndarray, share: float = HOST_SHARE) -> np.ndarray:
+    def near_pixels(self, d: np.ndarray, accepted: list, idx: np.ndarray, share: float = HOST_SHARE,
+                    reach: float = HOST_D) -> np.ndarray:
         """d[k] (path distances of pixels idx to line accepted[k]) lowered to the distance
         to its nearest pixel, for the lines where that can bring `share` of them within
-        REACH: a pixel within REACH px of one of the line's lies in its band +- REACH.
-        Returns those pixel distances (inf beyond REACH + 1 and for the other lines)."""
+        `reach` (at most REACH): a pixel within that of one of the line's lies in its band
+        +- reach. Returns those pixel distances (inf beyond reach + 1 and for the other lines)."""
         px, py = self.xs[idx], self.ys[idx]
         out = np.full(d.shape, np.inf)
         for k, h in enumerate(accepted):
             lo, up = self._band(h)
-            maybe = (d[k] <= REACH) | ((py >= lo[px] - REACH) & (py <= up[px] + REACH))
+            maybe = (d[k] <= reach) | ((py >= lo[px] - reach) & (py <= up[px] + reach))
             if maybe.mean() < share:
                 continue  # the test fails for this line whatever the pixel distances
             if h not in self.trees:
@@ -230,7 +231,7 @@ class _Hosts:
 
                 hi = self.pixels_of(h)
                 self.trees[h] = cKDTree(np.column_stack([self.xs[hi], self.ys[hi]]))
-            q = self.trees[h].query(np.column_stack([px.astype(float), py.astype(float)]), distance_upper_bound=REACH + 1)[0]
+            q = self.trees[h].query(np.column_stack([px.astype(float), py.astype(float)]), distance_upper_bound=reach + 1)[0]
             d[k] = np.minimum(d[k], q)
             out[k] = q
         return out

@@ -40,7 +40,8 @@ def merge_by_ink(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.nda
     w = int(xs.max()) + 1
     occ = np.zeros((k, w), bool)
     occ[labels[on] - 1, xs[on]] = True
-    shared = occ.astype(np.int32) @ occ.T.astype(np.int32)  # (K, K) columns both occupy
+    occ = occ.astype(np.float32)  # a float product runs in BLAS; counts up to 2^24 stay exact
+    shared = (occ @ occ.T).astype(np.int64)  # (K, K) columns both occupy
     np.fill_diagonal(shared, 0)
     new = np.arange(k)
     size = occ.sum(1)
