@@ -212,9 +212,10 @@ def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
     g = _grouper(a)
     assert (g.drop_marks, g.drop_strays, g.link_bias, g.drop_rulings, g.plot_area) == (False, False, 0.5, True, True)
     assert g.grouping == "links"
-    from linegroup.predict import DEFAULT_LINK_BIAS  # the CLI's default is the library's
+    from linegroup.predict import DEFAULT_LINK_BIAS, FG_THRESHOLD  # the CLI's defaults are the library's
 
-    assert sub.choices["predict"].parse_args(["x.png", "--out", "o"]).link_bias == DEFAULT_LINK_BIAS
+    d = sub.choices["predict"].parse_args(["x.png", "--out", "o"])
+    assert (d.link_bias, d.fg_threshold) == (DEFAULT_LINK_BIAS, FG_THRESHOLD)
 
 
 def test_markers_of_a_large_image_are_found_at_the_network_resolution_in_full_resolution_pixels(tiny_ckpt,

@@ -275,6 +275,6 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
     if lab is not None:  # each line's colours, for the leftovers' own colour
         ld = aggregate(st.desc, st.line)
         ink, bg = ld.lab[big], ld.bg[big]
-        labels = merge_by_ink(xs, ys, labels, ink)  # a series' pieces, told by their ink
+        labels = merge_by_ink(xs, labels, ink)  # a series' pieces, told by their ink
     unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
     return renumber(assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit))

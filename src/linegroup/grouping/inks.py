@@ -1,6 +1,6 @@
 """Lines of one ink that never share a column are one series.
 
-    labels = merge_by_ink(xs, ys, labels, ink)   # ink: (K, 3) Lab of lines 1..K
+    labels = merge_by_ink(xs, labels, ink)   # xs: the pixels' columns; ink: (K, 3) Lab of lines 1..K
 
 A series is a function of x, and on a chart whose series differ in colour its ink is
 its identity. So where the linking left a series in pieces (a pale line the network
@@ -23,15 +23,14 @@ SAME_INK = 10.0  # CIE Lab distance under which two lines' inks are one
 SHARED_COLS = 6  # columns two pieces of one series may share (a stub, an anti-aliased end)
 
 
-def merge_by_ink(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.ndarray,
-                 same_ink: float = SAME_INK) -> np.ndarray:
+def merge_by_ink(xs: np.ndarray, labels: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """labels (N,) 0..K with the lines of each ink group merged where they share no columns
     (see the module docstring); ink: (K, 3) Lab of line k + 1. Line ids are not renumbered."""
     k = len(ink)
     if k < 2:
         return labels
     d = np.linalg.norm(ink[:, None, :] - ink[None, :, :], axis=2)
-    i, j = np.nonzero(np.triu(d <= same_ink, 1))
+    i, j = np.nonzero(np.triu(d <= SAME_INK, 1))
     if len(i) == 0:
         return labels
     _, comp = connected_components(coo_matrix((np.ones(len(i)), (i, j)), shape=(k, k)), directed=False)
