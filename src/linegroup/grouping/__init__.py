@@ -19,6 +19,8 @@ The pipeline, one file a step:
   inks.py       lines of one ink that share no columns -> one series
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path,
                 where lines differ in colour the one of the pixel's own colour
+  coincide.py   a line drawn on another's stroke (the outlines of touching hollow
+                markers along their connector) -> part of it
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
 `weights/links.npz`.
@@ -33,6 +35,7 @@ from importlib import resources
 import numpy as np
 
 from ..labels import label_slices, renumber
+from .coincide import merge_coincident
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
@@ -277,4 +280,5 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
         ink, bg = ld.lab[big], ld.bg[big]
         labels = merge_by_ink(xs, labels, ink)  # a series' pieces, told by their ink
     unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
-    return renumber(assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit))
+    labels = assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit)
+    return renumber(merge_coincident(xs, ys, labels, ink, bg))

@@ -1,0 +1,112 @@
+"""A line drawn on another line's stroke is part of it.
+
+    labels = merge_coincident(xs, ys, labels, ink, bg)   # labels (N,) 0..K, after the leftovers
+
+A series is a function of x: two series over the same columns are told apart by being
+at different heights. So where a line's pixels, column after column, lie on another
+line's pixels, the two are one line drawn twice over: the outlines of hollow markers
+that touch one another (linked from marker to marker into a chain of their own) and
+the connector running through them. Two real series meet where they cross or touch,
+and on stretches where their values agree, not along most of their length.
+
+For lines c and h, c's pixels in column x span [lo_c, hi_c]; h's span over columns
+x - SLACK_COLS .. x + SLACK_COLS is [lo_h, hi_h] (a marker's outline and the connector
+do not always share a column). They meet at x where the spans overlap or are at most
+SLACK_PX apart. When they meet in COINCIDE of c's columns and their inks are one (or
+one is a paler tint of the other: a thin outline's anti-aliased ink), c goes to the
+larger line it meets most; merges chain (c into h into g). The test is made on whole
+lines, after every pixel has its line, so both lines' full strokes are seen.
+
+Chosen on the foreign set's tune split, oracle mode: PQ 0.783 -> 0.787, count accuracy
+0.767 -> 0.783 at COINCIDE 0.8; 0.5 gave 0.795 / 0.800 there but merged series of the
+hard set that run together over half their length (count 0.44 -> 0.40).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+COINCIDE = 0.8  # share of a line's columns in which it meets another line: drawn on its stroke
+SLACK_COLS = 2  # columns either side over which the other line's span is taken
+SLACK_PX = 1.0  # px between two spans that still meet
+INK_D = 20.0  # CIE Lab: a line's ink this close to another's (or to a paler tint of it) is the same ink
+MAX_LINES = 64  # more lines than this are compared in blocks (bounds the (K, K, W) test)
+
+
+def column_spans(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, k: int, w: int):
+    """(lo, hi): (k, w) least and greatest y of line l + 1's pixels in each column (+inf and
+    -inf where it has none)."""
+    on = labels > 0
+    key = (labels[on].astype(np.int64) - 1) * w + xs[on]
+    y = ys[on].astype(np.float64)
+    lo = np.full(k * w, np.inf)
+    hi = np.full(k * w, -np.inf)
+    np.minimum.at(lo, key, y)
+    np.maximum.at(hi, key, y)
+    return lo.reshape(k, w), hi.reshape(k, w)
+
+
+def coincidence(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(K, K) float: entry [c, h] is the share of line c + 1's columns in which its span
+    meets line h + 1's (widened by SLACK_COLS columns); the diagonal is 0."""
+    k = int(labels.max()) if len(labels) else 0
+    if k < 2:
+        return np.zeros((k, k))
+    w = int(xs.max()) + 1
+    lo, hi = column_spans(xs, ys, labels, k, w)
+    size = 2 * SLACK_COLS + 1
+    lo_w = minimum_filter1d(lo, size, axis=1, mode="constant", cval=np.inf)
+    hi_w = maximum_filter1d(hi, size, axis=1, mode="constant", cval=-np.inf)
+    has = np.isfinite(lo)
+    ncols = np.maximum(has.sum(1), 1)
+    out = np.zeros((k, k))
+    for a in range(0, k, MAX_LINES):  # rows c in blocks: (block, K, W) booleans at a time
+        c = slice(a, min(a + MAX_LINES, k))
+        meet = (has[c, None, :] & (lo[c, None, :] <= hi_w[None, :, :] + SLACK_PX)
+                & (lo_w[None, :, :] <= hi[c, None, :] + SLACK_PX))
+        out[c] = meet.sum(2) / ncols[c, None]
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def same_ink(ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """(K, K) bool: line i's ink lies within INK_D (Lab) of the segment from line j's ink to
+    its background, or j's of i's: one colour, one of them perhaps paler (a thin outline's
+    anti-aliased ink)."""
+    d = bg - ink  # (K, 3)
+    rel = ink[:, None, :] - ink[None, :, :]  # [i, j] = ink_i - ink_j
+    t = np.clip((rel * d[None, :, :]).sum(2) / np.maximum((d * d).sum(1), 1e-9)[None, :], 0.0, 1.0)
+    off = np.linalg.norm(rel - t[:, :, None] * d[None, :, :], axis=2)  # ink_i from segment j
+    near = off <= INK_D
+    return near | near.T
+
+
+def merge_coincident(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.ndarray | None = None,
+                     bg: np.ndarray | None = None) -> np.ndarray:
+    """labels (N,) 0..K with every line that meets a larger line in COINCIDE of its columns
+    merged into the one it meets most (see the module docstring). ink, bg: (K, 3) Lab of
+    each line's ink and background, if known: then only lines of one ink merge (same_ink).
+    Line ids are not renumbered."""
+    labels = np.asarray(labels)
+    share = coincidence(xs, ys, labels)
+    k = len(share)
+    if k < 2:
+        return labels
+    if ink is not None and len(ink) >= k:
+        share = np.where(same_ink(ink[:k], bg[:k]), share, 0.0)
+    npix = np.bincount(labels, minlength=k + 1)[1:]
+    order = np.argsort(-npix, kind="stable")  # largest first
+    rank = np.empty(k, np.int64)
+    rank[order] = np.arange(k)
+    root = np.arange(k)
+    for c in order[1:]:  # each line goes to the larger line it meets most (its root, if merged)
+        cand = np.where((rank < rank[c]) & (share[c] >= COINCIDE), share[c], 0.0)
+        if cand.max() > 0:
+            root[c] = root[int(np.argmax(cand))]
+    if (root == np.arange(k)).all():
+        return labels
+    out = labels.copy()
+    on = labels > 0
+    out[on] = root[labels[on] - 1] + 1
+    return out

@@ -1,0 +1,58 @@
+"""Known answers of merge_coincident: a line drawn on another line's stroke is part of it."""
+
+import numpy as np
+
+from linegroup.grouping.coincide import COINCIDE, coincidence, merge_coincident
+
+RED = (50.0, 70.0, 55.0)
+PALE_RED = (75.0, 35.0, 27.0)  # red half-way to white: a thin outline's anti-aliased ink
+BLUE = (35.0, 20.0, -70.0)
+WHITE = (100.0, 0.0, 0.0)
+
+
+def _rows(*pieces):
+    """xs, ys, labels from (label, x0, x1, y(x)) pieces, one pixel per column each."""
+    xs, ys, labels = [], [], []
+    for lab, x0, x1, f in pieces:
+        x = np.arange(x0, x1 + 1)
+        xs.append(x)
+        ys.append(np.round(f(x)).astype(np.int64))
+        labels.append(np.full(len(x), lab))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(labels)
+
+
+def test_the_rims_of_markers_along_a_line_merge_into_it():
+    """Line 1 along y = 50; line 2 the outlines of touching markers on it (rows 44 and 56
+    in every column): its span holds line 1's, so the two are one line (the larger id)."""
+    xs, ys, labels = _rows((1, 0, 199, lambda x: 50 + 0 * x), (2, 0, 199, lambda x: 44 + 0 * x),
+                           (2, 0, 199, lambda x: 56 + 0 * x), (3, 0, 199, lambda x: 120 + 0.2 * x))
+    out = merge_coincident(xs, ys, labels)
+    assert set(out[labels == 1]) == set(out[labels == 2]) == {2}
+    assert set(out[labels == 3]) == {3}
+
+
+def test_a_line_running_beside_or_crossing_another_stays_apart():
+    """Line 2 runs 6 px below line 1 (they never meet); line 3 crosses line 1 at x = 100."""
+    xs, ys, labels = _rows((1, 0, 199, lambda x: 50 + 0 * x), (2, 0, 150, lambda x: 56 + 0 * x),
+                           (3, 0, 199, lambda x: 50 + 0.5 * (x - 100)))
+    share = coincidence(xs, ys, labels)
+    assert share[1, 0] == 0.0 and share[2, 0] < 0.1
+    assert (merge_coincident(xs, ys, labels) == labels).all()
+
+
+def test_only_lines_of_one_ink_or_a_paler_tint_of_it_merge():
+    xs, ys, labels = _rows((1, 0, 199, lambda x: 50 + 0 * x), (2, 0, 199, lambda x: 49 + 0 * x))
+    bg = np.array([WHITE, WHITE])
+    assert (merge_coincident(xs, ys, labels, np.array([RED, BLUE]), bg) == labels).all()
+    assert set(merge_coincident(xs, ys, labels, np.array([RED, PALE_RED]), bg)[labels == 2]) == {1}
+
+
+def test_a_piece_on_two_lines_goes_to_the_one_it_meets_most_and_they_stay_two():
+    """Lines 1 and 2 run 10 px apart; piece 3 (x 0-59) lies on line 1 for 50 columns and
+    on line 2 for the last 10: it joins line 1 and does not join 1 and 2 together."""
+    xs, ys, labels = _rows((1, 0, 199, lambda x: 50 + 0 * x), (2, 0, 199, lambda x: 60 + 0 * x),
+                           (3, 0, 49, lambda x: 50 + 0 * x), (3, 50, 59, lambda x: 60 + 0 * x))
+    share = coincidence(xs, ys, labels)
+    assert share[2, 0] >= COINCIDE > share[2, 1]
+    out = merge_coincident(xs, ys, labels)
+    assert set(out[labels == 3]) == {1} and set(out[labels == 2]) == {2}
