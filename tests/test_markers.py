@@ -133,6 +133,25 @@ def test_markers_hardly_wider_than_a_thick_stroke_are_not_found_along_it(side):
     assert _nearest(got["markers"], pts).max() <= 2.0
 
 
+@pytest.mark.parametrize("phase", [0.5, 1.0])
+def test_plain_lines_of_one_colour_that_cross_again_and_again_have_no_markers(phase):
+    """Three dark grey 3 px lines, two of them waves that cross each other every 40-80 px
+    at shallow angles: where two strokes overlap the ink is thicker than either, a blob
+    with two arms on the ring (10-32 markers on a line before blobs where another line
+    passes through the centre stopped counting towards a line's markers)."""
+    img = np.full((220, 420, 3), 255, np.uint8)
+    xs = np.linspace(10, 410, 200)
+    paths = [np.column_stack([xs, 110 + 40 * np.sin(xs / 25)]), np.column_stack([xs, 110 + 40 * np.sin(xs / 25 + phase)]),
+             np.column_stack([xs, 110 + 0.1 * (xs - 200)])]
+    mask = None
+    for k, pts in enumerate(paths, 1):
+        _poly(img, pts, (40, 40, 40), 3)
+        mask = _path_mask(img.shape, pts, k, mask)
+    found = find_markers(img, mask)
+    assert sorted(found) == [1, 2, 3]
+    assert all(f["markers"] == [] and f["marker"] is None for f in found.values())
+
+
 def test_solid_line_has_no_markers_and_a_tight_polyline():
     img = np.full((150, 300, 3), 255, np.uint8)
     xs = np.linspace(10, 290, 60)

@@ -69,6 +69,7 @@ PROM_SHARE = 0.25  # so touching markers, joined by a shallower neck, come apart
 MIN_MARKERS = 3  # a line carries markers when it has at least this many typical blobs
 SIZE_SPREAD = 0.35  # typical blobs: inscribed radius within this share of the median
 ARM_SAMPLES = 48  # points on the circle around a blob where the strokes leaving it are counted
+OTHERS_PX = 1.5  # px: a blob with another line's pixel this close to its centre is at a crossing
 ELONGATION = 2.5  # a blob's core longer than this many times its inscribed radius is no marker
 MERGED = 4.5  # a mean marker wider than this many inscribed radii holds its touching neighbours too
 DEPTH_SHARE = 0.5  # an instance's ink is deeper than the stroke by this share of the way to the marker's radius
@@ -104,6 +105,8 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     img = img if img.dtype == np.uint8 else img.astype(np.float32)
     ys, xs = ys - y0, xs - x0
     bg = _background(img)
+    lines = np.zeros(img.shape[:2], np.uint8)  # every line's pixels, for the crossings
+    lines[ys, xs] = 1
     v = cv2.subtract(img, (*map(float, bg), 0.0), dtype=cv2.CV_32F)  # every pixel's colour less the background's
     vv = cv2.transform(v * v, np.ones((1, 3), np.float32))  # and its squared length
     found = []  # per line: (id, detections (n, 4): x, y, score, path distance; radius, info)
@@ -112,7 +115,7 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
         if len(idx) == 0:
             continue
         out[c] = {"markers": [], "marker": None}
-        det = _line_markers(v, vv, ys[idx], xs[idx])
+        det = _line_markers(v, vv, ys[idx], xs[idx], lines)
         if det is not None:
             det[0][:, :2] += (x0, y0)
             found.append((c, *det))
@@ -141,9 +144,10 @@ def _background(img: np.ndarray) -> np.ndarray:
     return box[sel].astype(np.float32).mean(0).astype(np.float32)
 
 
-def _line_markers(v, vv, ys, xs):
+def _line_markers(v, vv, ys, xs, lines):
     """Detections of one line (its pixels ys, xs; v, vv: the image less its background and its
-    squared length): ((n, 4) x, y, score, path distance; radius; marker info) or None."""
+    squared length; lines: 1 at every line's pixels): ((n, 4) x, y, score, path distance;
+    radius; marker info) or None."""
     h, w = vv.shape
     x0, y0 = max(int(xs.min()) - BAND, 0), max(int(ys.min()) - BAND, 0)
     x1, y1 = min(int(xs.max()) + BAND + 1, w), min(int(ys.max()) + BAND + 1, h)
@@ -168,6 +172,7 @@ def _line_markers(v, vv, ys, xs):
     reach = max(2, ceil_percentile(deep, 90))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
     blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
+    blobs = blobs[~_on_others(lines[y0:y1, x0:x1] & (1 - own), blobs)]  # where another line crosses
     if len(blobs) < MIN_MARKERS:
         return None
     r = float(median(blobs[:, 2]))
@@ -238,6 +243,22 @@ def _fill_holes(ink: np.ndarray) -> np.ndarray:
     pad[1:-1, 1:-1] = ink
     cv2.floodFill(pad, None, (0, 0), 2)  # the background reachable from outside
     return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
+
+
+def _on_others(others: np.ndarray, blobs: np.ndarray) -> np.ndarray:
+    """Per blob: does another line's pixel lie within OTHERS_PX of its centre. Such a blob
+    may be where the two strokes cross (thick where they overlap, and at a shallow angle
+    with two arms on the ring), so it does not count towards deciding that the line
+    carries markers; once it does, its markers there are still found by the template.
+    (A marker touching another series' marker or connector has that line's pixels about a
+    radius from its centre, not at it.)"""
+    if len(blobs) == 0 or not others.any():
+        return np.zeros(len(blobs), bool)
+    dist = cv2.distanceTransform((others == 0).view(np.uint8), cv2.DIST_L2, 3)
+    h, w = others.shape
+    cx = np.clip(np.round(blobs[:, 0]).astype(int), 0, w - 1)
+    cy = np.clip(np.round(blobs[:, 1]).astype(int), 0, h - 1)
+    return dist[cy, cx] <= OTHERS_PX
 
 
 def _arms(filled: np.ndarray, blobs: np.ndarray) -> np.ndarray:
