@@ -272,3 +272,17 @@ def test_pieces_of_a_series_far_apart_in_y_are_one_line_by_their_ink(grouper):
     red = np.bincount(pred[(truth == 1) | (truth == 2)]).argmax()
     assert (pred[(truth == 1) | (truth == 2)] == red).mean() >= 0.95
     assert (pred[truth == 3] != red).mean() >= 0.95
+
+
+def test_a_straight_solid_line_goes_on_through_a_jagged_dashed_one_of_its_colour(grouper):
+    """A grey solid straight line and a grey dashed zigzag that touches it and crosses it:
+    at one meeting the linking continued each into the other (purity 0.53). The solid
+    line's arms on both sides run straight on into each other, the dashed line's arm it
+    was given does not, and the given pairing changes dash style: the halves go back."""
+    rng = np.random.default_rng(3)
+    xs = np.arange(20, 581, 4).astype(float)
+    xb = np.arange(20, 581, 25).astype(float)
+    lines = [Line(xs, 200 - 0.2 * (xs - 20), color=(90, 90, 90), width=1),
+             Line(xb, 150 + rng.uniform(-50, 50, len(xb)), color=(90, 90, 90), width=1, dash="dash")]
+    pred, truth = separate(grouper, lines, size=(600, 300))
+    assert_lines(pred, truth, 2, purity=0.95)
