@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from linegroup.grouping.coincide import COINCIDE, coincidence, merge_coincident
+from linegroup.grouping.coincide import COINCIDE, INK_D, coincidence, merge_coincident, tint_of
 
 RED = (50.0, 70.0, 55.0)
 PALE_RED = (75.0, 35.0, 27.0)  # red half-way to white: a thin outline's anti-aliased ink
@@ -56,3 +56,12 @@ def test_a_piece_on_two_lines_goes_to_the_one_it_meets_most_and_they_stay_two():
     assert share[2, 0] >= COINCIDE > share[2, 1]
     out = merge_coincident(xs, ys, labels)
     assert set(out[labels == 3]) == {1} and set(out[labels == 2]) == {2}
+
+
+def test_a_paler_tint_of_an_ink_is_that_ink_and_another_hue_is_not():
+    red, white = np.array(RED), np.array(WHITE)
+    assert tint_of(np.array(PALE_RED), white, red[None], white[None]).all()  # on the way from red to white
+    assert tint_of(red, white, np.array([PALE_RED]), white[None]).all()  # either way round
+    assert not tint_of(np.array(BLUE), white, red[None], white[None]).any()
+    pale_blue = (80.0, -5.0, -30.0)  # paler than red but of another hue
+    assert not tint_of(np.array(pale_blue), white, red[None], white[None], INK_D).any()

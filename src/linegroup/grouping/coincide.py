@@ -70,14 +70,24 @@ def coincidence(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray) -> np.ndarra
     return out
 
 
+def tint_of(ink_a, bg_a, ink_b, bg_b, d: float = INK_D) -> np.ndarray:
+    """(n,) bool: ink_a (3,) lies within d (Lab) of the segment from each ink_b[i] (n, 3) to
+    its background bg_b[i], or ink_b[i] within d of the segment from ink_a to bg_a: one
+    colour, one of them perhaps paler (a thin outline's anti-aliased ink)."""
+    ink_b, bg_b = np.atleast_2d(ink_b), np.atleast_2d(bg_b)
+    return (_off_segment(ink_a[None, :], ink_b, bg_b) <= d) | (_off_segment(ink_b, ink_a[None, :], bg_a[None, :]) <= d)
+
+
+def _off_segment(p, a, b):
+    """Lab distance of points p from the segments a -> b (broadcast over rows)."""
+    d = b - a
+    t = np.clip(((p - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-9), 0.0, 1.0)
+    return np.linalg.norm(p - a - t[..., None] * d, axis=-1)
+
+
 def same_ink(ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """(K, K) bool: line i's ink lies within INK_D (Lab) of the segment from line j's ink to
-    its background, or j's of i's: one colour, one of them perhaps paler (a thin outline's
-    anti-aliased ink)."""
-    d = bg - ink  # (K, 3)
-    rel = ink[:, None, :] - ink[None, :, :]  # [i, j] = ink_i - ink_j
-    t = np.clip((rel * d[None, :, :]).sum(2) / np.maximum((d * d).sum(1), 1e-9)[None, :], 0.0, 1.0)
-    off = np.linalg.norm(rel - t[:, :, None] * d[None, :, :], axis=2)  # ink_i from segment j
+    """(K, K) bool: tint_of for every pair of lines."""
+    off = _off_segment(ink[:, None, :], ink[None, :, :], bg[None, :, :])  # [i, j]: ink_i from segment j
     near = off <= INK_D
     return near | near.T
 
