@@ -19,6 +19,8 @@ The pipeline, one file a step:
   inks.py       lines of one ink that share no columns -> one series
   leftovers.py  shared pieces, marker outlines and specks -> the nearest line's path,
                 where lines differ in colour the one of the pixel's own colour
+  recolour.py   a pixel of one line's colour given to a line of another colour -> back
+                to its own, where the two inks plainly differ
   coincide.py   a line drawn on another's stroke (the outlines of touching hollow
                 markers along their connector) -> part of it
 The number of lines is whatever the linking leaves. The link models are fitted offline
@@ -42,6 +44,7 @@ from .fragments import build_fragments, column_runs
 from .ink import ink_core
 from .inks import merge_by_ink
 from .interleave import merge_interleaved
+from .recolour import recolour
 from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
 from .trees import TreeEnsemble
@@ -289,4 +292,6 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
         labels = merge_by_ink(xs, labels, ink)  # a series' pieces, told by their ink
     unit = np.where((pix_line >= 0) & ~big[np.maximum(pix_line, 0)], pix_line, -1)  # chains left out go whole
     labels = assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit)
+    if ink is not None:
+        labels = recolour(xs, ys, labels, lab, ink, bg)
     return renumber(merge_coincident(xs, ys, labels, ink, bg))
