@@ -46,15 +46,24 @@ def recolour(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np.ndarray
         return labels
     out = labels.copy()
     on = np.flatnonzero(labels > 0)
-    paths = line_paths(xs, ys, labels)
-    paths += [(np.zeros(0, np.int64), np.zeros(0))] * (k - len(paths))  # lines merged away have none
+    paths = None
     for s in range(0, len(on), CHUNK):
         idx = on[s:s + CHUNK]
         d = mix_distance(lab[idx], ink, bg)  # (K, n)
-        d[path_distance(paths, xs[idx].astype(np.float64), ys[idx].astype(np.float64)) > NEAR_PATH] = np.inf
         mine = labels[idx] - 1
-        own = mix_distance(lab[idx], ink, bg)[mine, np.arange(len(idx))]
-        best = d.argmin(0)
-        move = (own > OWN_FAR) & (d[best, np.arange(len(idx))] <= NEAR) & distinct[mine, best]
-        out[idx[move]] = best[move] + 1
+        own = d[mine, np.arange(len(idx))]
+        d[:, own <= OWN_FAR] = np.inf  # pixels of their own line's colour stay: most of them
+        d[~distinct[mine].T] = np.inf
+        maybe = np.flatnonzero((d <= NEAR).any(0))
+        if len(maybe) == 0:
+            continue
+        if paths is None:  # only where a pixel may move, and measured only for those
+            paths = line_paths(xs, ys, labels)
+            paths += [(np.zeros(0, np.int64), np.zeros(0))] * (k - len(paths))  # lines merged away have none
+        sub = idx[maybe]
+        dm = d[:, maybe]
+        dm[path_distance(paths, xs[sub].astype(np.float64), ys[sub].astype(np.float64)) > NEAR_PATH] = np.inf
+        best = dm.argmin(0)
+        move = dm[best, np.arange(len(sub))] <= NEAR
+        out[sub[move]] = best[move] + 1
     return out
