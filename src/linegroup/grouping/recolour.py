@@ -47,23 +47,31 @@ def recolour(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np.ndarray
     out = labels.copy()
     on = np.flatnonzero(labels > 0)
     paths = None
-    for s in range(0, len(on), CHUNK):
-        idx = on[s:s + CHUNK]
+    own = _own_distance(lab[on], ink[labels[on] - 1], bg[labels[on] - 1])
+    maybe = on[own > OWN_FAR]  # pixels not of their own line's colour: few
+    for s in range(0, len(maybe), CHUNK):
+        idx = maybe[s:s + CHUNK]
         d = mix_distance(lab[idx], ink, bg)  # (K, n)
-        mine = labels[idx] - 1
-        own = d[mine, np.arange(len(idx))]
-        d[:, own <= OWN_FAR] = np.inf  # pixels of their own line's colour stay: most of them
-        d[~distinct[mine].T] = np.inf
-        maybe = np.flatnonzero((d <= NEAR).any(0))
-        if len(maybe) == 0:
+        d[~distinct[labels[idx] - 1].T] = np.inf
+        near = np.flatnonzero((d <= NEAR).any(0))
+        if len(near) == 0:
             continue
-        if paths is None:  # only where a pixel may move, and measured only for those
+        if paths is None:  # measured only where a pixel may move
             paths = line_paths(xs, ys, labels)
             paths += [(np.zeros(0, np.int64), np.zeros(0))] * (k - len(paths))  # lines merged away have none
-        sub = idx[maybe]
-        dm = d[:, maybe]
+        sub = idx[near]
+        dm = d[:, near]
         dm[path_distance(paths, xs[sub].astype(np.float64), ys[sub].astype(np.float64)) > NEAR_PATH] = np.inf
         best = dm.argmin(0)
         move = dm[best, np.arange(len(sub))] <= NEAR
         out[sub[move]] = best[move] + 1
     return out
+
+
+def _own_distance(lab: np.ndarray, ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """(n,) Lab distance of each colour lab[i] to the segment from ink[i] to bg[i]."""
+    seg, rel = bg - ink, lab - ink
+    ss = np.einsum("ij,ij->i", seg, seg)
+    rs = np.einsum("ij,ij->i", rel, seg)
+    t = np.clip(rs / np.maximum(ss, 1e-6), 0.0, 1.0)
+    return np.sqrt(np.maximum(np.einsum("ij,ij->i", rel, rel) - 2 * t * rs + t * t * ss, 0.0))
