@@ -172,7 +172,7 @@ def _line_markers(v, vv, ys, xs, lines):
     reach = max(2, ceil_percentile(deep, 90))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
     blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
-    blobs = blobs[~_on_others(lines[y0:y1, x0:x1] & (1 - own), blobs)]  # where another line crosses
+    blobs = blobs[~_on_others(lines[y0:y1, x0:x1], own, blobs)]  # where another line crosses
     if len(blobs) < MIN_MARKERS:
         return None
     r = float(median(blobs[:, 2]))
@@ -245,20 +245,24 @@ def _fill_holes(ink: np.ndarray) -> np.ndarray:
     return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
 
 
-def _on_others(others: np.ndarray, blobs: np.ndarray) -> np.ndarray:
-    """Per blob: does another line's pixel lie within OTHERS_PX of its centre. Such a blob
-    may be where the two strokes cross (thick where they overlap, and at a shallow angle
-    with two arms on the ring), so it does not count towards deciding that the line
-    carries markers; once it does, its markers there are still found by the template.
-    (A marker touching another series' marker or connector has that line's pixels about a
-    radius from its centre, not at it.)"""
-    if len(blobs) == 0 or not others.any():
-        return np.zeros(len(blobs), bool)
-    dist = cv2.distanceTransform((others == 0).view(np.uint8), cv2.DIST_L2, 3)
-    h, w = others.shape
-    cx = np.clip(np.round(blobs[:, 0]).astype(int), 0, w - 1)
-    cy = np.clip(np.round(blobs[:, 1]).astype(int), 0, h - 1)
-    return dist[cy, cx] <= OTHERS_PX
+def _on_others(lines: np.ndarray, own: np.ndarray, blobs: np.ndarray) -> np.ndarray:
+    """Per blob: does another line's pixel (lines and not own, both the line's box) lie
+    within OTHERS_PX of its centre. Such a blob may be where the two strokes cross (thick
+    where they overlap, and at a shallow angle with two arms on the ring), so it does not
+    count towards deciding that the line carries markers; once it does, its markers there
+    are still found by the template. (A marker touching another series' marker or
+    connector has that line's pixels about a radius from its centre, not at it.)"""
+    h, w = own.shape
+    cx = np.round(blobs[:, 0]).astype(int)
+    cy = np.round(blobs[:, 1]).astype(int)
+    r = int(OTHERS_PX)
+    hit = np.zeros(len(blobs), bool)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            if dx * dx + dy * dy <= OTHERS_PX * OTHERS_PX:
+                y, x = np.clip(cy + dy, 0, h - 1), np.clip(cx + dx, 0, w - 1)
+                hit |= (lines[y, x] > 0) & (own[y, x] == 0)
+    return hit
 
 
 def _arms(filled: np.ndarray, blobs: np.ndarray) -> np.ndarray:

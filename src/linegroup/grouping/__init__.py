@@ -44,9 +44,9 @@ from .fragments import build_fragments, column_runs
 from .ink import ink_core
 from .inks import merge_by_ink
 from .interleave import merge_interleaved
-from .recolour import recolour
 from .leftovers import assign_leftovers, line_paths, path_distance
 from .link import GAP1, MIN_PIX, MIN_SPAN, OVERLAP2, REACH1, aggregate, chains, link_round
+from .recolour import recolour
 from .trees import TreeEnsemble
 
 LINKS_FILE = "links.npz"

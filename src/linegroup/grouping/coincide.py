@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
+from .leftovers import segment_distance
+
 COINCIDE = 0.8  # share of a line's columns in which it meets another line: drawn on its stroke
 SLACK_COLS = 2  # columns either side over which the other line's span is taken
 SLACK_PX = 1.0  # px between two spans that still meet
@@ -75,19 +77,12 @@ def tint_of(ink_a, bg_a, ink_b, bg_b, d: float = INK_D) -> np.ndarray:
     its background bg_b[i], or ink_b[i] within d of the segment from ink_a to bg_a: one
     colour, one of them perhaps paler (a thin outline's anti-aliased ink)."""
     ink_b, bg_b = np.atleast_2d(ink_b), np.atleast_2d(bg_b)
-    return (_off_segment(ink_a[None, :], ink_b, bg_b) <= d) | (_off_segment(ink_b, ink_a[None, :], bg_a[None, :]) <= d)
-
-
-def _off_segment(p, a, b):
-    """Lab distance of points p from the segments a -> b (broadcast over rows)."""
-    d = b - a
-    t = np.clip(((p - a) * d).sum(-1) / np.maximum((d * d).sum(-1), 1e-9), 0.0, 1.0)
-    return np.linalg.norm(p - a - t[..., None] * d, axis=-1)
+    return (segment_distance(ink_a[None, :], ink_b, bg_b) <= d) | (segment_distance(ink_b, ink_a[None, :], bg_a[None, :]) <= d)
 
 
 def same_ink(ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
     """(K, K) bool: tint_of for every pair of lines."""
-    off = _off_segment(ink[:, None, :], ink[None, :, :], bg[None, :, :])  # [i, j]: ink_i from segment j
+    off = segment_distance(ink[:, None, :], ink[None, :, :], bg[None, :, :])  # [i, j]: ink_i from segment j
     near = off <= INK_D
     return near | near.T
 

@@ -185,9 +185,11 @@ def _swapped(p: _Paths, a, b, x0, x1, occ) -> np.ndarray:
     both = oks.all(1) & (swap <= SWAP_MAX) & (swap + SWAP_MARGIN < keep) & (swap < SWAP_RATIO * keep)
     # one line runs straight on through the crossing, into the other line's arm; the arm it
     # has now does not continue it (it bends, or turns away)
-    inf = np.inf
-    c_keep = np.minimum(np.where(oks[:, 0] & oks[:, 1], _cost(al, ar), inf), np.where(oks[:, 2] & oks[:, 3], _cost(bl, br), inf))
-    c_swap = np.minimum(np.where(oks[:, 0] & oks[:, 3], _cost(al, br), inf), np.where(oks[:, 2] & oks[:, 1], _cost(bl, ar), inf))
+    def measured(i, j, cost):  # the cost of joining arm i to arm j where both run straight
+        return np.where(oks[:, i] & oks[:, j], cost, np.inf)
+
+    c_keep = np.minimum(measured(0, 1, _cost(al, ar)), measured(2, 3, _cost(bl, br)))
+    c_swap = np.minimum(measured(0, 3, _cost(al, br)), measured(2, 1, _cost(bl, ar)))
     mixed = np.maximum(np.abs(al[1] - ar[1]), np.abs(bl[1] - br[1])) > STYLE_GAP  # a line now changes dash style here
     one = mixed & (c_swap <= THROUGH) & (c_keep > c_swap + SWAP_MARGIN)
     return both | one

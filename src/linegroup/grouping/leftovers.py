@@ -68,6 +68,17 @@ def path_distance(paths, px: np.ndarray, py: np.ndarray) -> np.ndarray:
     return out
 
 
+def segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Lab distance of colours p (..., 3) from the segments a -> b (..., 3), broadcast over
+    the leading axes: how far each is from every blend of a with b (an ink with its
+    background, an anti-aliased pixel or a thin stroke's paler core)."""
+    seg, rel = b - a, p - a
+    ss = np.einsum("...j,...j->...", seg, seg)
+    rs = np.einsum("...j,...j->...", rel, seg)
+    t = np.clip(rs / np.maximum(ss, 1e-6), 0.0, 1.0)
+    return np.sqrt(np.maximum(np.einsum("...j,...j->...", rel, rel) - 2 * t * rs + t * t * ss, 0.0))
+
+
 def mix_distance(lab: np.ndarray, ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
     """(K, n) Lab distance of each colour lab (n, 3) to each line's segment from its ink
     (K, 3) to its background (K, 3): how far the pixel is from any blend of the two.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .leftovers import line_paths, mix_distance, path_distance
+from .leftovers import line_paths, mix_distance, path_distance, segment_distance
 
 OWN_FAR = 20.0  # Lab: a pixel this far from every blend of its line's ink and background is not its colour
 NEAR = 8.0  # Lab: ... and this close to another line's is that line's
@@ -47,7 +47,7 @@ def recolour(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np.ndarray
     out = labels.copy()
     on = np.flatnonzero(labels > 0)
     paths = None
-    own = _own_distance(lab[on], ink[labels[on] - 1], bg[labels[on] - 1])
+    own = segment_distance(lab[on], ink[labels[on] - 1], bg[labels[on] - 1])
     maybe = on[own > OWN_FAR]  # pixels not of their own line's colour: few
     for s in range(0, len(maybe), CHUNK):
         idx = maybe[s:s + CHUNK]
@@ -67,11 +67,3 @@ def recolour(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, lab: np.ndarray
         out[sub[move]] = best[move] + 1
     return out
 
-
-def _own_distance(lab: np.ndarray, ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """(n,) Lab distance of each colour lab[i] to the segment from ink[i] to bg[i]."""
-    seg, rel = bg - ink, lab - ink
-    ss = np.einsum("ij,ij->i", seg, seg)
-    rs = np.einsum("ij,ij->i", rel, seg)
-    t = np.clip(rs / np.maximum(ss, 1e-6), 0.0, 1.0)
-    return np.sqrt(np.maximum(np.einsum("ij,ij->i", rel, rel) - 2 * t * rs + t * t * ss, 0.0))
