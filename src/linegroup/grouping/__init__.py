@@ -37,7 +37,7 @@ from importlib import resources
 import numpy as np
 
 from ..labels import label_slices, renumber
-from .coincide import merge_coincident, tint_of
+from .coincide import merge_coincident, one_ink
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
@@ -60,7 +60,6 @@ OWN_MIN_SPAN = 0.1  # with the model's own candidates a line spans at least this
 WIDE_D = 12.0  # px: ... or this close, for WIDE_SHARE of its pixels, to a line
 WIDE_SHARE = 0.7  # of its own ink (within HOST_INK): the outlines of big markers lie farther out
 HOST_INK = 20.0  # CIE Lab distance of a chain's ink from a line's under which the wide test applies
-TINT_CHROMA = 15.0  # ... or, for a chain of a colour (Lab chroma at least this), a paler tint of the line's
 REACH = max(HOST_D, WIDE_D)  # px: the farthest the host test measures a chain's pixels from a line's
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
 
@@ -157,7 +156,7 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN, w
     within HOST_D px of its pixels or its path (the outlines of its markers, linked across
     the gaps between them) or, for WIDE_SHARE of their pixels, within WIDE_D px of the
     pixels of a line of their own ink (the outlines of big markers; for a chain of a colour,
-    TINT_CHROMA, also a paler tint of the line's: a thin outline's anti-aliased ink, so
+    also a paler tint of the line's, `coincide.one_ink`: a thin outline's anti-aliased ink, so
     hollow markers' outlines linked into chains go to their line; on the foreign tune
     split, oracle, markers PQ 0.692 -> 0.720, all 0.789 -> 0.793, hard set unchanged;
     without the chroma floor a grey series on a dark background counted as a tint of a
@@ -191,9 +190,7 @@ def select_lines(xs, ys, st: Stages, width: float, min_span: float = MIN_SPAN, w
             host = (d <= near).mean(1) >= HOST_SHARE
             if gappy and wide:  # the outlines of big markers lie farther out, in the line's own
                 # ink (near its pixels, not its path: that is interpolated across its gaps)
-                same = np.linalg.norm(ld.lab[c] - ld.lab[accepted], axis=1) <= HOST_INK
-                if np.hypot(*ld.lab[c, 1:]) >= TINT_CHROMA:  # or a paler tint of its colour
-                    same |= tint_of(ld.lab[c], ld.bg[c], ld.lab[accepted], ld.bg[accepted], HOST_INK)
+                same = one_ink(ld.lab[c], ld.bg[c], ld.lab[accepted], ld.bg[accepted], HOST_INK)
                 host |= same & ((q <= WIDE_D).mean(1) >= WIDE_SHARE)
             if host.any():
                 keep[c] = False

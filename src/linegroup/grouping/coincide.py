@@ -32,6 +32,7 @@ from .leftovers import segment_distance
 COINCIDE = 0.8  # share of a line's columns in which it meets another line: drawn on its stroke
 SLACK_COLS = 2  # columns either side over which the other line's span is taken
 SLACK_PX = 1.0  # px between two spans that still meet
+TINT_CHROMA = 15.0  # Lab chroma of an ink for its paler tints to count as it (one_ink)
 INK_D = 20.0  # CIE Lab: a line's ink this close to another's (or to a paler tint of it) is the same ink
 MAX_LINES = 64  # more lines than this are compared in blocks (bounds the (K, K, W) test)
 
@@ -78,6 +79,17 @@ def tint_of(ink_a, bg_a, ink_b, bg_b, d: float = INK_D) -> np.ndarray:
     colour, one of them perhaps paler (a thin outline's anti-aliased ink)."""
     ink_b, bg_b = np.atleast_2d(ink_b), np.atleast_2d(bg_b)
     return (segment_distance(ink_a[None, :], ink_b, bg_b) <= d) | (segment_distance(ink_b, ink_a[None, :], bg_a[None, :]) <= d)
+
+
+def one_ink(ink_a, bg_a, ink_b, bg_b, d: float) -> np.ndarray:
+    """(n,) bool: ink_a (3,) and each ink_b[i] (n, 3) are one ink: within d (Lab) of each
+    other or, when ink_a is a colour (chroma at least TINT_CHROMA), one a paler tint of
+    the other (tint_of). Near-greys lie near every segment to a background, so for them
+    only the plain distance counts."""
+    same = np.linalg.norm(np.atleast_2d(ink_b) - ink_a, axis=1) <= d
+    if np.hypot(ink_a[1], ink_a[2]) >= TINT_CHROMA:
+        same |= tint_of(ink_a, bg_a, ink_b, bg_b, d)
+    return same
 
 
 def same_ink(ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
