@@ -46,14 +46,16 @@ def ink_strength(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndar
     return np.sqrt(np.minimum(np.einsum("ij,ij->i", da, da), np.einsum("ij,ij->i", db, db)))
 
 
-def ink_core(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
-    """(N,) bool: the candidates that are ink (see the module docstring)."""
+def ink_core(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray | None = None,
+             strength: bool = False):
+    """(N,) bool: the candidates that are ink (see the module docstring); with strength=True,
+    (core, ink_strength) from the one pass."""
     from scipy import ndimage
 
     xs = np.asarray(xs, np.int64)
     ys = np.asarray(ys, np.int64)
     if len(xs) == 0:
-        return np.zeros(0, bool)
+        return (np.zeros(0, bool), np.zeros(0)) if strength else np.zeros(0, bool)
     d = ink_strength(xs, ys, image, lab)
     x0, y0 = xs.min(), ys.min()
     m = np.zeros((int(ys.max() - y0) + 1, int(xs.max() - x0) + 1), np.uint8)
@@ -61,4 +63,5 @@ def ink_core(xs: np.ndarray, ys: np.ndarray, image: np.ndarray, lab: np.ndarray 
     n, cc = cv2.connectedComponents(m, connectivity=8)
     c = cc[ys - y0, xs - x0]
     strongest = np.asarray(ndimage.maximum(d, c, np.arange(n)), np.float64)  # per piece; 0 is background
-    return d >= np.minimum(CORE_LAB, CORE_SHARE * strongest[c])
+    core = d >= np.minimum(CORE_LAB, CORE_SHARE * strongest[c])
+    return (core, d) if strength else core
