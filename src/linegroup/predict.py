@@ -75,9 +75,9 @@ DEFAULT_LINK_BIAS = -1.0  # log-odds a link must beat; chosen on the foreign set
 # keeps more of pale and thin series and more text and background: on the foreign report
 # split 0.25 (with the series judge at 0) raised ARI and count but not PQ, and cost 0.03
 # precision (README "Line-pixel threshold")
+FG_THRESHOLD = 0.5
 TRIM_LAB = 4.0  # Lab: a candidate off its line's ink core whose colour is this close to the background
 #   beside its band is background, and is left out of the line after the series judge
-FG_THRESHOLD = 0.5
 DARK = 128  # grey level: a chart whose commonest grey is darker is dark (is_dark)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
