@@ -70,6 +70,7 @@ def test_predict_keeps_everything_when_most_pixels_lie_outside(tiny_ckpt):
     img = np.full((300, 400, 3), 255, np.uint8)  # a small frame in a corner: most candidates outside
     cv2.line(img, (190, 160), (190, 290), (0, 0, 0), 1)
     cv2.line(img, (190, 290), (390, 290), (0, 0, 0), 1)
+    cv2.line(img, (20, 40), (150, 90), (0, 0, 0), 1)  # ink outside the frame (a line's pixels are its ink)
     assert find_plot_area(img) == (190, 160, 390, 290)
     res = LineGrouper.load(tiny_ckpt, fg_threshold=0.0, drop_rulings=False).predict(img)
     assert res.plot_area is None and np.nonzero(res.mask)[1].min() < 188
