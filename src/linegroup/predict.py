@@ -60,6 +60,7 @@ from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
+from .grouping.describe import pixels_lab
 from .grouping.ink import ink_core
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices
@@ -303,12 +304,13 @@ class LineGrouper:
             ys, xs = fy, fx
         xy = np.column_stack([xs, ys]).astype(np.float32)
         feats = emb[:, ys, xs].T
-        core = strength = None
+        core = strength = lab = None
         if self.grouping == "links":
             if candidates is None:  # the ink core, linked first, and each candidate's ink for the trim below
-                core, strength = ink_core(xs, ys, small_img, strength=True)
+                lab = pixels_lab(small_img, xs, ys)
+                core, strength = ink_core(xs, ys, small_img, lab, strength=True)
             labels = group_lines(xs, ys, small_img, feats, self.links, own=candidates is None, bias=self.link_bias,
-                                 core=core)
+                                 core=core, lab=lab)
         else:
             labels = group_pixels(feats, xy, self.params)
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it

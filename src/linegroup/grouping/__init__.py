@@ -250,7 +250,7 @@ class _Hosts:
 
 def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None, feats: np.ndarray | None = None,
                 models: LinkModels | None = None, own: bool = False, bias: float = 0.0,
-                core: np.ndarray | None = None) -> np.ndarray:
+                core: np.ndarray | None = None, lab: np.ndarray | None = None) -> np.ndarray:
     """Label the candidate pixels (xs, ys: (N,) int) with lines 1..K, largest first.
 
     image: (H, W, 3) uint8 RGB, for the ink colour; feats: (N, D) embeddings of the
@@ -258,13 +258,15 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
     is linked and the rest placed after (`ink.py`), and leftovers far from every line
     (text, arrows) are dropped; otherwise every pixel gets a line.
     bias: log-odds a link must beat (higher: fewer links, more lines). core: (N,) bool, the
-    ink core of the model's own candidates if the caller has it (`ink.ink_core`)."""
+    ink core of the model's own candidates, and lab: (N, 3) the pixels' Lab colour
+    (`describe.pixels_lab`), if the caller has them."""
     xs = np.asarray(xs, np.int64)
     ys = np.asarray(ys, np.int64)
     if len(xs) == 0:
         return np.zeros(0, np.int32)
     models = models or load_link_models()
-    lab = pixels_lab(image, xs, ys) if image is not None else None  # once: for the ink and the crossings
+    if lab is None and image is not None:  # once: for the ink and the crossings
+        lab = pixels_lab(image, xs, ys)
     if own and image is not None:
         core = ink_core(xs, ys, image, lab) if core is None else np.asarray(core, bool)
         if not core.all():  # every connected piece has ink (its strongest pixel), so the core is never empty
