@@ -306,7 +306,7 @@ class LineGrouper:
         feats = emb[:, ys, xs].T
         core = strength = lab = None
         if self.grouping == "links":
-            if candidates is None:  # the ink core, linked first, and each candidate's ink for the trim below
+            if candidates is None and len(xs):  # the ink core, linked first, and each candidate's ink for the trim
                 lab = pixels_lab(small_img, xs, ys)
                 core, strength = ink_core(xs, ys, small_img, lab, strength=True)
             labels = group_lines(xs, ys, small_img, feats, self.links, own=candidates is None, bias=self.link_bias,
