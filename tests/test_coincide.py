@@ -65,3 +65,15 @@ def test_a_paler_tint_of_an_ink_is_that_ink_and_another_hue_is_not():
     assert not tint_of(np.array(BLUE), white, red[None], white[None]).any()
     pale_blue = (80.0, -5.0, -30.0)  # paler than red but of another hue
     assert not tint_of(np.array(pale_blue), white, red[None], white[None], INK_D).any()
+
+
+def test_greys_are_one_ink_only_when_close():
+    """A mid grey lies on the way from a dark grey to white, like a paler tint, but greys
+    carry no hue to tell a tint from another series: two grey lines over one stroke merge
+    only when their inks are within INK_D."""
+    xs, ys, labels = _rows((1, 0, 199, lambda x: 50 + 0 * x), (2, 0, 199, lambda x: 49 + 0 * x))
+    bg = np.array([WHITE, WHITE])
+    dark, mid = (30.0, 0.0, 0.0), (30.0 + INK_D + 15, 0.0, 0.0)
+    assert (merge_coincident(xs, ys, labels, np.array([dark, mid]), bg) == labels).all()
+    near = (30.0 + INK_D - 5, 0.0, 0.0)
+    assert set(merge_coincident(xs, ys, labels, np.array([dark, near]), bg)[labels == 2]) == {1}

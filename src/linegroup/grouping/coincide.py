@@ -92,18 +92,22 @@ def one_ink(ink_a, bg_a, ink_b, bg_b, d: float) -> np.ndarray:
     return same
 
 
-def same_ink(ink: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """(K, K) bool: tint_of for every pair of lines."""
-    off = segment_distance(ink[:, None, :], ink[None, :, :], bg[None, :, :])  # [i, j]: ink_i from segment j
-    near = off <= INK_D
-    return near | near.T
+def same_ink(ink: np.ndarray, bg: np.ndarray, d: float = INK_D) -> np.ndarray:
+    """(K, K) bool: one_ink for every pair of lines (either way round)."""
+    plain = np.linalg.norm(ink[:, None, :] - ink[None, :, :], axis=2) <= d
+    off = segment_distance(ink[:, None, :], ink[None, :, :], bg[None, :, :]) <= d  # [i, j]: ink_i near segment j
+    tint = off | off.T
+    colour = np.hypot(ink[:, 1], ink[:, 2]) >= TINT_CHROMA
+    same = plain | (colour[:, None] & tint)
+    return same | same.T
 
 
 def merge_coincident(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, ink: np.ndarray | None = None,
                      bg: np.ndarray | None = None) -> np.ndarray:
     """labels (N,) 0..K with every line that meets a larger line in COINCIDE of its columns
     merged into the one it meets most (see the module docstring). ink, bg: (K, 3) Lab of
-    each line's ink and background, if known: then only lines of one ink merge (same_ink).
+    each line's ink and background, if known: then only lines of one ink merge (same_ink,
+    as one_ink decides it for a pair).
     Line ids are not renumbered."""
     labels = np.asarray(labels)
     share = coincidence(xs, ys, labels)
