@@ -18,7 +18,9 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    wider than THICK everywhere is touching markers over a thin connector). A blob's core
    is the pixels within PROMINENCE of the deepest point near them, so touching markers
    joined by a shallower neck come apart; blobs must be compact (ELONGATION) and have at
-   most two strokes leaving them (a crossing of strokes has four). A line carries markers
+   most two strokes leaving them (a crossing of strokes has four), and no other line's
+   pixel within OTHERS_PX of their centre (two same-colour strokes crossing at a shallow
+   angle overlap in a blob with two arms) to count towards the decision below. A line carries markers
    when at least MIN_MARKERS blobs of one size (SIZE_SPREAD) are wider than the stroke
    by WIDER px a side, or by NARROW px when at least twice as many are one glyph repeated
    (CONSISTENT: joints, whose strokes leave at the path's angles, differ from one another).
