@@ -35,6 +35,10 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    Markers that overlap, are partly hidden or sit on a crossing still match. When the
    mean patch is wider than MERGED radii (its neighbours touch it), plain discs, squares
    and diamonds of the blobs' width are tried too.
+   Markers that overlap into one continuous band (a dense series: no neck between them)
+   are counted by the band's period instead (`markerbands.py`): a line whose columns are
+   mostly deeper than BAND_DEPTH is tried as a band, whose markers are taken when the
+   template found fewer than BAND_GAIN of their number.
 4. A marker claimed by two lines (same colour, or one series' marker on another's path)
    goes to the line whose template matches it best, less PATH_WEIGHT per radius its path
    passes off the marker's centre.
@@ -51,6 +55,7 @@ import cv2
 import numpy as np
 
 from .labels import components, label_slices
+from .markerbands import band_markers
 from .orderstats import above_percentile, ceil_percentile, median, percentile
 
 BAND = 14  # px around a line's pixels where its markers are looked for (a marker's radius and more)
@@ -80,6 +85,8 @@ SEPARATION = 0.9  # two instances of one line are at least this many marker radi
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
 PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
 TILE = 64  # px: template scores are computed on the tiles of this side that hold the line's path
+BAND_DEPTH = 2.5  # px: lines whose columns are mostly deeper than this are tried as a dense band too
+BAND_GAIN = 0.6  # a dense band's count replaces the template's instances when they are fewer than this share of it
 POLY_TOL = 0.5  # px: the polyline stays within this of the per-column points
 SHAPE_IOU = 0.8  # a shape class is named when the marker fits it with at least this IoU
 
@@ -167,14 +174,33 @@ def _line_markers(v, vv, ys, xs, lines):
         return None
     half = stroke = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
+    band = band_markers(filled, own, alpha) if median(deep) >= BAND_DEPTH else None
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
         half = 1.0
-    elif np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
-        return None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
+    if half < THICK and np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
+        got = None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
+    else:
+        got = _templated(alpha, filled, dt, deep, own, lines[y0:y1, x0:x1], half, stroke)
+    if band is not None and (got is None or len(got[0]) < BAND_GAIN * len(band[0])):
+        centres, r = band  # markers overlapping into a band: counted by its period (markerbands.py)
+        got = (np.column_stack([centres, np.full(len(centres), MATCH), np.zeros(len(centres))]), r,
+               {"size": 2 * int(round(r)) + 1, "filled": True, "shape": None})
+    if got is None:
+        return None
+    det, r, info = got
+    det[:, 0] += x0
+    det[:, 1] += y0
+    return det, r, info
+
+
+def _templated(alpha, filled, dt, deep, own, others, half, stroke):
+    """Detections of the line's separate markers, in its box (deep: its columns' depths): blobs,
+    its template, every instance of it (steps 2 and 3 of the module docstring): ((n, 4),
+    radius, info) or None."""
     reach = max(2, ceil_percentile(deep, 90))  # about a marker's radius
     blobs = _blobs(dt, half + CORE_MARGIN, reach)
     blobs = blobs[_arms(filled, blobs) <= 2]  # a crossing of strokes has four arms, a marker on its line two
-    blobs = blobs[~_on_others(lines[y0:y1, x0:x1], own, blobs)]  # where another line crosses
+    blobs = blobs[~_on_others(others, own, blobs)]  # where another line crosses
     if len(blobs) < MIN_MARKERS:
         return None
     r = float(median(blobs[:, 2]))
@@ -197,8 +223,8 @@ def _line_markers(v, vv, ys, xs, lines):
     det = det[_deep_enough(dt, det, stroke, r)]
     if len(det) == 0:
         return None
-    det[:, 0] += x0 + shift[0]
-    det[:, 1] += y0 + shift[1]
+    det[:, 0] += shift[0]
+    det[:, 1] += shift[1]
     return det, r, info
 
 

@@ -1,0 +1,179 @@
+"""Dense marker series: markers that overlap along their line read as one band, counted by its period.
+
+    from linegroup.markerbands import band_markers
+    centres, radius = band_markers(filled, own, alpha)   # or None
+    # filled: (h, w) uint8 0/1, the line's ink with enclosed regions filled; own: (h, w) 0/1,
+    # the line's own pixels; alpha: (h, w) float, each pixel's share of the way from the
+    # background to the line's ink; centres (n, 2) x, y in the same crop, ordered by x
+
+When a series has more points than room (50 markers of 12 px over 280 px), its markers
+overlap into a continuous band: no neck parts one from the next, so the blob and template
+steps of `markers.py` find none of them. The band still shows its markers in its outline:
+each marker bulges the band's upper and lower edges once, so the edges are periodic in x
+with the markers' spacing (diamonds zig-zag, discs scallop, squares on a slope make
+stairs), and so is the ink in each column (a hollow marker's outline). Per line:
+1. The band: the ink's connected pieces that hold the line's own pixels; per column its
+   top and bottom edge. Its ends are its first and last columns at least END_SHARE of
+   the median column height high; between them, the columns at least BAND_SPREAD[0] of
+   it must make COVER of the span (a dashed line, with gaps, is no band). Columns over
+   BAND_SPREAD[1] of it (where another line's ink runs into the band) are left out of
+   the signals. The band's half-width (the median depth of its columns) is MIN_RADIUS
+   to MAX_RADIUS px.
+2. The period: three signals per column (the top and bottom edges to sub-pixel, from the
+   rim's alpha, and the column's ink), each less its moving mean over about four radii
+   (the path's own slope and bends removed), are autocorrelated together; the period is
+   the shortest lag that is a local peak of at least MIN_AC, MIN_SWING above its least
+   value at shorter lags (a periodic signal falls out of step between its peaks; a slow
+   wander does not), and
+   within PEAK_SHARE of the highest such peak. It is then refined on the peaks near 2, 4, 8, ... periods, as far as
+   the span holds LONG_LAGS of them (a period read over 16 markers is 16 times as
+   precise: a count of 50 comes out right).
+3. The markers: the first and the last lie a radius inside the band's ends (a series'
+   first and last points carry markers, and nothing of the line lies beyond them); the
+   rest evenly between, as many as the span holds periods. Each centre's y is the middle
+   of the band's edges there.
+A series whose x values are uneven does not make a periodic band and is left to the
+template step; so are bands of fewer than MIN_COUNT markers. `markers.py` tries a line
+as a band when its columns are mostly deeper than a stroke (BAND_DEPTH), and takes the
+band's markers when the template step found fewer than BAND_GAIN of their number.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+BAND_SPREAD = (0.6, 1.6)  # a band column's height is within these shares of the median height
+END_SHARE = 0.25  # the band's ends: its first and last columns at least this share of the median height
+COVER = 0.9  # share of the span's columns that are band columns
+MIN_RADIUS = 3.0  # px: the band's half-width at least this (markers of 6 px and more)
+MAX_RADIUS = 12.0  # px: and at most this (a wider band is lines run together, not a marker's width)
+MIN_AC = 0.35  # least autocorrelation of the edges at the period
+MIN_SWING = 0.15  # and at least this much above its least value at shorter lags (not a slow wander)
+PEAK_SHARE = 0.8  # the period's peak is within this share of the highest one (not a multiple of it)
+MAX_PERIOD = 2.2  # radii: the longest period looked for (markers further apart leave necks between)
+MIN_PERIOD = 3  # px: the shortest
+LONG_LAGS = 3  # the period is refined on its multiples (2, 4, 8, ...) that fit this many times in the span
+MIN_COUNT = 6  # a band of fewer markers than this is left to the template step
+
+
+def band_markers(filled: np.ndarray, own: np.ndarray, alpha: np.ndarray):
+    """((n, 2) centres x, y ordered by x, the band's half-width) of a dense marker band, or None.
+    alpha: (h, w) float, each pixel's share of the way from the background to the line's ink."""
+    ink = _band(filled, own)
+    if ink is None:
+        return None
+    h = ink.shape[0]
+    has = ink.any(0)
+    top = np.argmax(ink, 0)
+    bot = h - 1 - np.argmax(ink[::-1], 0)
+    height = np.where(has, bot - top + 1, 0)
+    med = float(np.median(height[has]))
+    covered = has & (height >= BAND_SPREAD[0] * med)
+    ok = covered & (height <= BAND_SPREAD[1] * med)  # not where another line's ink runs into it
+    ends = np.nonzero(has & (height >= END_SHARE * med) & (height <= BAND_SPREAD[1] * med))[0]
+    if len(ends) < 2:
+        return None
+    a, b = int(ends[0]), int(ends[-1])
+    ok, covered = ok[a:b + 1], covered[a:b + 1]
+    if covered.mean() < COVER or ok.mean() < 0.5:
+        return None
+    dt = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
+    r = float(np.median(dt.max(0)[a:b + 1][ok]))
+    if not MIN_RADIUS <= r <= MAX_RADIUS:
+        return None
+    cols = np.arange(a, b + 1)
+    above = alpha[np.maximum(top[a:b + 1] - 1, 0), cols] * (top[a:b + 1] > 0)  # the rims: sub-pixel edges
+    below = alpha[np.minimum(bot[a:b + 1] + 1, h - 1), cols] * (bot[a:b + 1] < h - 1)
+    edge_t = _fill_gaps(top[a:b + 1] - above, ok)
+    edge_b = _fill_gaps(bot[a:b + 1] + below, ok)
+    mass = _fill_gaps((alpha[:, a:b + 1] * ink[:, a:b + 1]).sum(0), ok)  # a hollow marker's outline too
+    window = 2 * int(round(2 * r)) + 1
+    res = [edge_t - _moving_mean(edge_t, window), edge_b - _moving_mean(edge_b, window),
+           mass - _moving_mean(mass, window)]
+    for e in res:
+        e[~ok] = 0.0
+    span = b - a
+    period = _period(res, r, span)
+    if period is None:
+        return None
+    count = int(round((span - 2 * r) / period)) + 1
+    if count < MIN_COUNT:
+        return None
+    xs = np.linspace(a + r, b - r, count)
+    mid = _moving_mean((edge_t + edge_b) / 2, 3)
+    ys = np.interp(xs - a, np.arange(len(mid)), mid)
+    return np.column_stack([xs, ys]), r
+
+
+def _band(filled: np.ndarray, own: np.ndarray):
+    """(h, w) bool: the pieces of the ink that hold the line's own pixels (not a grid's dashes nearby)."""
+    n, lab = cv2.connectedComponents(filled, connectivity=8)
+    hit = np.zeros(n, bool)
+    hit[lab[own > 0]] = True
+    hit[0] = False
+    if not hit.any():
+        return None
+    return hit[lab]
+
+
+def _fill_gaps(edge: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """The edge with its non-band columns filled in linearly from the band columns around them."""
+    x = np.arange(len(edge))
+    return np.interp(x, x[ok], edge[ok])
+
+
+def _moving_mean(s: np.ndarray, window: int) -> np.ndarray:
+    """Mean over a centred window (edges padded with their end values)."""
+    k = window // 2
+    c = np.concatenate([[0.0], np.cumsum(np.pad(s, k, mode="edge"))])
+    return (c[window:] - c[:-window]) / window
+
+
+def _period(res: list, r: float, span: int):
+    """The band's period (px, sub-pixel) from its signals' residuals (each one value per column), or None."""
+    n = len(res[0])
+    longest = min(int(np.ceil(MAX_PERIOD * r)) + 1, n // 3)
+    if longest < MIN_PERIOD + 1:
+        return None
+    ac = _autocorr(res, max(longest, span // LONG_LAGS) + 2)
+    lags = np.arange(MIN_PERIOD, longest + 1)
+    vals = ac[lags]
+    peak = (vals >= ac[lags - 1]) & (vals >= ac[lags + 1]) & (vals >= MIN_AC)
+    trough = np.minimum.accumulate(ac[1:longest + 1])[lags - 2]  # the least value at a shorter lag
+    peak &= vals - trough >= MIN_SWING
+    if not peak.any():
+        return None
+    best = vals[peak].max()
+    q = int(lags[peak & (vals >= PEAK_SHARE * best)][0])
+    period = q + _vertex(ac, q)
+    m = 2
+    while m * period <= span / LONG_LAGS and m * period + 0.4 * period < len(ac) - 2:
+        lo, hi = int(round(m * period - 0.4 * period)), int(round(m * period + 0.4 * period))
+        q = lo + int(np.argmax(ac[lo:hi + 1]))  # the peak near m periods: m times the precision
+        period = (q + _vertex(ac, q)) / m
+        m *= 2
+    return period
+
+
+def _vertex(ac: np.ndarray, q: int) -> float:
+    """Sub-pixel offset (-0.5..0.5) of the peak at lag q, by a parabola through its neighbours."""
+    den = ac[q - 1] - 2 * ac[q] + ac[q + 1]
+    return float(np.clip(0.5 * (ac[q - 1] - ac[q + 1]) / den, -0.5, 0.5)) if den < -1e-9 else 0.0
+
+
+def _autocorr(res: list, max_lag: int) -> np.ndarray:
+    """Normalised autocorrelation of the signals together, lags 0..max_lag (FFT)."""
+    n = len(res[0])
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    out = np.zeros(max_lag + 2)
+    energy = np.zeros(max_lag + 2)
+    for s in res:
+        f = np.fft.rfft(s, size)
+        full = np.fft.irfft(f * np.conj(f), size)[:max_lag + 2]
+        out += full
+        c = np.concatenate([[0.0], np.cumsum(s * s)])
+        lag = np.arange(max_lag + 2)
+        lag = np.minimum(lag, n)
+        energy += np.sqrt(np.maximum((c[n] - c[lag]) * c[n - lag], 0.0))
+    return np.where(energy > 1e-9, out / np.maximum(energy, 1e-9), 0.0)
