@@ -1,10 +1,11 @@
 """Dense marker series: markers that overlap along their line read as one band, counted by its period.
 
     from linegroup.markerbands import band_markers
-    centres, radius = band_markers(filled, own, alpha)   # or None
+    centres, ranges, radius = band_markers(filled, own, alpha)   # or None
     # filled: (h, w) uint8 0/1, the line's ink with enclosed regions filled; own: (h, w) 0/1,
     # the line's own pixels; alpha: (h, w) float, each pixel's share of the way from the
-    # background to the line's ink; centres (n, 2) x, y in the same crop, ordered by x
+    # background to the line's ink; centres (n, 2) x, y in the same crop, ordered by x;
+    # ranges (k, 2) the x range of each band they lie in
 
 When a series has more points than room (50 markers of 12 px over 280 px), its markers
 overlap into a continuous band: no neck parts one from the next, so the blob and template
@@ -12,30 +13,34 @@ steps of `markers.py` find none of them. The band still shows its markers in its
 each marker bulges the band's upper and lower edges once, so the edges are periodic in x
 with the markers' spacing (diamonds zig-zag, discs scallop, squares on a slope make
 stairs), and so is the ink in each column (a hollow marker's outline). Per line:
-1. The band: the ink's connected pieces that hold the line's own pixels; per column its
-   top and bottom edge. Its ends are its first and last columns at least END_SHARE of
-   the median column height high; between them, the columns at least BAND_SPREAD[0] of
-   it must make COVER of the span (a dashed line, with gaps, is no band). Columns over
-   BAND_SPREAD[1] of it (where another line's ink runs into the band) are left out of
-   the signals. The band's half-width (the median depth of its columns) is MIN_RADIUS
-   to MAX_RADIUS px.
-2. The period: three signals per column (the top and bottom edges to sub-pixel, from the
-   rim's alpha, and the column's ink), each less its moving mean over about four radii
-   (the path's own slope and bends removed), are autocorrelated together; the period is
-   the shortest lag that is a local peak of at least MIN_AC, MIN_SWING above its least
-   value at shorter lags (a periodic signal falls out of step between its peaks; a slow
-   wander does not), and
-   within PEAK_SHARE of the highest such peak. It is then refined on the peaks near 2, 4, 8, ... periods, as far as
-   the span holds LONG_LAGS of them (a period read over 16 markers is 16 times as
+1. The bands: the ink's connected pieces that hold the line's own pixels; per column its
+   depth (distance transform), top and bottom edge. The half-width r is the RADIUS_PCT
+   percentile of the column depths, MIN_RADIUS to MAX_RADIUS px. A band is a run of
+   columns at least DEEP_SHARE x r deep (gaps of GAP_BRIDGE px bridged), LONG_RUN radii
+   long or more: the whole line for a dense series, the flat stretches of a step line
+   whose markers crowd there, the part of a line not run into by another. At least
+   COVER of a band's columns must be of its usual height (BAND_SPREAD); those that are
+   not (another line's ink, or the line's own riser, running into the band) are left out
+   of the signals.
+2. The period, one for the line's bands: three signals per column (the top and bottom
+   edges to sub-pixel, from the rim's alpha, and the column's ink), each less its moving
+   mean over about four radii (the path's own slope and bends removed), are
+   autocorrelated together; the period is the shortest lag that is a local peak of at
+   least MIN_AC, MIN_SWING above its least value at shorter lags (a periodic signal falls
+   out of step between its peaks; a slow wander does not), and within PEAK_SHARE of the
+   highest such peak. It is then refined on the peaks near 2, 4, 8, ... periods, as far as
+   the longest band holds LONG_LAGS of them (a period read over 16 markers is 16 times as
    precise: a count of 50 comes out right).
-3. The markers: the first and the last lie a radius inside the band's ends (a series'
-   first and last points carry markers, and nothing of the line lies beyond them); the
-   rest evenly between, as many as the span holds periods. Each centre's y is the middle
-   of the band's edges there.
-A series whose x values are uneven does not make a periodic band and is left to the
-template step; so are bands of fewer than MIN_COUNT markers. `markers.py` tries a line
-as a band when its columns are mostly deeper than a stroke (BAND_DEPTH), and takes the
-band's markers when the template step found fewer than BAND_GAIN of their number.
+3. The markers: in each band, the first and the last lie (1 - DEEP_SHARE) x r inside its
+   ends (a marker is DEEP_SHARE x r deep that far from its centre, as a disc's or a
+   square's columns are; a series' first and last points carry markers);
+   the rest evenly between, as many as the band holds periods. Each centre's y is the
+   middle of the band's edges there.
+A series whose x values are uneven makes no periodic band and is left to the template
+step; so is a line whose bands hold fewer than MIN_COUNT markers. `markers.py` tries a
+line as bands when its columns are mostly deeper than a stroke (BAND_DEPTH), and in each
+band takes the band's markers in place of the template's when the template found fewer
+than BAND_GAIN of their number there.
 """
 
 from __future__ import annotations
@@ -44,8 +49,11 @@ import cv2
 import numpy as np
 
 BAND_SPREAD = (0.6, 1.6)  # a band column's height is within these shares of the median height
-END_SHARE = 0.25  # the band's ends: its first and last columns at least this share of the median height
-COVER = 0.9  # share of the span's columns that are band columns
+COVER = 0.5  # share of a band's columns that are of its usual height (BAND_SPREAD)
+RADIUS_PCT = 75  # the bands' half-width: this percentile of the line's column depths
+DEEP_SHARE = 0.6  # a band's columns are at least this share of the half-width deep
+LONG_RUN = 4.0  # radii: a band is at least this long (two markers and more; one marker is left to the template)
+GAP_BRIDGE = 2  # px: gaps of up to this many shallow columns inside a band are bridged
 MIN_RADIUS = 3.0  # px: the band's half-width at least this (markers of 6 px and more)
 MAX_RADIUS = 12.0  # px: and at most this (a wider band is lines run together, not a marker's width)
 MIN_AC = 0.35  # least autocorrelation of the edges at the period
@@ -58,52 +66,69 @@ MIN_COUNT = 6  # a band of fewer markers than this is left to the template step
 
 
 def band_markers(filled: np.ndarray, own: np.ndarray, alpha: np.ndarray):
-    """((n, 2) centres x, y ordered by x, the band's half-width) of a dense marker band, or None.
-    alpha: (h, w) float, each pixel's share of the way from the background to the line's ink."""
+    """((n, 2) centres x, y ordered by x, (k, 2) the x ranges of the bands they lie in, the
+    bands' half-width) of a line's dense marker bands, or None. alpha: (h, w) float, each
+    pixel's share of the way from the background to the line's ink."""
     ink = _band(filled, own)
     if ink is None:
         return None
     h = ink.shape[0]
     has = ink.any(0)
+    colmax = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5).max(0)
+    r = float(np.percentile(colmax[has], RADIUS_PCT))
+    if not MIN_RADIUS <= r <= MAX_RADIUS:
+        return None
     top = np.argmax(ink, 0)
     bot = h - 1 - np.argmax(ink[::-1], 0)
     height = np.where(has, bot - top + 1, 0)
-    med = float(np.median(height[has]))
-    covered = has & (height >= BAND_SPREAD[0] * med)
-    ok = covered & (height <= BAND_SPREAD[1] * med)  # not where another line's ink runs into it
-    ends = np.nonzero(has & (height >= END_SHARE * med) & (height <= BAND_SPREAD[1] * med))[0]
-    if len(ends) < 2:
+    runs = _runs(has & (colmax >= DEEP_SHARE * r), int(np.ceil(LONG_RUN * r)))
+    signals, spans = [], []
+    for a, b in runs:
+        med = float(np.median(height[a:b + 1]))
+        ok = (height[a:b + 1] >= BAND_SPREAD[0] * med) & (height[a:b + 1] <= BAND_SPREAD[1] * med)  # not where
+        # another line's ink (or the line's own riser) runs into the band
+        if ok.mean() < COVER:
+            continue
+        cols = np.arange(a, b + 1)
+        above = alpha[np.maximum(top[a:b + 1] - 1, 0), cols] * (top[a:b + 1] > 0)  # the rims: sub-pixel edges
+        below = alpha[np.minimum(bot[a:b + 1] + 1, h - 1), cols] * (bot[a:b + 1] < h - 1)
+        edge_t = _fill_gaps(top[a:b + 1] - above, ok)
+        edge_b = _fill_gaps(bot[a:b + 1] + below, ok)
+        mass = _fill_gaps((alpha[:, a:b + 1] * ink[:, a:b + 1]).sum(0), ok)  # a hollow marker's outline too
+        window = 2 * int(round(2 * r)) + 1
+        for e in (edge_t, edge_b, mass):
+            res = e - _moving_mean(e, window)
+            res[~ok] = 0.0
+            signals.append(res)
+        spans.append((a, b, _moving_mean((edge_t + edge_b) / 2, 3)))
+    if not spans:
         return None
-    a, b = int(ends[0]), int(ends[-1])
-    ok, covered = ok[a:b + 1], covered[a:b + 1]
-    if covered.mean() < COVER or ok.mean() < 0.5:
-        return None
-    dt = cv2.distanceTransform(ink.astype(np.uint8), cv2.DIST_L2, 5)
-    r = float(np.median(dt.max(0)[a:b + 1][ok]))
-    if not MIN_RADIUS <= r <= MAX_RADIUS:
-        return None
-    cols = np.arange(a, b + 1)
-    above = alpha[np.maximum(top[a:b + 1] - 1, 0), cols] * (top[a:b + 1] > 0)  # the rims: sub-pixel edges
-    below = alpha[np.minimum(bot[a:b + 1] + 1, h - 1), cols] * (bot[a:b + 1] < h - 1)
-    edge_t = _fill_gaps(top[a:b + 1] - above, ok)
-    edge_b = _fill_gaps(bot[a:b + 1] + below, ok)
-    mass = _fill_gaps((alpha[:, a:b + 1] * ink[:, a:b + 1]).sum(0), ok)  # a hollow marker's outline too
-    window = 2 * int(round(2 * r)) + 1
-    res = [edge_t - _moving_mean(edge_t, window), edge_b - _moving_mean(edge_b, window),
-           mass - _moving_mean(mass, window)]
-    for e in res:
-        e[~ok] = 0.0
-    span = b - a
-    period = _period(res, r, span)
+    period = _period(signals, r, max(b - a for a, b, _ in spans))
     if period is None:
         return None
-    count = int(round((span - 2 * r) / period)) + 1
-    if count < MIN_COUNT:
+    centres, ranges = [], []
+    inset = (1 - DEEP_SHARE) * r  # an end marker's centre lies this far inside its band's deep columns
+    for a, b, mid in spans:
+        count = int(round((b - a - 2 * inset) / period)) + 1
+        if count < 2:
+            continue
+        xs = np.linspace(a + inset, b - inset, count)
+        centres.append(np.column_stack([xs, np.interp(xs - a, np.arange(len(mid)), mid)]))
+        ranges.append((a, b))
+    if sum(len(c) for c in centres) < MIN_COUNT:
         return None
-    xs = np.linspace(a + r, b - r, count)
-    mid = _moving_mean((edge_t + edge_b) / 2, 3)
-    ys = np.interp(xs - a, np.arange(len(mid)), mid)
-    return np.column_stack([xs, ys]), r
+    return np.concatenate(centres), np.array(ranges, float), r
+
+
+def _runs(deep: np.ndarray, least: int) -> list:
+    """[(first, last)] of the runs of True columns, gaps of up to GAP_BRIDGE bridged, at least `least` long."""
+    d = deep.astype(np.int8)
+    if GAP_BRIDGE:  # close gaps of up to GAP_BRIDGE columns
+        d = cv2.morphologyEx(d.reshape(1, -1).astype(np.uint8), cv2.MORPH_CLOSE,
+                             np.ones((1, GAP_BRIDGE + 2), np.uint8)).ravel().astype(np.int8) | d
+    edges = np.diff(np.concatenate([[0], d, [0]]))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends) if b - a + 1 >= least]
 
 
 def _band(filled: np.ndarray, own: np.ndarray):
@@ -131,8 +156,9 @@ def _moving_mean(s: np.ndarray, window: int) -> np.ndarray:
 
 
 def _period(res: list, r: float, span: int):
-    """The band's period (px, sub-pixel) from its signals' residuals (each one value per column), or None."""
-    n = len(res[0])
+    """The bands' period (px, sub-pixel) from their signals' residuals (each one value per
+    column; span: the longest band's length), or None."""
+    n = max(len(e) for e in res)
     longest = min(int(np.ceil(MAX_PERIOD * r)) + 1, n // 3)
     if longest < MIN_PERIOD + 1:
         return None
@@ -163,17 +189,18 @@ def _vertex(ac: np.ndarray, q: int) -> float:
 
 
 def _autocorr(res: list, max_lag: int) -> np.ndarray:
-    """Normalised autocorrelation of the signals together, lags 0..max_lag (FFT)."""
-    n = len(res[0])
-    size = 1 << int(np.ceil(np.log2(2 * n)))
+    """Normalised autocorrelation of the signals together, lags 0..max_lag (FFT; the signals
+    may differ in length: each adds its own products and energies)."""
     out = np.zeros(max_lag + 2)
     energy = np.zeros(max_lag + 2)
+    lag = np.arange(max_lag + 2)
     for s in res:
+        n = len(s)
+        size = 1 << int(np.ceil(np.log2(2 * n)))
         f = np.fft.rfft(s, size)
-        full = np.fft.irfft(f * np.conj(f), size)[:max_lag + 2]
-        out += full
+        full = np.fft.irfft(f * np.conj(f), size)[:min(n, max_lag + 2)]  # lags past the signal add nothing
+        out[:len(full)] += full
         c = np.concatenate([[0.0], np.cumsum(s * s)])
-        lag = np.arange(max_lag + 2)
-        lag = np.minimum(lag, n)
-        energy += np.sqrt(np.maximum((c[n] - c[lag]) * c[n - lag], 0.0))
+        k = np.minimum(lag, n)
+        energy += np.sqrt(np.maximum((c[n] - c[k]) * c[n - k], 0.0))
     return np.where(energy > 1e-9, out / np.maximum(energy, 1e-9), 0.0)

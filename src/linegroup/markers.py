@@ -35,10 +35,11 @@ The stage sees only the grouping's output (the label mask) and the image. Per li
    Markers that overlap, are partly hidden or sit on a crossing still match. When the
    mean patch is wider than MERGED radii (its neighbours touch it), plain discs, squares
    and diamonds of the blobs' width are tried too.
-   Markers that overlap into one continuous band (a dense series: no neck between them)
-   are counted by the band's period instead (`markerbands.py`): a line whose columns are
-   mostly deeper than BAND_DEPTH is tried as a band, whose markers are taken when the
-   template found fewer than BAND_GAIN of their number.
+   Markers that overlap into a continuous band (a dense series, or a crowded stretch of
+   one: no neck between them) are counted by the band's period instead
+   (`markerbands.py`): a line whose columns are mostly deeper than BAND_DEPTH is tried
+   for bands, and in each band its markers replace the template's instances when those
+   are fewer than BAND_GAIN of their number.
 4. A marker claimed by two lines (same colour, or one series' marker on another's path)
    goes to the line whose template matches it best, less PATH_WEIGHT per radius its path
    passes off the marker's centre.
@@ -86,7 +87,7 @@ NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line'
 PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
 TILE = 64  # px: template scores are computed on the tiles of this side that hold the line's path
 BAND_DEPTH = 2.5  # px: lines whose columns are mostly deeper than this are tried as a dense band too
-BAND_GAIN = 0.6  # a dense band's count replaces the template's instances when they are fewer than this share of it
+BAND_GAIN = 0.6  # a dense band's markers replace the template's instances there when those are fewer than this share
 POLY_TOL = 0.5  # px: the polyline stays within this of the per-column points
 SHAPE_IOU = 0.8  # a shape class is named when the marker fits it with at least this IoU
 
@@ -181,16 +182,32 @@ def _line_markers(v, vv, ys, xs, lines):
         got = None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
     else:
         got = _templated(alpha, filled, dt, deep, own, lines[y0:y1, x0:x1], half, stroke)
-    if band is not None and (got is None or len(got[0]) < BAND_GAIN * len(band[0])):
-        centres, r = band  # markers overlapping into a band: counted by its period (markerbands.py)
-        got = (np.column_stack([centres, np.full(len(centres), MATCH), np.zeros(len(centres))]), r,
-               {"size": 2 * int(round(r)) + 1, "filled": True, "shape": None})
+    if band is not None:
+        got = _with_bands(got, *band)
     if got is None:
         return None
     det, r, info = got
     det[:, 0] += x0
     det[:, 1] += y0
     return det, r, info
+
+
+def _with_bands(got, centres, ranges, r):
+    """The template's detections (got: ((n, 4), radius, info) or None), with the markers of
+    each dense band (markerbands.py; centres (m, 2), ranges (k, 2) their x ranges) in
+    place of the template's there when it found fewer than BAND_GAIN of their number."""
+    det = got[0] if got is not None else np.zeros((0, 4))
+    inside = (centres[:, None, 0] >= ranges[None, :, 0]) & (centres[:, None, 0] <= ranges[None, :, 1])
+    hit = (det[:, None, 0] >= ranges[None, :, 0]) & (det[:, None, 0] <= ranges[None, :, 1])
+    use = hit.sum(0) < BAND_GAIN * inside.sum(0)  # per band: its period's count wins
+    if not use.any():
+        return got
+    keep = ~(hit & use[None]).any(1)
+    new = centres[(inside & use[None]).any(1)]
+    det = np.concatenate([det[keep], np.column_stack([new, np.full(len(new), MATCH), np.zeros(len(new))])])
+    if got is not None:
+        return det, got[1], got[2]
+    return det, r, {"size": 2 * int(round(r)) + 1, "filled": True, "shape": None}
 
 
 def _templated(alpha, filled, dt, deep, own, others, half, stroke):
