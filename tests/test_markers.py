@@ -265,7 +265,7 @@ def test_fast_percentiles_and_medians_answer_as_numpy():
 
 
 def test_background_of_uint8_pixels_is_numpys_float32_mean():
-    from linegroup.markers import _background
+    from linegroup.markers import background_colour
 
     rng = np.random.default_rng(4)
     for i in range(200):
@@ -274,4 +274,4 @@ def test_background_of_uint8_pixels_is_numpys_float32_mean():
         f = img.astype(np.float32)[::3, ::3].reshape(-1, 3)
         key = ((f // 16).astype(np.int64) * [256, 16, 1]).sum(1)
         want = f[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
-        assert np.array_equal(_background(img), want) and np.array_equal(_background(img.astype(np.float32)), want)
+        assert np.array_equal(background_colour(img), want) and np.array_equal(background_colour(img.astype(np.float32)), want)

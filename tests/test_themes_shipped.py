@@ -2,6 +2,7 @@
 each give their lines, not the background (issue: the whole dark plot area was once taken
 for line pixels)."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -87,3 +88,22 @@ def test_a_line_found_by_the_network_is_its_ink_not_the_band_around_it(grouper, 
     bg = colours[np.argmax(counts)].astype(int)  # the plot area's commonest colour
     background = np.abs(px - bg).max(1) <= 3
     assert background.mean() < 0.02, f"{style}: {background.mean():.2f} of the line pixels are background"
+
+
+def test_the_inside_of_a_filled_marker_stays_in_its_line(grouper):
+    """The network's band can stop short of a big marker's edge; the column's pixel just past
+    it is then the marker's own colour, so its inside would look like background beside the
+    band. Only pixels of the chart's background colour are trimmed (7-9% of the 18 px discs'
+    insides were lost before)."""
+    S = 16
+    img = np.full((300, 480, 3), 255, np.uint8)
+    xs = np.arange(40, 450, 36.0)
+    pts = np.column_stack([xs, 150 + 60 * np.sin(xs / 70)])
+    cv2.polylines(img, [np.round(pts * S).astype(np.int32)], False, (200, 60, 40), 2, cv2.LINE_AA, 4)
+    inside = np.zeros(img.shape[:2], np.uint8)
+    for p in pts:
+        cv2.circle(img, tuple(np.round(p * S).astype(int)), 9 * S, (200, 60, 40), -1, cv2.LINE_AA, 4)
+        cv2.circle(inside, tuple(np.round(p).astype(int)), 7, 1, -1)
+    res = grouper.predict(img)
+    assert len(res.lines) == 1 and len(res.lines[0]["markers"]) == len(pts)
+    assert (res.mask[inside > 0] > 0).mean() >= 0.98

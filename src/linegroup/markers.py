@@ -114,7 +114,7 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     img = image[y0:int(ys.max()) + BAND + 1, x0:int(xs.max()) + BAND + 1]
     img = img if img.dtype == np.uint8 else img.astype(np.float32)
     ys, xs = ys - y0, xs - x0
-    bg = _background(img)
+    bg = background_colour(img)
     lines = np.zeros(img.shape[:2], np.uint8)  # every line's pixels, for the crossings
     lines[ys, xs] = 1
     v = cv2.subtract(img, (*map(float, bg), 0.0), dtype=cv2.CV_32F)  # every pixel's colour less the background's
@@ -136,7 +136,7 @@ def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
     return out
 
 
-def _background(img: np.ndarray) -> np.ndarray:
+def background_colour(img: np.ndarray) -> np.ndarray:
     """The plot's background colour: the commonest colour (16 levels a channel) of the lines'
     box and its margin, every third pixel each way."""
     box = img[::3, ::3].reshape(-1, 3)
