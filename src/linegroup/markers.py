@@ -176,12 +176,11 @@ def _line_markers(v, vv, ys, xs, lines):
     half = stroke = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
     band = band_markers(filled, own, alpha) if median(deep) >= BAND_DEPTH else None
+    # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke: no separate markers
+    few = half <= THICK and np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector
         half = 1.0
-    if half < THICK and np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS:
-        got = None  # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke
-    else:
-        got = _templated(alpha, filled, dt, deep, own, lines[y0:y1, x0:x1], half, stroke)
+    got = None if few else _templated(alpha, filled, dt, deep, own, lines[y0:y1, x0:x1], half, stroke)
     if band is not None:
         got = _with_bands(got, *band)
     if got is None:
