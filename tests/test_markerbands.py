@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from linegroup.markerbands import band_markers
+from linegroup.markers.bands import band_markers
 from linegroup.markers import find_markers
 
 S = 16  # cv2 drawing with 4 fractional bits: sub-pixel centres

@@ -1,6 +1,6 @@
 """Dense marker series: markers that overlap along their line read as one band, counted by its period.
 
-    from linegroup.markerbands import band_markers
+    from linegroup.markers.bands import band_markers
     centres, ranges, radius = band_markers(filled, own, alpha)   # or None
     # filled: (h, w) uint8 0/1, the line's ink with enclosed regions filled; own: (h, w) 0/1,
     # the line's own pixels; alpha: (h, w) float, each pixel's share of the way from the
@@ -9,7 +9,7 @@
 
 When a series has more points than room (50 markers of 12 px over 280 px), its markers
 overlap into a continuous band: no neck parts one from the next, so the blob and template
-steps of `markers.py` find none of them. The band still shows its markers in its outline:
+steps of the marker stage (`blobs.py`, `template.py`) find none of them. The band still shows its markers in its outline:
 each marker bulges the band's upper and lower edges once, so the edges are periodic in x
 with the markers' spacing (diamonds zig-zag, discs scallop, squares on a slope make
 stairs), and so is the ink in each column (a hollow marker's outline). Per line:
@@ -37,7 +37,7 @@ stairs), and so is the ink in each column (a hollow marker's outline). Per line:
    the rest evenly between, as many as the band holds periods. Each centre's y is the
    middle of the band's edges there.
 A series whose x values are uneven makes no periodic band and is left to the template
-step; so is a line whose bands hold fewer than MIN_COUNT markers. `markers.py` tries a
+step; so is a line whose bands hold fewer than MIN_COUNT markers. `markers/__init__.py` tries a
 line as bands when its columns are mostly deeper than a stroke (BAND_DEPTH), and in each
 band takes the band's markers in place of the template's when the template found fewer
 than BAND_GAIN of their number there.

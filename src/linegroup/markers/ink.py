@@ -1,0 +1,72 @@
+"""A line's ink around it: every pixel written as background + alpha x (line colour - background).
+
+    from linegroup.markers.ink import background_colour, line_alpha, fill_holes
+
+Step 1 of the marker stage (`markers/__init__.py`): near a line's pixels, every pixel's
+share alpha of the way from the background to the line's colour, read by projection on
+that colour axis (pixels off the axis by over OFF_AXIS, another colour, get 0); the
+background is the commonest colour of the lines' box. alpha >= INK_ALPHA is the line's
+ink, and `fill_holes` fills what the ink encloses (hollow markers, rings cut by the
+connector), so the anti-aliased rim of a thin stroke and of a marker falls out the same
+way in every renderer.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..orderstats import above_percentile, median
+
+INK_ALPHA = 0.5  # share of the way from background to the line's colour that makes a pixel its ink
+MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, darker ink
+OFF_AXIS = 0.3  # colour distance off the background->line axis, as a share of |line - background|
+MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
+
+
+def background_colour(img: np.ndarray) -> np.ndarray:
+    """The plot's background colour: the commonest colour (16 levels a channel) of the lines'
+    box and its margin, every third pixel each way."""
+    box = img[::3, ::3].reshape(-1, 3)
+    if box.dtype == np.uint8:
+        q = (box >> 4).astype(np.intp)
+    else:
+        box = box.astype(np.float32)
+        q = (box // 16).astype(np.intp)
+    key = (q[:, 0] * 16 + q[:, 1]) * 16 + q[:, 2]
+    sel = key == np.bincount(key).argmax()
+    if box.dtype == np.uint8:
+        total = sel.astype(np.float64) @ box  # exact channel sums of the commonest bin's pixels
+        if total.max() < 2 ** 24:  # then float32 sums are exact in any order too: numpy's float32 mean
+            return (total / np.count_nonzero(sel)).astype(np.float32)
+    return box[sel].astype(np.float32).mean(0).astype(np.float32)
+
+
+def line_alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray):
+    """(h, w) float32: per pixel of the band, its share of the way from the background to the
+    line's colour (0 off the band, and for pixels of another colour). None: no contrast.
+    v, vv: the crop less the background and its squared length; mine: the line's own pixels' v."""
+    dist = np.einsum("ij,ij->i", mine, mine)
+    colour = median(mine[above_percentile(dist, 70)])  # the stroke's core, not its rim
+    dn = float(np.dot(colour, colour))
+    if dn < MIN_CONTRAST ** 2:
+        return None
+    a = cv2.transform(v, (colour / dn).reshape(1, 3).astype(np.float32))
+    off2 = a * a
+    off2 *= dn
+    np.subtract(vv, off2, out=off2)  # squared colour distance off the background -> line axis
+    ok = off2 <= (OFF_AXIS * np.sqrt(dn) + 12) ** 2
+    ok &= a <= MAX_ALPHA
+    ok &= near.view(bool)  # near: 0/1
+    np.clip(a, 0, 1, out=a)
+    a[~ok] = 0
+    return a
+
+
+def fill_holes(ink: np.ndarray) -> np.ndarray:
+    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares)."""
+    h, w = ink.shape
+    pad = np.zeros((h + 2, w + 2), np.uint8)
+    pad[1:-1, 1:-1] = ink
+    cv2.floodFill(pad, None, (0, 0), 2)  # the background reachable from outside
+    return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
