@@ -2,6 +2,7 @@
 
 import csv
 import os
+import socket
 import subprocess
 import sys
 
@@ -95,7 +96,10 @@ def test_main_py_rejects_an_empty_dataset(tmp_path):
 def test_two_process_ddp_on_cpu(tmp_path):
     path, img_dir = write_dataset(str(tmp_path / "data"), n=8)
     env = dict(os.environ, PYTHONPATH=SRC, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
+    with socket.socket() as sock:  # a free port: a fixed one can still be held by the last run's sockets
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", port,
            os.path.join(ROOT, "main.py"), "--train_json", path, "--train_img_dir", img_dir, "--val_json", path,
            "--val_img_dir", img_dir, "--save_dir", str(tmp_path / "ck"), "--epochs", "1", "--device", "cpu",
            *TINY_ARGS]

@@ -1,0 +1,63 @@
+"""Grid pieces: flat stretches of a dotted grid line that the network marked, dropped after grouping."""
+
+import cv2
+import numpy as np
+
+from linegroup.candidates.gridrows import drop_grid_pieces, grid_rows
+
+
+def _chart(grid_step=30, rows=True):
+    """A dark-panel chart with a dotted grid every grid_step px and one sine series."""
+    img = np.full((300, 420, 3), (20, 60, 60), np.uint8)
+    for y in range(30, 300, grid_step):
+        if rows:
+            for x in range(20, 400, 6):  # dots 3 px long every 6 px
+                cv2.line(img, (x, y), (x + 2, y), (90, 110, 110), 1)
+    for x in range(40, 400, 60):
+        for y in range(20, 290, 6):
+            cv2.line(img, (x, y), (x, y + 2), (90, 110, 110), 1)
+    xs = np.arange(20, 400)
+    ys = np.round(150 + 80 * np.sin(xs / 40.0)).astype(int)
+    pts = np.column_stack([xs, ys]).astype(np.int32)
+    cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, (240, 200, 80), 2)
+    return img, pts
+
+
+def _labels(img, pts, grid_y):
+    """Candidates: the series (label 1), a stretch of one grid row's dots (label 2), and a
+    flat stretch of series-like ink between grid rows (label 3)."""
+    series = np.column_stack([pts[:, 0], pts[:, 1]])
+    piece = np.array([[x, grid_y] for x in range(100, 220) if (x - 20) % 6 < 3])
+    flat = np.array([[x, grid_y + 14] for x in range(250, 330)])
+    xy = np.concatenate([series, piece, flat]).astype(np.float64)
+    labels = np.concatenate([np.full(len(series), 1), np.full(len(piece), 2), np.full(len(flat), 3)])
+    return xy, labels
+
+
+def test_the_grid_rows_of_a_dotted_grid_are_found_evenly_spaced():
+    img, _ = _chart()
+    rows = grid_rows(img, 20, 400)
+    assert np.allclose(rows, np.arange(30, 300, 30), atol=1.0)
+
+
+def test_a_stretch_of_a_grid_row_is_dropped_and_the_series_kept():
+    img, pts = _chart()
+    xy, labels = _labels(img, pts, 120)
+    out = drop_grid_pieces(labels, xy, img)
+    assert set(np.unique(out[labels == 1])) == {out[labels == 1][0]} and out[labels == 1][0] > 0
+    assert (out[labels == 2] == 0).all()  # the grid piece
+    assert (out[labels == 3] > 0).all()  # a flat stretch between grid rows is not on one
+    assert out.max() == 2
+
+
+def test_without_evenly_spaced_rows_nothing_is_dropped():
+    img, pts = _chart(rows=False)  # only the vertical grid: no row is a grid row
+    xy, labels = _labels(img, pts, 120)
+    assert (drop_grid_pieces(labels, xy, img) > 0).all()
+
+
+def test_on_a_fine_grid_nothing_is_dropped():
+    """Grid rows 12 px apart: any line has half its pixels near one by chance."""
+    img, pts = _chart(grid_step=12)
+    xy, labels = _labels(img, pts, 126)
+    assert (drop_grid_pieces(labels, xy, img) > 0).all()
