@@ -27,6 +27,16 @@ def renumber(labels: np.ndarray) -> np.ndarray:
     return remap[labels].astype(np.int32)
 
 
+def drop_groups(labels: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """Labels with the groups flagged in drop ((K + 1,) bool, by label) set to 0 and the
+    rest renumbered; the labels unchanged when none is flagged."""
+    drop = np.asarray(drop, bool).copy()
+    drop[0] = False
+    if not drop.any():
+        return labels
+    return renumber(np.where(drop[labels], 0, labels))
+
+
 def label_slices(labels: np.ndarray, k: int):
     """(order, bounds): the indices of label c are order[bounds[c]:bounds[c + 1]], c = 0..k.
     One sort instead of a `labels == c` scan per label."""

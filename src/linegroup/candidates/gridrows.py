@@ -23,7 +23,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..labels import renumber
+from ..labels import drop_groups
 from .marks import _is_grid
 
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
@@ -77,9 +77,4 @@ def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> n
             on |= np.minimum(np.abs(v - centres[i - 1]), np.abs(v - centres[i])) <= ROW_TOL
     share = np.bincount(labels, weights=on, minlength=k + 1) / np.maximum(np.bincount(labels, minlength=k + 1), 1)
     drop = share >= GRID_SHARE
-    drop[0] = False
-    if not drop.any():
-        return labels
-    out = labels.copy()
-    out[drop[labels]] = 0
-    return renumber(out)
+    return drop_groups(labels, drop)

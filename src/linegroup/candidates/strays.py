@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..labels import label_slices, renumber
+from ..labels import drop_groups, label_slices, renumber
 
 
 def _column_runs(xy: np.ndarray, gap: float = 3.0):
@@ -63,11 +63,7 @@ def drop_rulings(labels: np.ndarray, xy: np.ndarray, width: int, min_share: floa
         near = np.abs(pts[:, 1] - np.median(pts[:, 1])) <= flat
         horizontal = near.mean() >= 0.9 and np.ptp(pts[:, 0]) >= min_share * width and _drift(pts[near]) <= max_drift
         drop[c] = vertical or horizontal
-    if not drop.any():
-        return labels
-    out = labels.copy()
-    out[drop[labels]] = 0
-    return renumber(out)
+    return drop_groups(labels, drop)
 
 
 def _drift(pts: np.ndarray) -> float:
@@ -128,9 +124,4 @@ def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: f
     n_cols = np.bincount(lab, minlength=k + 1)
     n_multi = np.bincount(lab[runs >= 2], minlength=k + 1)
     drop = n_multi > max_share * np.maximum(n_cols, 1)
-    drop[0] = False
-    if not drop.any():
-        return labels
-    out = labels.copy()
-    out[drop[labels]] = 0
-    return renumber(out)
+    return drop_groups(labels, drop)
