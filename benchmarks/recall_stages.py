@@ -8,8 +8,8 @@ within 2 px), pooled over the set's pixels (the losses add up); the last column 
 mean over charts too, as `linegroup evaluate` reports it. Steps, in `predict`'s order: the network's candidates (probability > 0.5),
 candidate cleaning (plot area, tick marks, swatches, rulings), the grouping (candidates of
 the model's own farther than 12 px from every line stay unassigned), drop_strays,
-drop_text, drop_rulings, the series judge (drop_nonseries), and the trim of the band's
-background (predict.TRIM_LAB). Each step's loss is the recall of what went in less the
+drop_text, drop_rulings, the series judge (drop_nonseries), the trim of the band's
+background (predict.TRIM_LAB) and the grid pieces (drop_grid_pieces). Each step's loss is the recall of what went in less the
 recall of what came out. The steps are observed by wrapping the functions `predict` calls
 (the results are the same as an unwrapped run). Writes benchmarks/results/OUT.json and
 OUT.md.
@@ -33,7 +33,7 @@ from linegroup.images import read_image  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from markers import load_truth  # noqa: E402
 
-STEPS = ["cleaning", "grouping", "drop_strays", "drop_text", "drop_rulings", "series judge", "trim"]
+STEPS = ["cleaning", "grouping", "drop_strays", "drop_text", "drop_rulings", "series judge", "trim", "grid pieces"]
 KERNEL = np.ones((5, 5), np.uint8)  # the 2-px tolerance of linegroup evaluate
 
 
@@ -45,7 +45,8 @@ class Recorder:
         self.xy = None
         self.cand = None
         for name, step in (("drop_strays", "drop_strays"), ("drop_text", "drop_text"),
-                           ("drop_rulings", "drop_rulings"), ("drop_nonseries", "series judge")):
+                           ("drop_rulings", "drop_rulings"), ("drop_nonseries", "series judge"),
+                           ("drop_grid_pieces", "grid pieces")):
             setattr(P, name, self._wrap(getattr(P, name), step))
         grouping = P.group_lines
 
@@ -87,11 +88,14 @@ def losses(rec: Recorder, line: np.ndarray, final: np.ndarray) -> dict:
         return m
     out = {"true": int(line.sum()), "network": found(rec.cand[0])}
     out["cleaning"] = out["network"] - found(rec.cand[1])
+    trimmed = None
     for step, before, after in rec.steps:
+        if step == "grid pieces":  # the trim ran between the series judge and this step
+            trimmed = found(mask_of(before))
         out[step] = out.get(step, 0) + found(mask_of(before)) - found(mask_of(after))
-    last = found(mask_of(rec.steps[-1][2]))
+    judged = found(mask_of(next(a for s, _, a in reversed(rec.steps) if s != "grid pieces")))
     out["final"] = found(final)
-    out["trim"] = last - out["final"]
+    out["trim"] = judged - (trimmed if trimmed is not None else out["final"])
     return out
 
 

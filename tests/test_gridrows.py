@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from linegroup.candidates.gridrows import drop_grid_pieces, grid_rows
+from linegroup.candidates.gridrows import drop_grid_pieces, grid_ink, grid_rows
 
 
 def _chart(grid_step=30, rows=True):
@@ -36,7 +36,7 @@ def _labels(img, pts, grid_y):
 
 def test_the_grid_rows_of_a_dotted_grid_are_found_evenly_spaced():
     img, _ = _chart()
-    rows = grid_rows(img, 20, 400)
+    rows = grid_rows(grid_ink(img, (20, 0, 400, 299))[:, 20:401])
     assert np.allclose(rows, np.arange(30, 300, 30), atol=1.0)
 
 

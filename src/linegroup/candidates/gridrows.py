@@ -1,21 +1,23 @@
-"""Pieces of a grid line taken for a series: flat groups that lie on a grid row of the image.
+"""Pieces of a grid line taken for a series: groups that lie on the grid the image shows.
 
-    labels = drop_grid_pieces(labels, xy, image)   # the model's own candidates, after grouping
+    labels = drop_grid_pieces(labels, xy, image)   # the model's own candidates, cut to their ink
 
 The network marks a few stretches of a dashed or dotted grid line, not the whole of it, so
 `find_rulings` (which wants a run of candidates over most of the plot) does not see a
 ruling there, and each stretch comes out of the grouping as a short flat "line"
 (pygal's dotted grids on dark themes gave 4-6 such lines a chart). The image still shows
-the whole grid line. A grid row is an image row (with the row above and below) where ink
-(Lab distance GRID_INK or more from the chart's commonest colour) covers GRID_COVER of the
-candidates' x-extent; the grid rows of a chart are thin bands (GRID_THICK rows at most)
-evenly spaced (`marks._is_grid`: every gap a whole multiple of the smallest, most of them
-one step), at least MIN_ROWS of them. A group is a grid piece when FLAT_SHARE of its pixels
-lie within FLAT px of their median y, it is level (rises or falls by at most MAX_DRIFT px
-across its length, as `drop_rulings` asks of a ruling) and that median y is within
-ROW_TOL px of a grid row. A series that runs flat along a grid line over the whole plot
-was already taken for a ruling; a flat stretch of a series between grid rows is not on
-one. Vectorised: one Lab conversion of the image, row sums; a loop over groups.
+the whole grid line. Ink is a pixel GRID_INK or more (Lab) from the commonest colour of
+the box the candidates span (`series.background_lab`). A grid row is an image row (with
+the rows above and below) whose ink covers GRID_COVER of the candidates' x-extent; a
+chart's grid rows are thin bands (GRID_THICK rows at most), evenly spaced
+(`marks._is_grid`: every gap a whole multiple of the smallest, most of them one step),
+MIN_STEP px apart or more (on a finer grid any line is near one by chance), at least
+MIN_ROWS of them. Grid columns likewise over the candidates' y-extent. A group with
+GRID_SHARE of its pixels within ROW_TOL px of a grid row or column is pieces of the grid
+(a series crossing a 30 px grid has about a third of its pixels that close by chance; a
+stretch of a grid line, nearly all). Run after the trim, so that a group is its ink, not
+the network's band. Vectorised: one Lab conversion of the image, row and column means,
+`bincount` over the groups.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from ..labels import drop_groups
 from .marks import _is_grid
+from .series import background_lab
 
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
 GRID_COVER = 0.3  # share of the candidates' x-extent a grid row's ink covers (dashed and dotted rows too)
@@ -36,19 +39,23 @@ ROW_TOL = 2.0  # px: a pixel this close to a grid row or column is on the grid
 GRID_SHARE = 0.6  # a group with this share of its pixels on the grid is pieces of the grid
 
 
-def grid_rows(image: np.ndarray, x0: int, x1: int) -> np.ndarray:
-    """Centres (y) of the image's evenly spaced grid rows over columns x0..x1, or an empty
-    array (pass the image transposed, and a row range, for the grid columns)."""
-    lab = cv2.cvtColor(np.ascontiguousarray(image[:, x0:x1 + 1]), cv2.COLOR_RGB2Lab).astype(np.float32)
-    flat = lab.reshape(-1, 3)[::7]
-    q = (flat // 8).astype(np.int64)
-    key = (q[:, 0] * 32 + q[:, 1]) * 32 + q[:, 2]
-    bg = flat[key == np.bincount(key).argmax()].mean(0)
-    # OpenCV's 8-bit Lab: L scaled to 0-255; distances in it are close to CIE Lab's for this test
-    ink = ((lab - bg) ** 2).sum(2) >= GRID_INK ** 2
+def grid_ink(image: np.ndarray, box: tuple) -> np.ndarray:
+    """(H, W) bool: the image's pixels GRID_INK or more (OpenCV's 8-bit Lab, close to CIE Lab
+    for this test) from the commonest colour of the box (x0, y0, x1, y1) the candidates span."""
+    x0, y0, x1, y1 = box
+    lab = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2Lab)
+    bg = np.round(background_lab(image[y0:y1 + 1, x0:x1 + 1], step=7)).astype(np.uint8)
+    d = cv2.absdiff(lab, np.full_like(lab, 0) + bg)  # uint8 arithmetic in OpenCV: no float image
+    sq = cv2.transform(cv2.multiply(d, d, dtype=cv2.CV_32F), np.ones((1, 3), np.float32))
+    return sq >= GRID_INK ** 2
+
+
+def grid_rows(ink: np.ndarray) -> np.ndarray:
+    """Centres (y) of the evenly spaced grid rows of an ink mask (its columns: the extent
+    they must cover), or an empty array; pass the mask transposed for the grid columns."""
     if len(ink) < 3:
         return np.zeros(0)
-    cover = (ink[:-2] | ink[1:-1] | ink[2:]).mean(1)  # entry j: image row j + 1 with the rows above and below
+    cover = (ink[:-2] | ink[1:-1] | ink[2:]).mean(1)  # entry j: row j + 1 with the rows above and below
     d = np.diff(np.r_[False, cover >= GRID_COVER, False].astype(np.int8))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     keep = ends - starts <= GRID_THICK + 2  # a line's rows, widened by one on each side
@@ -66,8 +73,9 @@ def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> n
     kept = xy[labels > 0]
     x0, x1 = int(kept[:, 0].min()), int(kept[:, 0].max())
     y0, y1 = int(kept[:, 1].min()), int(kept[:, 1].max())
-    rows = grid_rows(image, x0, x1)
-    cols = grid_rows(np.ascontiguousarray(image.transpose(1, 0, 2)), y0, y1)
+    ink = grid_ink(image, (x0, y0, x1, y1))
+    rows = grid_rows(ink[:, x0:x1 + 1])
+    cols = grid_rows(ink[y0:y1 + 1].T)
     if len(rows) == 0 and len(cols) == 0:
         return labels
     on = np.zeros(len(xy), bool)

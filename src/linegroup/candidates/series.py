@@ -53,7 +53,7 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(rgb, np.uint8).reshape(1, -1, 3), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float32)
 
 
-def _background_lab(image: np.ndarray, step: int = 3) -> np.ndarray:
+def background_lab(image: np.ndarray, step: int = 3) -> np.ndarray:
     """The commonest colour of the image (its background; Lab in bins of 8, every `step`-th
     pixel each way), in Lab."""
     lab = _lab(image[::step, ::step].reshape(-1, 3))
@@ -99,7 +99,7 @@ def group_features(labels: np.ndarray, xy: np.ndarray, image: np.ndarray, prob: 
     else:  # the candidates' own extent
         ax0, ay0, ax1, ay1 = xi[sel].min(), yi[sel].min(), xi[sel].max(), yi[sel].max()
     aw, ah = max(ax1 - ax0, 1), max(ay1 - ay0, 1)
-    bg = _background_lab(image)
+    bg = background_lab(image)
     lab = _lab(image[yi, xi])
     contrast = np.linalg.norm(lab - bg, axis=1)
     chroma = np.hypot(lab[:, 1] - 128, lab[:, 2] - 128)
