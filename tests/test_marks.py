@@ -4,7 +4,7 @@ drawn charts, and the data strokes that must stay."""
 import cv2
 import numpy as np
 
-from linegroup.candidates.marks import _is_grid, find_marks, find_rulings
+from linegroup.candidates.marks import is_grid, find_marks, find_rulings
 
 
 def _curve(mask, y0, amp, x0=20, x1=380, thick=2):
@@ -103,10 +103,10 @@ def test_a_full_height_vertical_line_is_a_ruling():
 
 
 def test_grid_spacing_rule():
-    assert _is_grid(np.array([10.0, 50, 90, 130]))
-    assert _is_grid(np.array([10.0, 50, 130]))  # one grid line hidden
-    assert not _is_grid(np.array([10.0, 50, 70, 130]))
-    assert _is_grid(np.array([10.0, 60]))  # two: no spacing to check
+    assert is_grid(np.array([10.0, 50, 90, 130]))
+    assert is_grid(np.array([10.0, 50, 130]))  # one grid line hidden
+    assert not is_grid(np.array([10.0, 50, 70, 130]))
+    assert is_grid(np.array([10.0, 60]))  # two: no spacing to check
 
 
 def test_empty_input():

@@ -10,7 +10,7 @@ the whole grid line. Ink is a pixel GRID_INK or more (Lab) from the commonest co
 the box the candidates span (`series.background_lab`). A grid row is an image row (with
 the rows above and below) whose ink covers GRID_COVER of the candidates' x-extent; a
 chart's grid rows are thin bands (GRID_THICK rows at most), evenly spaced
-(`marks._is_grid`: every gap a whole multiple of the smallest, most of them one step),
+(`marks.is_grid`: every gap a whole multiple of the smallest, most of them one step),
 MIN_STEP px apart or more (on a finer grid any line is near one by chance), at least
 MIN_ROWS of them. Grid columns likewise over the candidates' y-extent. A group with
 GRID_SHARE of its pixels within ROW_TOL px of a grid row or column is pieces of the grid
@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from ..labels import drop_groups
-from .marks import _is_grid
+from .marks import is_grid
 from .series import background_lab
 
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
@@ -60,7 +60,7 @@ def grid_rows(ink: np.ndarray) -> np.ndarray:
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     keep = ends - starts <= GRID_THICK + 2  # a line's rows, widened by one on each side
     centres = (starts[keep] + ends[keep] - 1) / 2.0 + 1
-    if len(centres) < MIN_ROWS or not _is_grid(centres) or np.diff(centres).min() < MIN_STEP:
+    if len(centres) < MIN_ROWS or not is_grid(centres) or np.diff(centres).min() < MIN_STEP:
         return np.zeros(0)
     return centres
 

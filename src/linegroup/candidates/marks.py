@@ -191,7 +191,7 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
     Removed before grouping: a grid line drawn in the lines' colour touches every series
     it crosses and would chain them all into one group. A data series that is flat at
     one y over most of the plot could pass for a ruling, so horizontal rulings are
-    removed only as a grid: at least `min_bands[0]` such rows, evenly spaced (`_is_grid`).
+    removed only as a grid: at least `min_bands[0]` such rows, evenly spaced (`is_grid`).
     One vertical run over `min_len` of the height is enough (`min_bands[1]`): a series
     never has one, a marker line (`axvline`) does. A series that crosses a ruling loses the pixels it shares
     with it, a gap of its own width that the grouping bridges. The candidates right above
@@ -220,7 +220,7 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
         for a, b in zip(starts[~thin], ends[~thin]):
             hit[a:b] = False
         centres = (starts[thin] + ends[thin] - 1) / 2
-        if len(centres) < min_bands[0 if axis == 1 else 1] or (axis == 1 and not _is_grid(centres)):
+        if len(centres) < min_bands[0 if axis == 1 else 1] or (axis == 1 and not is_grid(centres)):
             if area is None:
                 continue
             edges = (area[1], area[3]) if axis == 1 else (area[0], area[2])
@@ -249,7 +249,7 @@ def _long_runs(closed: np.ndarray, m: np.ndarray, need: float) -> np.ndarray:
     return hit
 
 
-def _is_grid(centres: np.ndarray, tol: float = 0.1) -> bool:
+def is_grid(centres: np.ndarray, tol: float = 0.1) -> bool:
     """Whether ruling positions are evenly spaced: every gap a whole multiple (within tol)
     of the smallest, most of them one step (a grid line may hide under a legend)."""
     if len(centres) < 3:
