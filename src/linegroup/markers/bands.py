@@ -53,7 +53,7 @@ COVER = 0.5  # share of a band's columns that are of its usual height (BAND_SPRE
 RADIUS_PCT = 75  # the bands' half-width: this percentile of the line's column depths
 DEEP_SHARE = 0.6  # a band's columns are at least this share of the half-width deep
 LONG_RUN = 4.0  # radii: a band is at least this long (two markers and more; one marker is left to the template)
-GAP_BRIDGE = 2  # px: gaps of up to this many shallow columns inside a band are bridged
+GAP_BRIDGE = 3  # px: gaps of up to this many shallow columns inside a band are bridged
 MIN_RADIUS = 3.0  # px: the band's half-width at least this (markers of 6 px and more)
 MAX_RADIUS = 12.0  # px: and at most this (a wider band is lines run together, not a marker's width)
 MIN_AC = 0.35  # least autocorrelation of the edges at the period
@@ -122,13 +122,13 @@ def band_markers(filled: np.ndarray, own: np.ndarray, alpha: np.ndarray):
 
 def _runs(deep: np.ndarray, least: int) -> list:
     """[(first, last)] of the runs of True columns, gaps of up to GAP_BRIDGE bridged, at least `least` long."""
-    d = deep.astype(np.int8)
-    if GAP_BRIDGE:  # close gaps of up to GAP_BRIDGE columns
-        d = cv2.morphologyEx(d.reshape(1, -1).astype(np.uint8), cv2.MORPH_CLOSE,
-                             np.ones((1, GAP_BRIDGE + 2), np.uint8)).ravel().astype(np.int8) | d
-    edges = np.diff(np.concatenate([[0], d, [0]]))
-    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1
-    return [(int(a), int(b)) for a, b in zip(starts, ends) if b - a + 1 >= least]
+    edges = np.diff(np.concatenate([[0], deep.astype(np.int8), [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # ends exclusive
+    if len(starts) == 0:
+        return []
+    new = np.r_[True, starts[1:] - ends[:-1] > GAP_BRIDGE]  # a run that a wider gap sets apart
+    first, last = starts[new], ends[np.r_[new[1:], True]] - 1
+    return [(int(a), int(b)) for a, b in zip(first, last) if b - a + 1 >= least]
 
 
 def _band(filled: np.ndarray, own: np.ndarray):
