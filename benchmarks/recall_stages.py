@@ -5,14 +5,14 @@
 
 Recall is `linegroup evaluate`'s (a true line pixel counts as found when a kept pixel lies
 within 2 px), pooled over the set's pixels (the losses add up); the last column gives the
-mean over charts too, as `linegroup evaluate` reports it. Steps, in `predict`'s order: the network's candidates (probability > 0.5),
-candidate cleaning (plot area, tick marks, swatches, rulings), the grouping (candidates of
-the model's own farther than 12 px from every line stay unassigned), drop_strays,
-drop_text, drop_rulings, the series judge (drop_nonseries), the trim of the band's
-background (predict.TRIM_LAB) and the grid pieces (drop_grid_pieces). Each step's loss is the recall of what went in less the
-recall of what came out. The steps are observed by wrapping the functions `predict` calls
-(the results are the same as an unwrapped run). Writes benchmarks/results/OUT.json and
-OUT.md.
+mean over charts too, as `linegroup evaluate` reports it. Steps, in `predict`'s order: the
+network's candidates (probability > 0.5), candidate cleaning (plot area, tick marks,
+swatches, rulings), the grouping (candidates of the model's own farther than 12 px from
+every line stay unassigned), drop_strays, drop_text, drop_rulings, the series judge
+(drop_nonseries), the trim of the band's background (predict.TRIM_LAB) and the grid pieces
+(drop_grid_pieces). Each step's loss is the recall of what went in less the recall of what
+came out. The steps are observed by wrapping the functions `predict` calls (the results
+are the same as an unwrapped run). Writes benchmarks/results/OUT.json and OUT.md.
 """
 
 import argparse
@@ -128,9 +128,11 @@ def run(charts: list, grouper, rec: Recorder) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", nargs="+", default=["foreign_tune", "foreign_report", "hard"],
-                    choices=["foreign_tune", "foreign_report", "hard"])
+                    choices=["foreign_tune", "foreign_report", "hard"],
+                    help="foreign_tune / foreign_report: the foreign set's splits; hard: the hard synthetic set")
     ap.add_argument("--foreign", default=os.path.join(ROOT, "runs", "foreign"), help="the foreign set's folder")
-    ap.add_argument("--hard", default=os.path.join(ROOT, "runs", "quality"), help="the hard set's folder (val.json, val/)")
+    ap.add_argument("--hard", default=os.path.join(ROOT, "runs", "quality"),
+                    help="the hard set's folder (val.json, val/)")
     ap.add_argument("--out", default="recall_stages", help="results name under benchmarks/results")
     a = ap.parse_args()
     rec = Recorder()

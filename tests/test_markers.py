@@ -274,4 +274,5 @@ def test_background_of_uint8_pixels_is_numpys_float32_mean():
         f = img.astype(np.float32)[::3, ::3].reshape(-1, 3)
         key = ((f // 16).astype(np.int64) * [256, 16, 1]).sum(1)
         want = f[key == np.bincount(key).argmax()].mean(0).astype(np.float32)
-        assert np.array_equal(background_colour(img), want) and np.array_equal(background_colour(img.astype(np.float32)), want)
+        assert np.array_equal(background_colour(img), want)
+        assert np.array_equal(background_colour(img.astype(np.float32)), want)

@@ -9,10 +9,11 @@
 
 When a series has more points than room (50 markers of 12 px over 280 px), its markers
 overlap into a continuous band: no neck parts one from the next, so the blob and template
-steps of the marker stage (`blobs.py`, `template.py`) find none of them. The band still shows its markers in its outline:
-each marker bulges the band's upper and lower edges once, so the edges are periodic in x
-with the markers' spacing (diamonds zig-zag, discs scallop, squares on a slope make
-stairs), and so is the ink in each column (a hollow marker's outline). Per line:
+steps of the marker stage (`blobs.py`, `template.py`) find none of them. The band still
+shows its markers in its outline: each marker bulges the band's upper and lower edges
+once, so the edges are periodic in x with the markers' spacing (diamonds zig-zag, discs
+scallop, squares on a slope make stairs), and so is the ink in each column (a hollow
+marker's outline). Per line:
 1. The bands: the ink's connected pieces that hold the line's own pixels; per column its
    depth (distance transform), top and bottom edge. The half-width r is the RADIUS_PCT
    percentile of the column depths, MIN_RADIUS to MAX_RADIUS px. A band is a run of

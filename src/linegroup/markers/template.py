@@ -106,7 +106,8 @@ def ideal_shapes(h: int, w: int) -> dict:
 
 
 def prepare(body, own, t, r):
-    """What every template tried on one line shares: the padded body, the distance to the line's own pixels, the candidate centres (body pixels near the path) and
+    """What every template tried on one line shares: the padded body, the distance to the
+    line's own pixels, the candidate centres (body pixels near the path) and
     the runs of TILE-square tiles holding them, where alone the scores are computed."""
     h, w = body.shape
     padded = np.pad(body, ((t, t), (t, t)))
