@@ -93,7 +93,7 @@ def test_a_line_found_by_the_network_is_its_ink_not_the_band_around_it(grouper, 
 def test_the_inside_of_a_filled_marker_stays_in_its_line(grouper):
     """The network's band can stop short of a big marker's edge; the column's pixel just past
     it is then the marker's own colour, so its inside would look like background beside the
-    band. Only pixels of the chart's background colour are trimmed (7-9% of the 18 px discs'
+    band. Only pixels of the chart's background colour are trimmed (7% of the 18 px discs'
     insides were lost before)."""
     S = 16
     img = np.full((300, 480, 3), 255, np.uint8)
