@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from linegroup.grouping.coincide import COINCIDE, INK_D, coincidence, merge_coincident, tint_of
+from linegroup.grouping.coincide import COINCIDE, INK_D, coincidence, merge_coincident, one_ink_pairs
 
 RED = (50.0, 70.0, 55.0)
 PALE_RED = (75.0, 35.0, 27.0)  # red half-way to white: a thin outline's anti-aliased ink
@@ -60,11 +60,13 @@ def test_a_piece_on_two_lines_goes_to_the_one_it_meets_most_and_they_stay_two():
 
 def test_a_paler_tint_of_an_ink_is_that_ink_and_another_hue_is_not():
     red, white = np.array(RED), np.array(WHITE)
-    assert tint_of(np.array(PALE_RED), white, red[None], white[None]).all()  # on the way from red to white
-    assert tint_of(red, white, np.array([PALE_RED]), white[None]).all()  # either way round
-    assert not tint_of(np.array(BLUE), white, red[None], white[None]).any()
-    pale_blue = (80.0, -5.0, -30.0)  # paler than red but of another hue
-    assert not tint_of(np.array(pale_blue), white, red[None], white[None], INK_D).any()
+    pale_red = np.array(PALE_RED)
+    assert np.linalg.norm(pale_red - red) > INK_D  # not close: only the tint rule joins them
+    assert one_ink_pairs(pale_red, white, red, white).all()  # on the way from red to white
+    assert one_ink_pairs(red, white, pale_red, white).all()  # either way round
+    assert not one_ink_pairs(np.array(BLUE), white, red, white).any()
+    pale_blue = np.array((80.0, -5.0, -30.0))  # paler than red but of another hue
+    assert not one_ink_pairs(pale_blue, white, red, white).any()
 
 
 def test_greys_are_one_ink_only_when_close():

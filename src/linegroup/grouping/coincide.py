@@ -73,32 +73,28 @@ def coincidence(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray) -> np.ndarra
     return out
 
 
-def tint_of(ink_a, bg_a, ink_b, bg_b, d: float = INK_D) -> np.ndarray:
-    """(n,) bool: ink_a (3,) lies within d (Lab) of the segment from each ink_b[i] (n, 3) to
-    its background bg_b[i], or ink_b[i] within d of the segment from ink_a to bg_a: one
-    colour, one of them perhaps paler (a thin outline's anti-aliased ink)."""
-    ink_b, bg_b = np.atleast_2d(ink_b), np.atleast_2d(bg_b)
-    return (segment_distance(ink_a[None, :], ink_b, bg_b) <= d) | (segment_distance(ink_b, ink_a[None, :], bg_a[None, :]) <= d)
+def one_ink_pairs(ink_a, bg_a, ink_b, bg_b, d: float = INK_D) -> np.ndarray:
+    """(n, m) bool: ink_a[i] (n, 3) and ink_b[j] (m, 3) are one ink: within d (Lab) of each
+    other or, when ink_a[i] is a colour (chroma at least TINT_CHROMA), one a paler tint of
+    the other (either lies within d of the segment from the other to its background, bg_a
+    or bg_b: a thin outline's anti-aliased ink). Near-greys lie near every segment to a
+    background, so for them only the plain distance counts."""
+    ink_a, bg_a, ink_b, bg_b = (np.atleast_2d(v) for v in (ink_a, bg_a, ink_b, bg_b))
+    plain = np.linalg.norm(ink_a[:, None] - ink_b[None], axis=2) <= d
+    tint = ((segment_distance(ink_a[:, None], ink_b[None], bg_b[None]) <= d)
+            | (segment_distance(ink_b[None], ink_a[:, None], bg_a[:, None]) <= d))
+    colour = np.hypot(ink_a[:, 1], ink_a[:, 2]) >= TINT_CHROMA
+    return plain | (colour[:, None] & tint)
 
 
 def one_ink(ink_a, bg_a, ink_b, bg_b, d: float) -> np.ndarray:
-    """(n,) bool: ink_a (3,) and each ink_b[i] (n, 3) are one ink: within d (Lab) of each
-    other or, when ink_a is a colour (chroma at least TINT_CHROMA), one a paler tint of
-    the other (tint_of). Near-greys lie near every segment to a background, so for them
-    only the plain distance counts."""
-    same = np.linalg.norm(np.atleast_2d(ink_b) - ink_a, axis=1) <= d
-    if np.hypot(ink_a[1], ink_a[2]) >= TINT_CHROMA:
-        same |= tint_of(ink_a, bg_a, ink_b, bg_b, d)
-    return same
+    """(m,) bool: one_ink_pairs for one ink ink_a (3,) against each ink_b[j] (m, 3)."""
+    return one_ink_pairs(ink_a, bg_a, ink_b, bg_b, d)[0]
 
 
 def same_ink(ink: np.ndarray, bg: np.ndarray, d: float = INK_D) -> np.ndarray:
-    """(K, K) bool: one_ink for every pair of lines (either way round)."""
-    plain = np.linalg.norm(ink[:, None, :] - ink[None, :, :], axis=2) <= d
-    off = segment_distance(ink[:, None, :], ink[None, :, :], bg[None, :, :]) <= d  # [i, j]: ink_i near segment j
-    tint = off | off.T
-    colour = np.hypot(ink[:, 1], ink[:, 2]) >= TINT_CHROMA
-    same = plain | (colour[:, None] & tint)
+    """(K, K) bool: one_ink_pairs for every pair of lines, either way round."""
+    same = one_ink_pairs(ink, bg, ink, bg, d)
     return same | same.T
 
 

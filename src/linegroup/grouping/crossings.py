@@ -180,7 +180,8 @@ def _swapped(p: _Paths, a, b, x0, x1, occ) -> np.ndarray:
     lo = np.where(right, np.repeat(x1, 4) + MARGIN, np.repeat(x0, 4) - MARGIN - WINDOW)
     ok, ang, cov, ink = _arms(p, line, lo, lo + WINDOW, occ)
     al, ar, bl, br = ((ang[s::4], cov[s::4], ink[s::4]) for s in range(4))
-    keep, swap = _cost(al, ar) + _cost(bl, br), _cost(al, br) + _cost(bl, ar)
+    a_a, b_b, a_b, b_a = _cost(al, ar), _cost(bl, br), _cost(al, br), _cost(bl, ar)  # arm left -> arm right
+    keep, swap = a_a + b_b, a_b + b_a
     oks = ok.reshape(-1, 4)
     both = oks.all(1) & (swap <= SWAP_MAX) & (swap + SWAP_MARGIN < keep) & (swap < SWAP_RATIO * keep)
     # one line runs straight on through the crossing, into the other line's arm; the arm it
@@ -188,8 +189,8 @@ def _swapped(p: _Paths, a, b, x0, x1, occ) -> np.ndarray:
     def measured(i, j, cost):  # the cost of joining arm i to arm j where both run straight
         return np.where(oks[:, i] & oks[:, j], cost, np.inf)
 
-    c_keep = np.minimum(measured(0, 1, _cost(al, ar)), measured(2, 3, _cost(bl, br)))
-    c_swap = np.minimum(measured(0, 3, _cost(al, br)), measured(2, 1, _cost(bl, ar)))
+    c_keep = np.minimum(measured(0, 1, a_a), measured(2, 3, b_b))
+    c_swap = np.minimum(measured(0, 3, a_b), measured(2, 1, b_a))
     mixed = np.maximum(np.abs(al[1] - ar[1]), np.abs(bl[1] - br[1])) > STYLE_GAP  # a line now changes dash style here
     one = mixed & (c_swap <= THROUGH) & (c_keep > c_swap + SWAP_MARGIN)
     return both | one

@@ -1,6 +1,6 @@
 """A pixel of one line's colour, given to a line of another colour, goes back to its own.
 
-    labels = recolour(labels, lab, ink, bg)   # after the leftovers
+    labels = recolour(xs, ys, labels, lab, ink, bg)   # after the leftovers
 
 Where series differ in colour, the image states outright which series a pixel belongs
 to. The linking decides piece by piece, mostly by continuation, and where two lines of
