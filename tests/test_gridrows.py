@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from linegroup.candidates.gridrows import drop_grid_pieces, grid_ink, grid_rows
+from linegroup.candidates.gridrows import drop_grid_pieces, grid_ink, grid_rows, lattice
 
 
 def _chart(grid_step=30, rows=True):
@@ -61,3 +61,25 @@ def test_on_a_fine_grid_nothing_is_dropped():
     img, pts = _chart(grid_step=12)
     xy, labels = _labels(img, pts, 126)
     assert (drop_grid_pieces(labels, xy, img) > 0).all()
+
+
+def test_a_flat_band_of_markers_off_the_grid_does_not_hide_it():
+    """A crowded band of markers near the bottom covers rows too: its thin edge lies off the
+    grid's step and is left out, instead of making the whole grid uneven."""
+    img, pts = _chart()
+    cv2.rectangle(img, (20, 244), (400, 256), (240, 200, 80), -1)  # a band of touching markers
+    cv2.line(img, (20, 262), (400, 262), (240, 200, 80), 1)  # its thin lower edge, off the grid
+    rows = grid_rows(grid_ink(img, (20, 0, 400, 299))[:, 20:401])
+    assert np.allclose(rows, np.arange(30, 300, 30), atol=1.0)
+    xy, labels = _labels(img, pts, 120)
+    out = drop_grid_pieces(labels, xy, img)
+    assert (out[labels == 2] == 0).all() and (out[labels != 2] > 0).all()
+
+
+def test_the_lattice_wants_more_rows_when_some_lie_off_it():
+    assert np.allclose(lattice(np.array([10.0, 40, 70])), [10, 40, 70])  # all on it: three do
+    assert len(lattice(np.array([176.0, 241, 274, 405]))) == 0  # 33 px apart but mostly 2-4 steps
+    assert len(lattice(np.array([10.0, 40, 55, 70, 100]))) == 0  # four on it, one off: too few
+    on = lattice(np.array([10.0, 40, 55, 70, 100, 130]))  # five on it, one off
+    assert np.allclose(on, [10, 40, 70, 100, 130])
+    assert len(lattice(np.array([10.0, 25, 40]))) == 0  # closer than MIN_STEP: a fine grid

@@ -9,10 +9,11 @@ ruling there, and each stretch comes out of the grouping as a short flat "line"
 the whole grid line. Ink is a pixel GRID_INK or more (Lab) from the commonest colour of
 the box the candidates span (`series.background_lab`). A grid row is an image row (with
 the rows above and below) whose ink covers GRID_COVER of the candidates' x-extent; a
-chart's grid rows are thin bands (GRID_THICK rows at most), evenly spaced
-(`marks.is_grid`: every gap a whole multiple of the smallest, most of them one step),
-MIN_STEP px apart or more (on a finer grid any line is near one by chance), at least
-MIN_ROWS of them. Grid columns likewise over the candidates' y-extent. A group with
+chart's grid rows are the thin bands (GRID_THICK rows at most) that lie on one evenly
+spaced lattice (`lattice`), MIN_STEP px apart or more (on a finer grid any line is near
+one by chance), at least MIN_ROWS of them. Thin bands off the lattice (a series' flat
+stretch, the edge of a crowded band of markers) are left out rather than taken as proof
+that there is no grid: on pygal's dark themes they hid the grid of half the marker charts. Grid columns likewise over the candidates' y-extent. A group with
 GRID_SHARE of its pixels within ROW_TOL px of a grid row or column is pieces of the grid
 (a series crossing a 30 px grid has about a third of its pixels that close by chance; a
 stretch of a grid line, nearly all). Run after the trim, so that a group is its ink, not
@@ -26,7 +27,6 @@ import cv2
 import numpy as np
 
 from ..labels import drop_groups
-from .marks import is_grid
 from .series import background_lab
 
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
@@ -37,6 +37,11 @@ MIN_STEP = 20  # px: grid lines at least this far apart (on a finer grid a line 
 #   within ROW_TOL of a row or a column, 2 x 5 / 20 = half of a series' pixels)
 ROW_TOL = 2.0  # px: a pixel this close to a grid row or column is on the grid
 GRID_SHARE = 0.6  # a group with this share of its pixels on the grid is pieces of the grid
+LATTICE_TOL = 0.1  # share of the grid's step a row may lie off it (as `marks.is_grid`) ...
+LATTICE_PX = 3.0  # ... and at most this many px
+LATTICE_SHARE = 0.6  # share of the thin rows of ink that must lie on the grid
+LATTICE_MIN = 5  # grid rows needed when other thin rows lie off the grid (3 of them fall on
+#   a lattice by chance: a same-colour chart's flat series, at two steps of its neighbours)
 
 
 def grid_ink(image: np.ndarray, box: tuple) -> np.ndarray:
@@ -59,10 +64,38 @@ def grid_rows(ink: np.ndarray) -> np.ndarray:
     d = np.diff(np.r_[False, cover >= GRID_COVER, False].astype(np.int8))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     keep = ends - starts <= GRID_THICK + 2  # a line's rows, widened by one on each side
-    centres = (starts[keep] + ends[keep] - 1) / 2.0 + 1
-    if len(centres) < MIN_ROWS or not is_grid(centres) or np.diff(centres).min() < MIN_STEP:
+    return lattice((starts[keep] + ends[keep] - 1) / 2.0 + 1)
+
+
+def lattice(centres: np.ndarray) -> np.ndarray:
+    """The centres that lie on one evenly spaced grid, or an empty array. The grid's step
+    and phase are those of two neighbouring centres (at least MIN_STEP apart) that put the
+    most centres on it, within LATTICE_TOL of the step (at most LATTICE_PX): a series'
+    flat stretch or the edge of a crowded band also covers a row, but not at a grid step.
+    It is a grid when at least LATTICE_SHARE of the centres lie on it, most of the gaps
+    between them are one step (a grid line may hide under a legend), and there are at
+    least MIN_ROWS of them, or LATTICE_MIN when some centres lie off it."""
+    c = np.sort(np.asarray(centres, np.float64))
+    if len(c) < MIN_ROWS:
         return np.zeros(0)
-    return centres
+    best, best_n = None, 0
+    for a in range(len(c) - 1):
+        for b in (a + 1, a + 2):  # the next centre, or the one after an off-grid one between
+            if b >= len(c) or c[b] - c[a] < MIN_STEP:
+                continue
+            step = c[b] - c[a]
+            k = np.round((c - c[a]) / step)
+            on = np.abs(c - c[a] - k * step) <= min(LATTICE_TOL * step, LATTICE_PX)
+            if on.sum() > best_n:
+                best, best_n = (on, k, step), int(on.sum())
+    if best is None:
+        return np.zeros(0)
+    on, k, step = best
+    gaps = np.diff(np.unique(k[on]))
+    least = MIN_ROWS if best_n == len(c) else LATTICE_MIN  # rows off it: more evidence needed
+    if best_n < least or best_n < LATTICE_SHARE * len(c) or np.mean(gaps == 1) < 0.5:
+        return np.zeros(0)
+    return c[on]
 
 
 def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> np.ndarray:
