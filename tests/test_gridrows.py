@@ -83,3 +83,30 @@ def test_the_lattice_wants_more_rows_when_some_lie_off_it():
     on = lattice(np.array([10.0, 40, 55, 70, 100, 130]))  # five on it, one off
     assert np.allclose(on, [10, 40, 70, 100, 130])
     assert len(lattice(np.array([10.0, 25, 40]))) == 0  # closer than MIN_STEP: a fine grid
+
+
+def _polyline_pixels(img, pts, colour):
+    """Draw a 1 px polyline on img; return its pixels (x, y) as float."""
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.polylines(mask, [np.array(pts, np.int32).reshape(-1, 1, 2)], False, 255, 1)
+    img[mask > 0] = colour
+    ys, xs = np.nonzero(mask)
+    return np.column_stack([xs, ys]).astype(np.float64)
+
+
+def test_a_grid_piece_linked_into_a_series_of_another_ink_is_taken_out_of_it():
+    img, pts = _chart()
+    series = np.column_stack([pts[:, 0], pts[:, 1]]).astype(np.float64)
+    piece = np.array([[x, 60] for x in range(100, 220) if (x - 20) % 6 < 3], np.float64)  # grid row 60's dots
+    xy = np.concatenate([series, piece])
+    labels = np.ones(len(xy), np.int64)  # the linking joined them
+    out = drop_grid_pieces(labels, xy, img)
+    assert (out[len(series):] == 0).all() and (out[:len(series)] == 1).all()
+
+
+def test_a_series_along_a_grid_row_keeps_its_stroke():
+    """A flat stretch of a series on a grid row is connected to the rest of it: not a piece."""
+    img, _ = _chart()
+    xy = _polyline_pixels(img, [(20, 200), (100, 200), (120, 90), (300, 90), (330, 160), (400, 160)], (240, 200, 80))
+    labels = np.ones(len(xy), np.int64)
+    assert (drop_grid_pieces(labels, xy, img) == 1).all()
