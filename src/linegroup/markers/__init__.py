@@ -34,6 +34,9 @@ it per line, one step per file:
    matches). Markers that overlap, are partly hidden or sit on a crossing still match.
    When the mean patch is wider than MERGED radii (its neighbours touch it), plain discs,
    squares and diamonds of the blobs' width are tried too.
+   A blob of marker ink that holds more markers than were found in it (its area over
+   the line's own one-marker blobs' area; points measured at close x values) gets one
+   centre per marker, by k-means of its pixels (`piles.py`).
    Markers that overlap into a continuous band (a dense series, or a crowded stretch of
    one: no neck between them) are counted by the band's period instead (`bands.py`): a
    line whose columns are mostly deeper than BAND_DEPTH is tried for bands, and in each
@@ -57,6 +60,7 @@ from ..labels import label_slices
 from ..orderstats import ceil_percentile, median, percentile
 from .bands import band_markers
 from .blobs import MIN_MARKERS, MIN_RADIUS, arms, body_of, consistency, deep_enough, find_blobs, on_others
+from .piles import split_piles
 from .ink import INK_ALPHA, background_colour, fill_holes, line_alpha
 from .template import MATCH, dense_template, learn_template, match, prepare, resolve
 
@@ -206,6 +210,7 @@ def _templated(alpha, filled, dt, deep, own, others, half, stroke):
     det = det[deep_enough(dt, det, stroke, r)]
     if len(det) == 0:
         return None
+    det = split_piles(body, det, ctx)  # markers drawn over one another: one blob, several markers
     det[:, 0] += shift[0]
     det[:, 1] += shift[1]
     return det, r, info
