@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from linegroup.grouping.coincide import COINCIDE, INK_D, coincidence, merge_coincident, one_ink_pairs
+from linegroup.grouping.coincide import COINCIDE, INK_D, coincidence, merge_coincident, merge_outlines, one_ink_pairs
 
 RED = (50.0, 70.0, 55.0)
 PALE_RED = (75.0, 35.0, 27.0)  # red half-way to white: a thin outline's anti-aliased ink
@@ -79,3 +79,38 @@ def test_greys_are_one_ink_only_when_close():
     assert (merge_coincident(xs, ys, labels, np.array([dark, mid]), bg) == labels).all()
     near = (30.0 + INK_D - 5, 0.0, 0.0)
     assert set(merge_coincident(xs, ys, labels, np.array([dark, near]), bg)[labels == 2]) == {1}
+
+
+def _outline_chart(ring_ink, beside_ink):
+    """Line 1: a connector along y = 60 with filled markers (radius 5) every 40 px; line 2:
+    the rings (radius 9, upper and lower arcs) around its markers, linked into a line of their
+    own; line 3: a dotted series 10 px below line 1. Returns xs, ys, labels, lab, bg."""
+    pts, labels, inks = [], [], []
+    for x in range(0, 400):
+        pts.append((x, 60)); labels.append(1); inks.append(RED)
+    for cx in range(20, 400, 40):
+        for dx in range(-5, 6):
+            for dy in range(-5, 6):
+                if dx * dx + dy * dy <= 25 and dy != 0:
+                    pts.append((cx + dx, 60 + dy)); labels.append(1); inks.append(RED)
+        for a in np.linspace(0, 2 * np.pi, 56, endpoint=False):
+            if abs(np.cos(a)) < 0.9:  # the connector cuts the ring where it enters and leaves
+                pts.append((int(round(cx + 9 * np.cos(a))), int(round(60 + 9 * np.sin(a)))))
+                labels.append(2); inks.append(ring_ink)
+    for x in range(0, 400, 4):
+        pts.append((x, 70)); labels.append(3); inks.append(beside_ink)
+    xy = np.array(pts)
+    lab = np.array(inks, float)
+    return xy[:, 0], xy[:, 1], np.array(labels), lab, np.array([WHITE] * 3)
+
+
+def test_marker_outlines_linked_into_a_line_of_their_own_go_to_their_line():
+    xs, ys, labels, lab, bg = _outline_chart(RED, RED)
+    out = merge_outlines(xs, ys, labels, lab, bg)
+    assert set(out[labels == 2]) == {1}  # the rings ring line 1's markers: its outlines
+    assert set(out[labels == 3]) == {3}  # a dotted series beside it keeps to one side: its own
+
+
+def test_outlines_of_another_ink_stay_apart():
+    xs, ys, labels, lab, bg = _outline_chart(BLUE, RED)
+    assert set(merge_outlines(xs, ys, labels, lab, bg)[labels == 2]) == {2}

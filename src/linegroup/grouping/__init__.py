@@ -22,7 +22,7 @@ The pipeline, one file a step:
   recolour.py   a pixel of one line's colour given to a line of another colour -> back
                 to its own, where the two inks plainly differ
   coincide.py   a line drawn on another's stroke (the outlines of touching hollow
-                markers along their connector) -> part of it
+                markers along their connector), or ringing its markers, -> part of it
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
 `weights/links.npz`.
@@ -37,7 +37,7 @@ from importlib import resources
 import numpy as np
 
 from ..labels import label_slices, renumber
-from .coincide import merge_coincident, one_ink
+from .coincide import merge_coincident, merge_outlines, one_ink
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
 from .fragments import build_fragments, column_runs
@@ -295,4 +295,6 @@ def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float
     labels = assign_leftovers(xs, ys, labels, drop_far=own, lab=lab, ink=ink, bg=bg, unit=unit)
     if ink is not None:
         labels = recolour(xs, ys, labels, lab, ink, bg)
+        if not own:  # every pixel given is a line's: its colour is its line's ink
+            labels = merge_outlines(xs, ys, labels, lab, bg)
     return renumber(merge_coincident(xs, ys, labels, ink, bg))
