@@ -272,3 +272,15 @@ def test_merge_sets_joins_folders_and_holds_out_the_last_charts(tmp_path):
     assert [len(rec.lines) for rec in val.records] == [3, 1]  # b's charts 2 and 3 (1 + i % 3 lines)
     assert val.records[1].label_mask.endswith(os.path.join("b", "masks", "c3.png"))
     assert val[1]["line_mask"].any()
+
+
+def test_fading_keeps_the_background_and_shrinks_the_lines_contrast():
+    img = np.full((40, 60, 3), 250, np.uint8)
+    img[20, :] = (30, 60, 200)  # a line
+    aug = Augment(p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0, p_fade=1.0)
+    out = aug.photometric(np.random.default_rng(0), img).astype(float)
+    assert np.abs(out[5] - 250).max() <= 1  # the paper stays
+    share = (250 - out[20, 0]) / (250 - img[20, 0].astype(float))
+    assert np.allclose(share, share[0], atol=0.02) and 0.25 - 0.02 <= share[0] <= 0.7 + 0.02
+    plain = Augment(p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
+    assert (plain.photometric(np.random.default_rng(0), img) == img).all()  # off unless asked for

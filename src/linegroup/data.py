@@ -288,6 +288,8 @@ class Augment:
     p_jpeg: float = 0.3
     p_blur: float = 0.2
     p_noise: float = 0.2
+    p_fade: float = 0.0  # pale series: every colour drawn toward the background (train.py: --p_fade)
+    fade: tuple = (0.25, 0.7)  # ... keeping this share of its difference from it
 
     def geometry(self, rng: np.random.Generator, h: int, w: int):
         """A 2x3 affine: random scale, then a random crop of crop_size x crop_size."""
@@ -311,6 +313,9 @@ class Augment:
             img = np.repeat(img.mean(-1, keepdims=True), 3, -1)
         if rng.random() < self.p_invert:
             img = 255.0 - img
+        if rng.random() < self.p_fade:  # light or pastel palettes: lines a little darker than the paper
+            bg = np.median(img[::4, ::4].reshape(-1, 3), 0)
+            img = bg + rng.uniform(*self.fade) * (img - bg)
         if rng.random() < self.p_blur:
             img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.2))
         if rng.random() < self.p_noise:

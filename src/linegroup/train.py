@@ -55,6 +55,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         "and dash gaps included; charts without one fall back to polylines")
     g.add_argument("--line_category_id", type=int, default=2, help="category_id of line annotations")
     g.add_argument("--crop_size", type=int, default=256, help="side of the random training crops (px)")
+    g.add_argument("--p_fade", type=float, default=0.0,
+                   help="share of training crops faded toward their background (pale and pastel series)")
     g.add_argument("--num_workers", type=int, default=2, help="DataLoader worker processes")
     g.add_argument("--debug", action="store_true",
                    help="log the traceback of a training sample that fails unexpectedly (it is skipped either way)")
@@ -207,7 +209,7 @@ def train(args) -> dict:
 
     try:
         train_ds = LineDataset(args.train_json, args.train_img_dir, args.thickness, args.line_category_id,
-                               Augment(crop_size=args.crop_size), seed=args.seed, debug=args.debug,
+                               Augment(crop_size=args.crop_size, p_fade=args.p_fade), seed=args.seed, debug=args.debug,
                                targets=args.targets)
         val_ds = LineDataset(args.val_json, args.val_img_dir, args.thickness, args.line_category_id, None,
                              debug=args.debug, targets=args.targets)
