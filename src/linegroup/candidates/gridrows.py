@@ -13,13 +13,14 @@ chart's grid rows are the thin bands (GRID_THICK rows at most) that lie on one e
 spaced lattice (`lattice`), MIN_STEP px apart or more (on a finer grid any line is near
 one by chance), at least MIN_ROWS of them. Thin bands off the lattice (a series' flat
 stretch, the edge of a crowded band of markers) are left out rather than taken as proof
-that there is no grid: on pygal's dark themes they hid the grid of half the marker charts. Grid columns likewise over the candidates' y-extent. A group with
-GRID_SHARE of its pixels within ROW_TOL px of a grid row or column is pieces of the grid
-(a series crossing a 30 px grid has about a third of its pixels that close by chance; a
-stretch of a grid line, nearly all). A stretch of the grid that the linking joined to a
-series of another ink is taken out of it (`grid_pieces`): on the foreign tune split, e2e,
-PQ 0.608 -> 0.618 and precision 0.984 -> 0.988, the hard set unchanged. Run after the trim, so that a group is its ink, not
-the network's band. Vectorised: one Lab conversion of the image, row and column means,
+that there is no grid: on pygal's dark themes they hid the grid of marker charts. Grid
+columns likewise over the candidates' y-extent. A group with GRID_SHARE of its pixels
+within ROW_TOL px of a grid row or column is pieces of the grid (a series crossing a
+30 px grid has about a third of its pixels that close by chance; a stretch of a grid
+line, nearly all). A stretch of the grid that the linking joined to a series of another
+ink is taken out of it (`grid_pieces`): on the foreign tune split, e2e, PQ 0.608 ->
+0.618 and precision 0.984 -> 0.988, the hard set unchanged. Run after the trim, so that
+a group is its ink, not the network's band. Vectorised: one Lab conversion of the image, row and column means,
 `bincount` over the groups.
 """
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..labels import drop_groups
+from ..labels import drop_groups, label_slices
 from .series import background_lab
 
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
@@ -74,8 +75,9 @@ def grid_rows(ink: np.ndarray) -> np.ndarray:
 def lattice(centres: np.ndarray) -> np.ndarray:
     """The centres that lie on one evenly spaced grid, or an empty array. The grid's step
     and phase are those of two neighbouring centres (at least MIN_STEP apart) that put the
-    most centres on a lattice that passes the tests below, within LATTICE_TOL of the step (at most LATTICE_PX): a series'
-    flat stretch or the edge of a crowded band also covers a row, but not at a grid step.
+    most centres on a lattice that passes the tests below, within LATTICE_TOL of the step
+    (at most LATTICE_PX): a series' flat stretch or the edge of a crowded band also covers
+    a row, but not at a grid step.
     It is a grid when at least LATTICE_SHARE of the centres lie on it, most of the gaps
     between them are one step (a grid line may hide under a legend), and there are at
     least MIN_ROWS of them, or LATTICE_MIN when some centres lie off it."""
@@ -90,7 +92,8 @@ def lattice(centres: np.ndarray) -> np.ndarray:
             on = np.abs(c - c[a] - k * step) <= min(LATTICE_TOL * step, LATTICE_PX)
             n = int(on.sum())
             least = MIN_ROWS if n == len(c) else LATTICE_MIN  # rows off it: more evidence needed
-            if n > len(best) and n >= max(least, LATTICE_SHARE * len(c)) and np.mean(np.diff(np.unique(k[on])) == 1) >= 0.5:
+            one_step = np.mean(np.diff(np.unique(k[on])) == 1) >= 0.5
+            if n > len(best) and n >= max(least, LATTICE_SHARE * len(c)) and one_step:
                 best = c[on]
     return best
 
@@ -131,15 +134,15 @@ def grid_pieces(labels: np.ndarray, xy: np.ndarray, on: np.ndarray, lab: np.ndar
     grid[yi, xi] = labels
     _, comp = cv2.connectedComponents((grid > 0).astype(np.uint8), connectivity=8)
     piece = np.unique(comp[yi, xi].astype(np.int64) * (int(labels.max()) + 1) + labels, return_inverse=True)[1]
-    piece = piece.reshape(-1)
+    piece = piece.reshape(-1)  # each candidate's piece: a connected component within one group
     n = np.bincount(piece)
     share = np.bincount(piece, weights=on) / n
     c = lab[yi, xi].astype(np.float64) * (100 / 255, 1, 1) - (0, 128, 128)  # OpenCV's 8-bit Lab -> CIE
     mean = np.stack([np.bincount(piece, weights=c[:, j]) / n for j in range(3)], 1)
-    med = np.zeros((int(labels.max()) + 1, 3))
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(len(med) + 1))
-    for g in range(1, len(med)):  # one median a group
+    k = int(labels.max())
+    med = np.zeros((k + 1, 3))
+    order, bounds = label_slices(labels, k)
+    for g in range(1, k + 1):  # one median a group
         if bounds[g + 1] > bounds[g]:
             med[g] = np.median(c[order[bounds[g]:bounds[g + 1]]], 0)
     first = np.zeros(len(n), np.int64)

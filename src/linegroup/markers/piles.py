@@ -11,20 +11,22 @@ mode, 219 of the 306 markers missed lay closer than a marker's size to another m
 
 A blob's area tells how many markers it holds: its area over the area of one marker,
 rounded. One marker's area is the line's own: the median area of its blobs that hold one
-detection (at least MIN_MARKERS of them; the mean template is no measure of it, being
-blurred where markers differ, as hollow crosses with their connector's stubs do). Two discs half a radius apart
-cover 1.3 marker areas (one marker: they are within the benchmark's tolerance of each
-other anyway); a radius apart, 1.6 (two). Where a blob holds more markers than there are
-detections in it (and at most MAX_PILE: a longer one is a dense band, `bands.py`), its
-detections are replaced by the centres of that many k-means clusters of its pixels,
-started from the detections and from its pixels farthest from them. The clusters'
-centres lie a little inside the markers' true centres (the overlap is shared); the
-benchmark's centre error covers it.
+detection (at least MIN_MARKERS of them). The mean template is no measure of it: it is
+blurred where markers differ (hollow crosses with their connector's stubs), and a first
+version that took its footprint split single markers (foreign tune point precision
+0.964 -> 0.928). Two discs half a radius apart cover 1.3 marker areas (one marker: they
+are within the benchmark's tolerance of each other anyway); a radius apart, 1.6 (two).
+Where a blob holds more markers than there are detections in it (and at most MAX_PILE: a
+longer one is a dense band, `bands.py`), its detections are replaced by the centres of
+that many k-means clusters of its pixels, started from the detections and from its
+pixels farthest from them. The clusters' centres lie a little inside the markers' true
+centres (the overlap is shared; foreign tune centre error 0.66 -> 0.67 px).
+
 Blobs of marker ink are the body (the ink opened past the stroke: no connector) within
 a marker's radius plus NEAR_PATH of the line's own pixels (`template.prepare`); a pile's
 blob is at least OWN_SHARE the line's own pixels, since where series share a colour the
-body also holds another series' markers and strokes (on the synthetic sets, without
-this test, point precision fell by 0.04).
+body also holds another series' markers and strokes (the synthetic sets' same-colour
+charts).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from .blobs import MIN_MARKERS
 
 MAX_PILE = 4  # a blob of more markers than this is a dense band, counted by its period
 PILE_AREA = 1.5  # a blob must cover at least this many marker areas to be split (two markers a radius apart)
-KMEANS_ITERS = 20
+KMEANS_ITERS = 20  # Lloyd's iterations at most (a pile of 2-4 markers settles in a few)
 OWN_SHARE = 0.6  # a pile's blob is this much the line's own pixels (the grouping's), not only its colour
 
 
@@ -72,11 +74,10 @@ def split_piles(body: np.ndarray, det: np.ndarray, ctx: dict) -> np.ndarray:
         yy, xx = np.nonzero(inside)
         pts = np.column_stack([xx + x0, yy + y0]).astype(np.float32)
         centres = _kmeans(pts, det[mine, :2].astype(np.float32), holds)
-        path = ctx["path"]
         cy = np.clip(np.round(centres[:, 1]).astype(int), 0, h - 1)
         cx = np.clip(np.round(centres[:, 0]).astype(int), 0, w - 1)
         score = float(det[mine, 2].min())
-        new.append(np.column_stack([centres, np.full(len(centres), score), path[cy, cx]]))
+        new.append(np.column_stack([centres, np.full(len(centres), score), ctx["path"][cy, cx]]))
         keep[mine] = False
     if not new:
         return det
