@@ -11,7 +11,9 @@ mode, 219 of the 306 markers missed lay closer than a marker's size to another m
 
 A blob's area tells how many markers it holds: its area over the area of one marker,
 rounded. One marker's area is the line's own: the median area of its blobs that hold one
-detection (at least MIN_MARKERS of them). The mean template is no measure of it: it is
+detection (at least MIN_MARKERS of them, and at least MIN_AREA px: the area of a smaller
+marker is mostly its anti-aliased rim and blur, and counting by it split single markers
+of the hard set end to end). The mean template is no measure of it: it is
 blurred where markers differ (hollow crosses with their connector's stubs), and a first
 version that took its footprint split single markers (foreign tune point precision
 0.964 -> 0.928). Two discs half a radius apart cover 1.3 marker areas (one marker: they
@@ -39,6 +41,7 @@ from .blobs import MIN_MARKERS
 MAX_PILE = 4  # a blob of more markers than this is a dense band, counted by its period
 PILE_AREA = 1.5  # a blob must cover at least this many marker areas to be split (two markers a radius apart)
 KMEANS_ITERS = 20  # Lloyd's iterations at most (a pile of 2-4 markers settles in a few)
+MIN_AREA = 40  # px: smaller markers (under ~7 px) are not split: their areas are mostly rim and blur
 OWN_SHARE = 0.6  # a pile's blob is this much the line's own pixels (the grouping's), not only its colour
 
 
@@ -57,6 +60,8 @@ def split_piles(body: np.ndarray, det: np.ndarray, ctx: dict) -> np.ndarray:
     if len(single) < MIN_MARKERS:
         return det
     area = float(np.median(stats[single, cv2.CC_STAT_AREA]))  # one marker's blob, as this line draws it
+    if area < MIN_AREA:
+        return det
     big = np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= PILE_AREA * area) + 1
     if len(big) == 0:
         return det
