@@ -66,3 +66,16 @@ def test_a_blob_that_is_not_the_lines_own_is_not_split():
     own[:, 130:] = 0
     own[30, 130:] = 1  # only a connector through the pile is the line's
     assert len(split_piles(body, det, _ctx(body, own))) == 4
+
+
+def test_piles_of_small_markers_are_left_as_found():
+    """Markers under MIN_AREA px: their area is mostly rim and blur, no count to trust."""
+    body = np.zeros((40, 200), np.float32)
+    centres = [(20.0, 20.0), (50.0, 20.0), (80.0, 20.0)]
+    for x, y in centres:
+        cv2.circle(body, (int(x), int(y)), 3, 1.0, -1)  # about 29 px each
+    cv2.circle(body, (120, 20), 3, 1.0, -1)
+    cv2.circle(body, (124, 20), 3, 1.0, -1)  # a pile of two
+    det = np.array([[x, y, 0.9, 0.0] for x, y in centres + [(122.0, 20.0)]])
+    own = (body > 0).astype(np.uint8)
+    assert len(split_piles(body, det, _ctx(body, own))) == 4

@@ -24,9 +24,10 @@ split, oracle: PQ 0.799 -> 0.807, count 0.800 -> 0.817; hard set oracle PQ 0.617
 0.619, count 0.44 -> 0.45 (without the two-sides test: tune PQ 0.808, but hard lost
 series that ran beside one another, 6a 0.936 -> 0.931; with it, 0.935).
 
-merge_coincident was chosen on the foreign set's tune split, oracle mode: PQ 0.783 -> 0.787, count accuracy
-0.767 -> 0.783 at COINCIDE 0.8; 0.5 gave 0.795 / 0.800 there but merged series of the
-hard set that run together over half their length (count 0.44 -> 0.40).
+merge_coincident was chosen on the foreign set's tune split, oracle mode: PQ 0.783 ->
+0.787, count accuracy 0.767 -> 0.783 at COINCIDE 0.8; 0.5 gave 0.795 / 0.800 there but
+merged series of the hard set that run together over half their length (count 0.44 ->
+0.40).
 """
 
 from __future__ import annotations

@@ -60,8 +60,8 @@ from ..labels import label_slices
 from ..orderstats import ceil_percentile, median, percentile
 from .bands import band_markers
 from .blobs import MIN_MARKERS, MIN_RADIUS, arms, body_of, consistency, deep_enough, find_blobs, on_others
-from .piles import split_piles
 from .ink import INK_ALPHA, background_colour, fill_holes, line_alpha
+from .piles import split_piles
 from .template import MATCH, dense_template, learn_template, match, prepare, resolve
 
 __all__ = ["find_markers", "polyline", "background_colour"]
