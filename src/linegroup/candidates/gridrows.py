@@ -29,6 +29,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..grouping.describe import pixels_lab
 from ..labels import drop_groups, label_slices
 from .series import background_lab
 
@@ -119,25 +120,25 @@ def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> n
             i = np.clip(np.searchsorted(centres, v), 1, len(centres) - 1)
             on |= np.minimum(np.abs(v - centres[i - 1]), np.abs(v - centres[i])) <= ROW_TOL
     share = np.bincount(labels, weights=on, minlength=k + 1) / np.maximum(np.bincount(labels, minlength=k + 1), 1)
-    labels = np.where(grid_pieces(labels, xy, on, lab, image.shape[:2]), 0, labels)
+    labels = np.where(grid_pieces(labels, xy, on, image), 0, labels)
     return drop_groups(labels, share >= GRID_SHARE)
 
 
-def grid_pieces(labels: np.ndarray, xy: np.ndarray, on: np.ndarray, lab: np.ndarray, shape: tuple) -> np.ndarray:
+def grid_pieces(labels: np.ndarray, xy: np.ndarray, on: np.ndarray, image: np.ndarray) -> np.ndarray:
     """(N,) bool: the candidates in a group's connected pieces (8-connected, within the
     group) that lie on the grid (GRID_SHARE of their pixels `on` it) and whose mean colour
     is PIECE_INK (Lab) or more from their group's median colour: stretches of a grid line
     that the linking joined to a series of another ink. A series' own stroke where it runs
     along a grid row is connected to the rest of it, and a dashed series' dash has its ink."""
     xi, yi = xy[:, 0].astype(np.int64), xy[:, 1].astype(np.int64)
-    grid = np.zeros(shape, np.uint16)
+    grid = np.zeros(image.shape[:2], np.uint16)
     grid[yi, xi] = labels
     _, comp = cv2.connectedComponents((grid > 0).astype(np.uint8), connectivity=8)
     piece = np.unique(comp[yi, xi].astype(np.int64) * (int(labels.max()) + 1) + labels, return_inverse=True)[1]
     piece = piece.reshape(-1)  # each candidate's piece: a connected component within one group
     n = np.bincount(piece)
     share = np.bincount(piece, weights=on) / n
-    c = lab[yi, xi].astype(np.float64) * (100 / 255, 1, 1) - (0, 128, 128)  # OpenCV's 8-bit Lab -> CIE
+    c = pixels_lab(image, xi, yi).astype(np.float64)
     mean = np.stack([np.bincount(piece, weights=c[:, j]) / n for j in range(3)], 1)
     k = int(labels.max())
     med = np.zeros((k + 1, 3))

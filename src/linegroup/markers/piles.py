@@ -90,20 +90,14 @@ def split_piles(body: np.ndarray, det: np.ndarray, ctx: dict) -> np.ndarray:
 
 
 def _kmeans(pts: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarray:
-    """(k, 2) centres of k-means on pts, started from the seeds and, for the rest, from the
-    pixels farthest from the centres so far (Lloyd's iterations, vectorised)."""
+    """(k, 2) centres of k-means on pts (cv2.kmeans), started from the seeds and, for the
+    rest, from the pixels farthest from the centres so far."""
     centres = list(seeds)
     while len(centres) < k:
         d = np.min(((pts[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), 1)
         centres.append(pts[int(np.argmax(d))])
-    c = np.array(centres, np.float64)
-    p = pts.astype(np.float64)
-    for _ in range(KMEANS_ITERS):
-        nearest = np.argmin(((p[:, None, :] - c[None]) ** 2).sum(-1), 1)
-        cnt = np.bincount(nearest, minlength=k)
-        upd = np.stack([np.bincount(nearest, weights=p[:, q], minlength=k) for q in range(2)], 1)
-        moved = np.where(cnt[:, None] > 0, upd / np.maximum(cnt, 1)[:, None], c)
-        if np.allclose(moved, c, atol=1e-3):
-            break
-        c = moved
-    return c
+    start = np.argmin(((pts[:, None, :] - np.array(centres)[None]) ** 2).sum(-1), 1).astype(np.int32)
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, KMEANS_ITERS, 1e-3)
+    _, _, c = cv2.kmeans(np.ascontiguousarray(pts, np.float32), k, start.reshape(-1, 1), criteria, 1,
+                         cv2.KMEANS_USE_INITIAL_LABELS)
+    return c.astype(np.float64)
