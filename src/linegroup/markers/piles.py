@@ -7,7 +7,8 @@ Points measured at close x values (a scatter of repeated measurements, a series 
 unevenly) draw markers over one another. Their union is one blob of the line's marker
 ink, with no neck between them, and the template's correlation has one broad peak there:
 one marker found where two or three were drawn. On the foreign set's tune split, oracle
-mode, 219 of the 306 markers missed lay closer than a marker's size to another marker.
+mode, 219 of the 306 markers missed lay closer than a marker's size to another marker
+(a one-off count).
 
 A blob's area tells how many markers it holds: its area over the area of one marker,
 rounded. One marker's area is the line's own: the median area of its blobs that hold one
