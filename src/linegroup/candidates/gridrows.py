@@ -20,8 +20,9 @@ within ROW_TOL px of a grid row or column is pieces of the grid (a series crossi
 line, nearly all). A stretch of the grid that the linking joined to a series of another
 ink is taken out of it (`grid_pieces`): on the foreign tune split, e2e, PQ 0.608 ->
 0.618 and precision 0.984 -> 0.988, the hard set unchanged. Run after the trim, so that
-a group is its ink, not the network's band. Vectorised: one Lab conversion of the image, row and column means,
-`bincount` over the groups.
+a group is its ink, not the network's band. Vectorised: one Lab conversion of the image
+and one of the candidates, row and column means, connected components, `bincount` over
+the groups and their pieces.
 """
 
 from __future__ import annotations
@@ -49,12 +50,11 @@ LATTICE_MIN = 5  # grid rows needed when other thin rows lie off the grid (3 of 
 #   a lattice by chance: a same-colour chart's flat series, at two steps of its neighbours)
 
 
-def grid_ink(image: np.ndarray, box: tuple, lab: np.ndarray | None = None) -> np.ndarray:
+def grid_ink(image: np.ndarray, box: tuple) -> np.ndarray:
     """(H, W) bool: the image's pixels GRID_INK or more (OpenCV's 8-bit Lab, close to CIE Lab
-    for this test) from the commonest colour of the box (x0, y0, x1, y1) the candidates span.
-    lab: the image in OpenCV's 8-bit Lab, if the caller has it."""
+    for this test) from the commonest colour of the box (x0, y0, x1, y1) the candidates span."""
     x0, y0, x1, y1 = box
-    lab = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2Lab) if lab is None else lab
+    lab = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2Lab)
     bg = np.round(background_lab(image[y0:y1 + 1, x0:x1 + 1], step=7)).astype(np.uint8)
     d = cv2.absdiff(lab, np.full_like(lab, bg))  # uint8 arithmetic in OpenCV: no float image
     sq = cv2.transform(cv2.multiply(d, d, dtype=cv2.CV_32F), np.ones((1, 3), np.float32))
@@ -108,8 +108,7 @@ def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> n
     kept = xy[labels > 0]
     x0, x1 = int(kept[:, 0].min()), int(kept[:, 0].max())
     y0, y1 = int(kept[:, 1].min()), int(kept[:, 1].max())
-    lab = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2Lab)
-    ink = grid_ink(image, (x0, y0, x1, y1), lab)
+    ink = grid_ink(image, (x0, y0, x1, y1))
     rows = grid_rows(ink[:, x0:x1 + 1])
     cols = grid_rows(ink[y0:y1 + 1].T)
     if len(rows) == 0 and len(cols) == 0:
@@ -131,16 +130,16 @@ def grid_pieces(labels: np.ndarray, xy: np.ndarray, on: np.ndarray, image: np.nd
     that the linking joined to a series of another ink. A series' own stroke where it runs
     along a grid row is connected to the rest of it, and a dashed series' dash has its ink."""
     xi, yi = xy[:, 0].astype(np.int64), xy[:, 1].astype(np.int64)
-    grid = np.zeros(image.shape[:2], np.uint16)
-    grid[yi, xi] = labels
-    _, comp = cv2.connectedComponents((grid > 0).astype(np.uint8), connectivity=8)
-    piece = np.unique(comp[yi, xi].astype(np.int64) * (int(labels.max()) + 1) + labels, return_inverse=True)[1]
+    k = int(labels.max())
+    grid = np.zeros(image.shape[:2], np.uint8)
+    grid[yi, xi] = labels > 0
+    _, comp = cv2.connectedComponents(grid, connectivity=8)
+    piece = np.unique(comp[yi, xi].astype(np.int64) * (k + 1) + labels, return_inverse=True)[1]
     piece = piece.reshape(-1)  # each candidate's piece: a connected component within one group
     n = np.bincount(piece)
     share = np.bincount(piece, weights=on) / n
     c = pixels_lab(image, xi, yi).astype(np.float64)
     mean = np.stack([np.bincount(piece, weights=c[:, j]) / n for j in range(3)], 1)
-    k = int(labels.max())
     med = np.zeros((k + 1, 3))
     order, bounds = label_slices(labels, k)
     for g in range(1, k + 1):  # one median a group

@@ -52,10 +52,7 @@ def split_piles(body: np.ndarray, det: np.ndarray, ctx: dict) -> np.ndarray:
     if len(det) < MIN_MARKERS:
         return det
     n, comp, stats, _ = cv2.connectedComponentsWithStats(((body > 0.5) & ctx["cand"]).astype(np.uint8), connectivity=8)
-    h, w = comp.shape
-    dx = np.clip(np.round(det[:, 0]).astype(int), 0, w - 1)
-    dy = np.clip(np.round(det[:, 1]).astype(int), 0, h - 1)
-    at = comp[dy, dx]
+    at = _at(comp, det[:, :2])
     count = np.bincount(at, minlength=n)
     single = np.flatnonzero(count[1:] == 1) + 1
     if len(single) < MIN_MARKERS:
@@ -80,14 +77,18 @@ def split_piles(body: np.ndarray, det: np.ndarray, ctx: dict) -> np.ndarray:
         yy, xx = np.nonzero(inside)
         pts = np.column_stack([xx + x0, yy + y0]).astype(np.float32)
         centres = _kmeans(pts, det[mine, :2].astype(np.float32), holds)
-        cy = np.clip(np.round(centres[:, 1]).astype(int), 0, h - 1)
-        cx = np.clip(np.round(centres[:, 0]).astype(int), 0, w - 1)
         score = float(det[mine, 2].min())
-        new.append(np.column_stack([centres, np.full(len(centres), score), ctx["path"][cy, cx]]))
+        new.append(np.column_stack([centres, np.full(len(centres), score), _at(ctx["path"], centres)]))
         keep[mine] = False
     if not new:
         return det
     return np.concatenate([det[keep]] + new)
+
+
+def _at(img: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """img's values at the points xy (n, 2) x, y, rounded and kept inside it."""
+    h, w = img.shape
+    return img[np.clip(np.round(xy[:, 1]).astype(int), 0, h - 1), np.clip(np.round(xy[:, 0]).astype(int), 0, w - 1)]
 
 
 def _kmeans(pts: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarray:
