@@ -16,7 +16,8 @@ number of workers. Each annotation carries its drawing style ("style": colour,
 linestyle, marker, markers_only) and "stroke_width" in pixels; each image a "group":
 "distinct", "same_colour" or "grayscale" (how the lines can be told apart by colour).
 Each annotation also records its drawn markers' centres ("markers", pixels, one per
-markevery-th point; [] for a line without markers) and their data values
+markevery-th point, where Agg really draws them: rounded to the pixel grid, see
+markersnap.py; [] for a line without markers) and their data values
 ("marker_data"); the style its "markevery", "marker_px" (size) and "hollow"; each image
 its "plot_box" (x0, y0, x1, y1 of the axes in pixels). --marker_variety restyles half
 the lines as marker series of one kind each: dense (touching markers), hollow, markers
@@ -37,8 +38,10 @@ import numpy as np
 
 from . import themes
 from .labels import OVERLAP
+from .markersnap import drawn_centres
 
 LINE_CATEGORY = 2
+MOVED = ("points", "mpoints")  # an annotation's point arrays that the degradations move with the image
 MASK_DIFF = 24  # a pixel is a line's if drawing the line changes a channel by more than this
 PALETTES = ["tab10", "Set1", "Dark2", "tab20", "Paired", "viridis", "plasma", "hsv", "random"]
 DASHES = ["--", ":", "-.", (0, (5, 2)), (0, (1, 1)), (0, (8, 3, 2, 3)), (0, (3, 5, 1, 5, 1, 5))]
@@ -434,6 +437,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         pts = np.column_stack([disp[:, 0] - 0.5, Hc - disp[:, 1] - 0.5])
         annots.append({"points": pts, "stroke_width": lo["width_px"], "style": lo["style"],
                        "data": np.column_stack([xs[k], ys[k]])})
+        if lo["style"]["marker"]:  # where Agg draws each point's marker (rounded to the pixel grid)
+            annots[-1]["mpoints"] = drawn_centres(lo["artist"], disp, Hc)
     box = ax.get_window_extent()  # the plot area's corners, moved by the degradations like the lines
     annots.append({"points": np.array([[box.x0, Hc - box.y1], [box.x1, Hc - box.y1], [box.x1, Hc - box.y0],
                                        [box.x0, Hc - box.y0]]) - 0.5, "stroke_width": 1.0, "box": True})
@@ -461,7 +466,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
     info["plot_box"] = [round(float(v), 2) for v in (*corners.min(0), *corners.max(0))]
     for a, lo in zip(annots, lines_out):  # markers sit on every markevery-th data point
         every = a["style"]["markevery"]
-        a["markers"] = a["points"][::every] if every else a["points"][:0]
+        drawn = a.pop("mpoints", a["points"])
+        a["markers"] = drawn[::every] if every else drawn[:0]
         a["marker_data"] = a["data"][::every] if every else a["data"][:0]
         a["style"]["marker_px"] = round(a["style"]["marker_px"] * a["stroke_width"] / lo["width_px"], 2)  # as scaled
     return img, annots, group
@@ -529,7 +535,9 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
                 a["mask"] = cv2.warpAffine(a["mask"], rot, (w, h), flags=cv2.INTER_LINEAR)
         m = rot @ np.vstack([m, [0, 0, 1]])
     for a in annots:
-        a["points"] = a["points"] @ m[:, :2].T + m[:, 2]
+        for key in MOVED:
+            if key in a:
+                a[key] = a[key] @ m[:, :2].T + m[:, 2]
     if rng.random() < 0.4:
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.3, 1.0)))
     if rng.random() < 0.4:

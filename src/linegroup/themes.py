@@ -189,7 +189,9 @@ def page_margins(hrng, img: np.ndarray, annots: list) -> tuple[np.ndarray, list]
                 cv2.putText(page, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, 1, cv2.LINE_AA)
                 x += int(len(word) * 18 * scale) + int(hrng.integers(6, 14))
     for a in annots:
-        a["points"] = a["points"] + np.array([left, top], np.float64)
+        for key in ("points", "mpoints"):  # the line's points and its drawn markers' centres
+            if key in a:
+                a[key] = a[key] + np.array([left, top], np.float64)
         if "mask" in a:
             a["mask"] = cv2.copyMakeBorder(a["mask"], top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
     return page, annots

@@ -22,6 +22,7 @@ INK_ALPHA = 0.5  # share of the way from background to the line's colour that ma
 MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, darker ink
 OFF_AXIS = 0.3  # colour distance off the background->line axis, as a share of |line - background|
 MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
+MIN_INKED = 0.05  # ...and so does one whose pixels are under this share farther from it (no ink to read)
 
 
 def background_colour(img: np.ndarray) -> np.ndarray:
@@ -47,6 +48,11 @@ def line_alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray
     line's colour (0 off the band, and for pixels of another colour). None: no contrast.
     v, vv: the crop less the background and its squared length; mine: the line's own pixels' v."""
     dist = np.einsum("ij,ij->i", mine, mine)
+    inked = dist >= MIN_CONTRAST ** 2  # candidates may hold background too (a loose mask, a hollow marker's inside)
+    if np.count_nonzero(inked) < MIN_INKED * len(dist):
+        return None
+    if not inked.all():
+        mine, dist = mine[inked], dist[inked]
     colour = median(mine[above_percentile(dist, 70)])  # the stroke's core, not its rim
     dn = float(np.dot(colour, colour))
     if dn < MIN_CONTRAST ** 2:
