@@ -68,20 +68,21 @@ def _offset(marker: str, size: float, edge: float, hollow: bool, aa: bool, fill:
 
 def _centroid(marker, size, edge, hollow, aa, fill, dpi, side) -> np.ndarray:
     """Ink centroid (x, y image pixels) of one marker drawn in black on a white canvas side px
-    square, at display position side / 2 + FRACTION on both axes."""
+    square, at display position side / 2 + FRACTION on both axes (no axes: the line is the
+    figure's own artist, in display pixels)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.transforms import IdentityTransform
 
     fig = Figure(figsize=(side / dpi, side / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes([0, 0, 1, 1])
-    ax.set_axis_off()
-    ax.set_xlim(0, side)  # data units are display px on this canvas
-    ax.set_ylim(0, side)
     at = side / 2 + FRACTION
-    ax.plot([at], [at], linestyle="None", marker=marker, markersize=size, markeredgewidth=edge, color="k",
-            markerfacecolor="none" if hollow else "k", fillstyle=fill, antialiased=aa)
+    fig.add_artist(Line2D([at], [at], transform=IdentityTransform(), linestyle="None", marker=marker,
+                          markersize=size, markeredgewidth=edge, color="k",
+                          markerfacecolor="none" if hollow else "k", fillstyle=fill, antialiased=aa))
     fig.canvas.draw()
-    ink = 255.0 - np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(float).mean(2)
-    yy, xx = np.mgrid[:ink.shape[0], :ink.shape[1]]
-    return np.array([(ink * xx).sum(), (ink * yy).sum()]) / max(ink.sum(), 1e-9)
+    ink = 255 - np.asarray(fig.canvas.buffer_rgba())[..., 0]  # black on white: one channel says it all
+    ys, xs = np.nonzero(ink)
+    w = ink[ys, xs].astype(float)
+    return np.array([xs @ w, ys @ w]) / max(w.sum(), 1e-9)
