@@ -41,7 +41,6 @@ from .labels import OVERLAP
 from .markersnap import drawn_centres
 
 LINE_CATEGORY = 2
-MOVED = ("points", "mpoints")  # an annotation's point arrays that the degradations move with the image
 MASK_DIFF = 24  # a pixel is a line's if drawing the line changes a channel by more than this
 PALETTES = ["tab10", "Set1", "Dark2", "tab20", "Paired", "viridis", "plasma", "hsv", "random"]
 DASHES = ["--", ":", "-.", (0, (5, 2)), (0, (1, 1)), (0, (8, 3, 2, 3)), (0, (3, 5, 1, 5, 1, 5))]
@@ -535,7 +534,7 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
                 a["mask"] = cv2.warpAffine(a["mask"], rot, (w, h), flags=cv2.INTER_LINEAR)
         m = rot @ np.vstack([m, [0, 0, 1]])
     for a in annots:
-        for key in MOVED:
+        for key in themes.MOVED:
             if key in a:
                 a[key] = a[key] @ m[:, :2].T + m[:, 2]
     if rng.random() < 0.4:

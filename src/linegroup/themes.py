@@ -30,6 +30,8 @@ from dataclasses import dataclass, fields
 import cv2
 import numpy as np
 
+MOVED = ("points", "mpoints")  # an annotation's point arrays (its line, its drawn markers) that move with the image
+
 # probability that a chart drawn with --themes gets each theme (independent draws)
 THEME_P = {"dark": 0.2, "panel": 0.2, "thin_light": 0.25, "dotted": 0.2, "own_grid": 0.15,
            "own_text": 0.3, "connectors": 0.25, "scanned": 0.2, "margins": 0.15}
@@ -189,7 +191,7 @@ def page_margins(hrng, img: np.ndarray, annots: list) -> tuple[np.ndarray, list]
                 cv2.putText(page, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, 1, cv2.LINE_AA)
                 x += int(len(word) * 18 * scale) + int(hrng.integers(6, 14))
     for a in annots:
-        for key in ("points", "mpoints"):  # the line's points and its drawn markers' centres
+        for key in MOVED:
             if key in a:
                 a[key] = a[key] + np.array([left, top], np.float64)
         if "mask" in a:
