@@ -152,7 +152,7 @@ def _fill_gaps(edge: np.ndarray, ok: np.ndarray) -> np.ndarray:
 def _moving_mean(s: np.ndarray, window: int) -> np.ndarray:
     """Mean over a centred window (edges padded with their end values)."""
     k = window // 2
-    c = np.concatenate([[0.0], np.cumsum(np.pad(s, k, mode="edge"))])
+    c = np.concatenate([[0.0], np.cumsum(np.concatenate([np.full(k, s[0]), s, np.full(k, s[-1])]))])
     return (c[window:] - c[:-window]) / window
 
 

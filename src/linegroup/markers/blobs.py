@@ -31,6 +31,11 @@ MIN_MARKERS = 3  # a line carries markers when it has at least this many typical
 DEPTH_SHARE = 0.5  # an instance's ink is deeper than the stroke by this share of the way to the marker's radius
 
 
+_R = int(OTHERS_PX)
+_DISC = np.array([(dy, dx) for dy in range(-_R, _R + 1) for dx in range(-_R, _R + 1)
+                  if dx * dx + dy * dy <= OTHERS_PX * OTHERS_PX]).T  # (2, k): the offsets within OTHERS_PX
+
+
 def find_blobs(dt: np.ndarray, depth: float, reach: int) -> np.ndarray:
     """(n, 3) x, y, inscribed radius of the ink's compact blobs deeper than `depth`: the core
     of each is the pixels within PROMINENCE of the deepest one within `reach`; its centre is
@@ -69,17 +74,12 @@ def on_others(lines: np.ndarray, own: np.ndarray, blobs: np.ndarray) -> np.ndarr
     count towards deciding that the line carries markers; once it does, its markers there
     are still found by the template. (A marker touching another series' marker or
     connector has that line's pixels about a radius from its centre, not at it.)"""
+    if len(blobs) == 0:
+        return np.zeros(0, bool)
     h, w = own.shape
-    cx = np.round(blobs[:, 0]).astype(int)
-    cy = np.round(blobs[:, 1]).astype(int)
-    r = int(OTHERS_PX)
-    hit = np.zeros(len(blobs), bool)
-    for dy in range(-r, r + 1):
-        for dx in range(-r, r + 1):
-            if dx * dx + dy * dy <= OTHERS_PX * OTHERS_PX:
-                y, x = np.clip(cy + dy, 0, h - 1), np.clip(cx + dx, 0, w - 1)
-                hit |= (lines[y, x] > 0) & (own[y, x] == 0)
-    return hit
+    y = np.minimum(np.maximum(np.round(blobs[:, 1:2]).astype(int) + _DISC[0], 0), h - 1)  # (n, k): each
+    x = np.minimum(np.maximum(np.round(blobs[:, :1]).astype(int) + _DISC[1], 0), w - 1)  # blob's disc
+    return ((lines[y, x] > 0) & (own[y, x] == 0)).any(1)
 
 
 def consistency(alpha, centres, r):

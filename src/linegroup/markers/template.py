@@ -63,7 +63,7 @@ def dense_template(ctx, body, det, tmpl, shift, info):
     for side, name in itertools.product(range(2 * int(r) - 3, 2 * int(r) + 3, 2), ("circle", "square", "diamond")):
         ideal = ideal_shapes(side, side)[name]
         pad = t - ideal.shape[0] // 2
-        cand = np.pad(ideal.astype(np.float32), pad)
+        cand = cv2.copyMakeBorder(ideal.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
         got = match(ctx, cand)
         fit = len(got) * float(median(got[:, 2])) if len(got) else 0.0
         if fit > best:
@@ -110,7 +110,7 @@ def prepare(body, own, t, r):
     line's own pixels, the candidate centres (body pixels near the path) and
     the runs of TILE-square tiles holding them, where alone the scores are computed."""
     h, w = body.shape
-    padded = np.pad(body, ((t, t), (t, t)))
+    padded = cv2.copyMakeBorder(body, t, t, t, t, cv2.BORDER_CONSTANT, value=0)
     path = cv2.distanceTransform((1 - own).astype(np.uint8), cv2.DIST_L2, 3)
     cand = (body > 0) & (path <= r + NEAR_PATH)
     gh, gw = -(-h // TILE), -(-w // TILE)
@@ -139,18 +139,18 @@ def match(ctx, tmpl):
     """(n, 4) x, y, score, path distance (crop pixels, patch centres) of the template's instances:
     normalised correlation >= MATCH, local maxima SEPARATION radii apart, near the line's path."""
     r = ctx["r"]
-    score = np.nan_to_num(_tiled(ctx, tmpl), nan=0.0, posinf=0.0, neginf=0.0)
+    score = _tiled(ctx, tmpl)
+    score[~np.isfinite(score)] = 0.0  # a flat patch's correlation
     sep = max(1, int(round(SEPARATION * r)))
     peak = (score >= MATCH) & (score >= cv2.dilate(score, cv2.getStructuringElement(cv2.MORPH_ELLIPSE,
                                                                                        (2 * sep + 1,) * 2)))
     cy, cx = np.nonzero(peak & ctx["cand"])
     sh, sw = score.shape
-
-    def at(dy, dx):
-        return score[np.clip(cy + dy, 0, sh - 1), np.clip(cx + dx, 0, sw - 1)]
-    s0 = at(0, 0)
-    fx = _parabola(at(0, -1), s0, at(0, 1))
-    fy = _parabola(at(-1, 0), s0, at(1, 0))
+    up, down = np.maximum(cy - 1, 0), np.minimum(cy + 1, sh - 1)  # the neighbours, kept inside
+    left, right = np.maximum(cx - 1, 0), np.minimum(cx + 1, sw - 1)
+    s0 = score[cy, cx]
+    fx = _parabola(score[cy, left], s0, score[cy, right])
+    fy = _parabola(score[up, cx], s0, score[down, cx])
     return np.column_stack([cx + fx, cy + fy, s0, ctx["path"][cy, cx]])
 
 
