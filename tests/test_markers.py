@@ -186,6 +186,9 @@ def test_solid_line_has_no_markers_and_a_tight_polyline():
 def test_polyline_keeps_ends_and_short_series():
     assert polyline([[0, 0], [1, 1]]) == [[0.0, 0.0], [1.0, 1.0]]
     assert polyline([[0, 0], [1, 0.2], [2, 0], [3, 0]]) == [[0.0, 0.0], [3.0, 0.0]]
+    # the vertices are the input's points as written (cv2 works in float32: 259.8 came back 259.79998779296875)
+    assert polyline([[102, 259.8], [103, 261.0], [150, 261.0], [151, 230.3]]) == [[102.0, 259.8], [103.0, 261.0],
+                                                                                  [150.0, 261.0], [151.0, 230.3]]
 
 
 def test_outputs_use_marker_points(tmp_path):

@@ -86,7 +86,8 @@ def polyline(points, tol: float = POLY_TOL) -> list:
     if len(points) < 3:
         return [[float(v) for v in p] for p in points]
     arr = np.asarray(points, np.float32).reshape(-1, 1, 2)
-    return np.asarray(cv2.approxPolyDP(arr, tol, False)).reshape(-1, 2).astype(float).tolist()
+    kept = np.asarray(cv2.approxPolyDP(arr, tol, False)).reshape(-1, 2).astype(float)
+    return np.round(kept, 2).tolist()  # the input's values, not their float32 neighbours (259.8, not 259.79998779)
 
 
 def find_markers(image: np.ndarray, mask: np.ndarray) -> dict:
