@@ -51,7 +51,7 @@ def main():
             (with_core if way == "core" else without).append(ms)
         grouping.ink_core = ink_core
         _, prob, _ = g.embed(img)
-        cand, _ = g.clean_candidates(prob > g.fg_threshold, img)
+        cand, _ = g.clean_candidates(g.own_candidates(prob), img)
         ys, xs = np.nonzero(cand)
         lab = pixels_lab(img, xs, ys)
         t = []

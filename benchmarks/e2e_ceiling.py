@@ -57,7 +57,7 @@ def main():
         img = read_image(r.path)
         truth = truth_from_label_mask(r.label_mask, len(r.lines), r.height, r.width, True)
         shipped = g.predict(img, keep_embedding=True)  # its line probability: the network runs once for both
-        cand, _ = g.clean_candidates(shipped.probability > g.fg_threshold, img)
+        cand, _ = g.clean_candidates(g.own_candidates(shipped.probability), img)
         near = nearest_truth(truth).reshape(r.height, r.width)
         masks = {"perfect": np.where(cand, near, 0).astype(np.uint16),
                  "true_only": g.predict(img, candidates=cand & (near > 0)).mask,

@@ -6,7 +6,8 @@
 Recall is `linegroup evaluate`'s (a true line pixel counts as found when a kept pixel lies
 within 2 px), pooled over the set's pixels (the losses add up); the last column gives the
 mean over charts too, as `linegroup evaluate` reports it. Steps, in `predict`'s order: the
-network's candidates (probability > 0.5), candidate cleaning (plot area, tick marks,
+network's candidates (`LineGrouper.own_candidates`: probability > 0.5, and > 0.25 where
+touching those), candidate cleaning (plot area, tick marks,
 swatches, rulings), the grouping (candidates of the model's own farther than 12 px from
 every line stay unassigned), drop_strays, drop_text, drop_rulings, the series judge
 (drop_nonseries), the trim of the band's background (predict.TRIM_LAB) and the grid pieces

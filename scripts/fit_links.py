@@ -76,7 +76,7 @@ def inputs_of(recs, g, cache: str = ""):
         inst, valid, line = rasterize(rec.lines, rec.height, rec.width, 2)
         # the model's own candidates, cleaned as predict does; each takes the line of the
         # nearest exact line pixel within OWN_TRUTH_PX (0 where that pixel is an overlap)
-        own, _ = g.clean_candidates(prob > g.fg_threshold, img)
+        own, _ = g.clean_candidates(g.own_candidates(prob), img)
         dist, (iy, ix) = distance_transform_edt(~exact["line"], return_indices=True)
         own_truth = np.where(dist <= OWN_TRUTH_PX, exact["inst"][iy, ix], 0)
         kinds = []

@@ -212,10 +212,28 @@ def test_predict_cli_own_candidate_flags(tiny_ckpt, tmp_path):
     g = _grouper(a)
     assert (g.drop_marks, g.drop_strays, g.link_bias, g.drop_rulings, g.plot_area) == (False, False, 0.5, True, True)
     assert g.grouping == "links"
-    from linegroup.predict import DEFAULT_LINK_BIAS, FG_THRESHOLD  # the CLI's defaults are the library's
+    from linegroup.predict import DEFAULT_LINK_BIAS, FG_LOW, FG_THRESHOLD  # the CLI's defaults are the library's
 
     d = sub.choices["predict"].parse_args(["x.png", "--out", "o"])
-    assert (d.link_bias, d.fg_threshold) == (DEFAULT_LINK_BIAS, FG_THRESHOLD)
+    assert (d.link_bias, d.fg_threshold, d.fg_low) == (DEFAULT_LINK_BIAS, FG_THRESHOLD, FG_LOW)
+    assert _grouper(sub.choices["predict"].parse_args(["x.png", "--out", "o", "--checkpoint", tiny_ckpt,
+                                                        "--fg_low", "0.4"])).fg_low == 0.4
+
+
+def test_own_candidates_take_faint_pixels_only_where_they_touch_sure_ones(tiny_ckpt):
+    """Hysteresis on the line probability: a pale flat stretch (0.3) joined to a sure stretch
+    (0.9) is a candidate; a faint piece on its own (0.3) and the background (0.1) are not."""
+    prob = np.full((20, 40), 0.1, np.float32)
+    prob[5, 0:10] = 0.9  # a sure stretch of a series...
+    prob[6, 10:25] = 0.3  # ...and its pale flat run, touching it diagonally at (5, 9)-(6, 10)
+    prob[15, 5:30] = 0.3  # a faint piece touching nothing sure
+    g = LineGrouper.load(tiny_ckpt)
+    own = g.own_candidates(prob)
+    want = np.zeros_like(own)
+    want[5, 0:10] = want[6, 10:25] = True
+    assert (own == want).all()
+    off = LineGrouper.load(tiny_ckpt, fg_low=0.5).own_candidates(prob)  # fg_low = fg_threshold: plain threshold
+    assert (off == (prob > 0.5)).all()
 
 
 def test_markers_of_a_large_image_are_found_at_the_network_resolution_in_full_resolution_pixels(tiny_ckpt,

@@ -114,6 +114,10 @@ def _add_model_args(p):
     g.add_argument("--fg_threshold", type=float, default=0.5,
                    help="line-pixel probability above which a pixel is a candidate (no --candidates); higher "
                         "keeps fewer pixels of text and background, lower more of pale and thin series")
+    g.add_argument("--fg_low", type=float, default=0.25,
+                   help="hysteresis: pixels above this probability are candidates too where they touch one "
+                        "above --fg_threshold (the pale stretches of a series found elsewhere); set it to "
+                        "--fg_threshold's value to turn it off")
     g = p.add_argument_group("grouping")
     g.add_argument("--grouping", default="links", choices=["links", "dbscan"],
                    help="links (default): cut the candidates into one-line fragments and link them by "
@@ -154,7 +158,7 @@ def _grouper(a):
 
     params = GroupParams(eps=a.eps, min_samples=a.min_samples, min_line_pixels=a.min_line_pixels)
     return LineGrouper.load(a.checkpoint, device=a.device, runtime=a.runtime, params=params, max_side=a.max_side,
-                            fg_threshold=a.fg_threshold, drop_rulings=not a.keep_rulings,
+                            fg_threshold=a.fg_threshold, fg_low=a.fg_low, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
                             drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias,
                             links=a.links)
