@@ -33,7 +33,9 @@ python main.py --train_json "$WORK/data/train.json" --train_img_dir "$WORK/data/
 python scripts/export_weights.py "$WORK/ckpt/ckpt_final.pt" src/linegroup/weights/linegroup_default.pt
 # The grouping's link models (src/linegroup/weights/links.npz) depend on the network's
 # embeddings and candidates: refit them after new network weights. The shipped ones were fitted
-# on 600 charts (two folders, seeds 101-102) in 532 s on the shared 2-core CPU.
+# on 600 charts (two folders, seeds 101-102) in 532 s on the shared 2-core CPU, with the model's
+# own candidates thresholded at 0.5 (before the hysteresis of predict.FG_LOW; a refit with it,
+# 170 s, moved foreign tune oracle ARI 0.864 -> 0.850 and was not kept: README, model card).
 python scripts/fit_links.py --work "$WORK/links_a" "$WORK/links_b" --num 300 \
   --seed 101 --cache "$WORK/links_cache"
 # The torch-free runtime: the same network as an ONNX graph beside the checkpoint (checked
@@ -41,7 +43,8 @@ python scripts/fit_links.py --work "$WORK/links_a" "$WORK/links_b" --num 300 \
 python scripts/export_onnx.py src/linegroup/weights/linegroup_default.pt
 # The series judge (candidates/series.py) reads the network's line probability: refit it after
 # new weights too, on top of the link models just written. The shipped one: 1000 charts
-# (seeds 131-132), 710 s on the shared 2-core CPU, held-out AUC 0.942.
+# (seeds 131-132), on the shipped link models with the hysteresis candidates, 364 s on the
+# shared 2-core CPU, held-out AUC 0.926 (benchmarks/results/fit_series.log).
 for s in 131 132; do
   linegroup synth "$WORK/series_$s" --num 500 --val 0 --seed $s --hard_frac 0.3 --variety --themes \
     --marker_variety --exact_masks --workers 2
