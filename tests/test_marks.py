@@ -82,6 +82,21 @@ def test_an_evenly_spaced_grid_is_removed_and_the_series_kept():
     assert (series & ~rul).any(0)[20:380].mean() > 0.9  # it keeps a pixel in most columns
 
 
+def test_a_marker_on_a_grid_row_is_not_cut_in_two():
+    """A ruling's pixels stay where the candidates' run across it is taller than a ruling
+    (a 13 px marker sitting on the row); the rest of the row goes."""
+    cand = np.zeros((300, 400), np.uint8)
+    grid = np.zeros_like(cand)
+    for y in (50, 100, 150, 200, 250):  # solid grid rows (a dashed grid whose gaps the network filled)
+        cv2.line(grid, (10, y), (390, y), 1, 1)
+    for x in range(40, 380, 60):  # filled square markers centred on the row y = 150
+        cand[144:157, x - 6:x + 7] = 1
+    allc = (cand | grid) > 0
+    rul = find_rulings(allc)
+    assert rul[(grid > 0) & (cand == 0)].mean() > 0.99  # the grid goes...
+    assert not rul[cand > 0].any()  # ...and no marker loses a row
+
+
 def test_flat_series_and_filled_areas_are_not_rulings():
     cand = np.zeros((300, 400), np.uint8)
     cv2.line(cand, (10, 100), (390, 100), 1, 3)  # two flat series and an axis: not evenly spaced
@@ -94,12 +109,18 @@ def test_flat_series_and_filled_areas_are_not_rulings():
 
 
 def test_a_full_height_vertical_line_is_a_ruling():
-    cand = np.zeros((300, 400), np.uint8)
-    _curve(cand, 150, 60)
-    cv2.line(cand, (200, 20), (200, 280), 1, 1)  # an axvline-like marker line through the series
-    rul = find_rulings(cand > 0)
-    assert rul[25:275, 200].all()
-    assert rul.sum() < 280 + 20  # the line and the few series pixels beside it
+    series = np.zeros((300, 400), np.uint8)
+    _curve(series, 150, 60)
+    line = np.zeros_like(series)
+    cv2.line(line, (200, 20), (200, 280), 1, 1)  # an axvline-like marker line through the series
+    rul = find_rulings((series | line) > 0)
+    on_line = np.zeros_like(rul)
+    on_line[25:275, 200] = True
+    near = cv2.dilate(series, np.ones((7, 7), np.uint8)) > 0
+    assert rul[on_line & ~near].all()  # the line goes...
+    assert not rul[series > 0].any()  # ...but where the series crosses it, the series keeps its pixels
+    assert (on_line & near & ~rul).sum() <= 10  # and so do a few of the line's own beside it
+    assert rul.sum() < 280 + 20
 
 
 def test_grid_spacing_rule():

@@ -193,8 +193,11 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
     one y over most of the plot could pass for a ruling, so horizontal rulings are
     removed only as a grid: at least `min_bands[0]` such rows, evenly spaced (`is_grid`).
     One vertical run over `min_len` of the height is enough (`min_bands[1]`): a series
-    never has one, a marker line (`axvline`) does. A series that crosses a ruling loses the pixels it shares
-    with it, a gap of its own width that the grouping bridges. The candidates right above
+    never has one, a marker line (`axvline`) does. Where a series crosses a ruling, the
+    ruling's pixels stay when the candidates' run across the ruling there is taller than
+    a ruling (`max_thick` and its `band`): a marker or a steep stroke on a grid row is not
+    cut in two (a stroke crossing at a shallow angle loses the pixels it shares with the
+    ruling, a gap the grouping bridges). The candidates right above
     and below a ruling's pixels (within `band` px) go with it, so that a ruling drawn
     anti-aliased over two or three rows goes whole. Over `max_thick` adjacent rows with
     such runs are a filled area (a dark background taken for line pixels), not a ruling.
@@ -230,8 +233,20 @@ def find_rulings(cand: np.ndarray, min_len: float = 0.6, gap: float = 0.015, ban
             hit[~at_edge] = False  # not a grid: only the axes go
         if band and hit.any():  # a ruling anti-aliased over two or three rows: its pixels' neighbours across it
             hit = cv2.dilate(hit.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8)).astype(bool) & m
+        if hit.any():  # where a series' stroke or marker crosses it, the column's run is taller than a ruling
+            hit &= _across(m) <= max_thick + 2 * band
         out |= hit if axis == 1 else hit.T
     return out
+
+
+def _across(m: np.ndarray) -> np.ndarray:
+    """Per pixel of m (bool, H x W): the length of its run of True along its column (0 off m)."""
+    cols = np.pad(m.T, ((0, 0), (1, 1)))  # a False either end of each column: runs never join
+    d = np.diff(cols.ravel().view(np.int8))
+    lens = np.flatnonzero(d == -1) - np.flatnonzero(d == 1)
+    out = np.zeros(cols.shape, np.int64)
+    out.ravel()[np.flatnonzero(cols.ravel())] = np.repeat(lens, lens)
+    return out[:, 1:-1].T
 
 
 def _long_runs(closed: np.ndarray, m: np.ndarray, need: float) -> np.ndarray:
