@@ -35,6 +35,7 @@ import glob
 import json
 import os
 import sys
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -152,17 +153,15 @@ class _Timed:
     line dicts, so a rerun gives the same lines); `best` is the least time of the last call's runs."""
 
     def __init__(self, repeat: int):
-        import time
-
-        self.repeat, self.clock, self.best = max(1, repeat), time.perf_counter, 0.0
+        self.repeat, self.best = max(1, repeat), 0.0
         self.inner = predict_module.add_markers
 
     def __call__(self, *a, **k):
         best = float("inf")
         for _ in range(self.repeat):
-            t0 = self.clock()
+            t0 = time.perf_counter()
             out = self.inner(*a, **k)
-            best = min(best, self.clock() - t0)
+            best = min(best, time.perf_counter() - t0)
         self.best = 1000 * best
         return out
 
