@@ -167,17 +167,10 @@ class _Timed:
 
 
 def run_set(charts: list, grouper, mode: str, repeat: int = 3) -> dict:
-    timed = _Timed(repeat)
-    predict_module.add_markers = timed
-    try:
-        return _run_set(charts, grouper, mode, timed)
-    finally:
-        predict_module.add_markers = timed.inner
-
-
-def _run_set(charts: list, grouper, mode: str, timed: _Timed) -> dict:
     from tqdm import tqdm
 
+    timed = _Timed(repeat)
+    predict_module.add_markers = timed
     rows = []
     for ch in tqdm(charts, desc=f"markers ({mode})", unit="chart"):
         img = read_image(ch["path"])
@@ -189,6 +182,7 @@ def _run_set(charts: list, grouper, mode: str, timed: _Timed) -> dict:
         res = grouper.predict(img, candidates=None if e2e else truth["line"])
         rows.append({"image": os.path.basename(ch["path"]), "group": ch["group"], **score_chart(ch, res, e2e, truth),
                      "ms": timed.best})
+    predict_module.add_markers = timed.inner
     return {"mode": mode, "per_chart": rows, "summary": summarise(rows)}
 
 

@@ -534,9 +534,7 @@ def degrade(rng, img: np.ndarray, annots: list, always: bool = False):
                 a["mask"] = cv2.warpAffine(a["mask"], rot, (w, h), flags=cv2.INTER_LINEAR)
         m = rot @ np.vstack([m, [0, 0, 1]])
     for a in annots:
-        for key in themes.MOVED:
-            if key in a:
-                a[key] = a[key] @ m[:, :2].T + m[:, 2]
+        themes.move_points(a, m)
     if rng.random() < 0.4:
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.3, 1.0)))
     if rng.random() < 0.4:

@@ -32,6 +32,13 @@ import numpy as np
 
 MOVED = ("points", "mpoints")  # an annotation's point arrays (its line, its drawn markers) that move with the image
 
+
+def move_points(a: dict, m: np.ndarray) -> None:
+    """Apply the 2 x 3 affine map m (x, y image pixels) to annotation a's point arrays (MOVED)."""
+    for key in MOVED:
+        if key in a:
+            a[key] = a[key] @ m[:, :2].T + m[:, 2]
+
 # probability that a chart drawn with --themes gets each theme (independent draws)
 THEME_P = {"dark": 0.2, "panel": 0.2, "thin_light": 0.25, "dotted": 0.2, "own_grid": 0.15,
            "own_text": 0.3, "connectors": 0.25, "scanned": 0.2, "margins": 0.15}
@@ -190,10 +197,9 @@ def page_margins(hrng, img: np.ndarray, annots: list) -> tuple[np.ndarray, list]
                 word = "".join(hrng.choice(list("abcdefghijklmnopqrstuvwxyz"), int(hrng.integers(2, 9))))
                 cv2.putText(page, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink, 1, cv2.LINE_AA)
                 x += int(len(word) * 18 * scale) + int(hrng.integers(6, 14))
+    shift = np.array([[1.0, 0.0, left], [0.0, 1.0, top]])
     for a in annots:
-        for key in MOVED:
-            if key in a:
-                a[key] = a[key] + np.array([left, top], np.float64)
+        move_points(a, shift)
         if "mask" in a:
             a["mask"] = cv2.copyMakeBorder(a["mask"], top, bottom, left, right, cv2.BORDER_CONSTANT, value=0)
     return page, annots
