@@ -18,20 +18,17 @@
 No foreign-renderer chart is used here: those only measure (and tune SERIES_BIAS).
 """
 
-import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 from linegroup.candidates.series import FEATURES, SERIES_BIAS, group_features  # noqa: E402
-from linegroup.data import load_coco_lines  # noqa: E402
-from linegroup.evaluate import truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.evaluate import record_truth  # noqa: E402
 from linegroup.grouping import LinkModels, load_link_models  # noqa: E402
-from linegroup.grouping.learn import fit_tree_model  # noqa: E402
+from linegroup.grouping.learn import collect_samples, fit_arguments, fit_tree_model, held_out  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 
@@ -41,10 +38,7 @@ MAIN_SHARE = 0.5  # a group is a line's when this share of its pixels lie on it
 def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
     """(features (K, F), labels (K,) in 1 / 0 / -1 = left out) of one chart's groups."""
     img = read_image(rec.path)
-    if rec.label_mask:
-        t = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, e2e=True)
-    else:
-        t = truth_masks(rec.lines, rec.height, rec.width, 2, e2e=True)
+    t = record_truth(rec, e2e=True)
     full = t["full"].reshape(len(rec.lines), rec.height, rec.width) > 0
     res = g.predict(img, keep_embedding=True)  # the network once: its probability comes back too
     small, scale = g.network_image(img)
@@ -67,33 +61,14 @@ def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", nargs="+", required=True, help="synth folders with train.json and exact masks")
-    ap.add_argument("--checkpoint", default=None, help="network checkpoint; default: the shipped weights")
-    ap.add_argument("--links", default=None, help="link models to add the judge to; default: the shipped ones")
-    ap.add_argument("--out", required=True, help="links.npz to write")
-    ap.add_argument("--bias", type=float, default=SERIES_BIAS, help="log-odds threshold to report drop rates at")
-    ap.add_argument("--limit", type=int, default=0, help="at most this many charts per folder (0 = all)")
-    a = ap.parse_args(argv)
-    from tqdm import tqdm
+    a = fit_arguments(__doc__, "judge", SERIES_BIAS).parse_args(argv)
 
     g = LineGrouper.load(a.checkpoint, links=a.links)
     models = load_link_models(a.links)
-    g.links = LinkModels(models.r1, models.r2, None)  # the judge off while its samples are made
-    recs = []
-    for folder in a.data:
-        r = load_coco_lines(os.path.join(folder, "train.json"), os.path.join(folder, "train"))[0]
-        recs += r[: a.limit] if a.limit else r
-    t0 = time.time()
-    Xs, ys = [], []
-    for rec in tqdm(recs, desc="charts", unit="chart"):
-        F, y = chart_samples(g, rec)
-        Xs.append(F)
-        ys.append(y)
-    print(f"{len(recs)} charts in {time.time() - t0:.0f} s")
-    cut = int(0.85 * len(recs))
-    X_tr, y_tr = np.concatenate(Xs[:cut]), np.concatenate(ys[:cut])
-    X_te, y_te = np.concatenate(Xs[cut:]), np.concatenate(ys[cut:])
+    g.links = LinkModels(models.r1, models.r2, None)  # the judge (and the pieces step after it) off while
+    # its samples are made
+    Xs, ys = collect_samples(a.data, lambda rec: chart_samples(g, rec), a.limit)
+    X_tr, y_tr, X_te, y_te = held_out(Xs, ys)
     y_all = np.concatenate(ys)
     print(f"groups: {int((y_all == 1).sum())} series, {int((y_all == 0).sum())} not, "
           f"{int((y_all == -1).sum())} pieces left out")
@@ -108,7 +83,7 @@ def main(argv=None):
     print(f"  pieces left out (held-out): dropped {(sp < a.bias).mean():.3f}")
     sel = y_all >= 0
     judge = fit_tree_model(np.concatenate(Xs)[sel], y_all[sel], names=FEATURES)
-    LinkModels(models.r1, models.r2, judge).save(a.out)
+    LinkModels(models.r1, models.r2, judge, models.pieces).save(a.out)
     print(f"wrote {a.out}")
 
 

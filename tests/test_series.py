@@ -71,15 +71,21 @@ def test_drop_nonseries_keeps_the_largest_group():
     assert (out[labels == 1] == 1).all() and out.max() == 1
 
 
-def test_link_models_round_trip_with_and_without_the_judge(tmp_path):
+def test_link_models_round_trip_with_and_without_the_judge_and_the_pieces_model(tmp_path):
     from linegroup.grouping import LinkModels, load_link_models
+    from linegroup.grouping.pieces import FEATURES as PIECES
 
     shipped = load_link_models()
     assert shipped.series is not None, "the shipped links.npz carries the series judge"
+    assert shipped.pieces is not None, "the shipped links.npz carries the pieces model"
     path = str(tmp_path / "links.npz")
     shipped.save(path)
     back = LinkModels.load(path)
-    X = np.random.default_rng(0).normal(size=(50, len(FEATURES)))
-    assert np.allclose(back.series.logit(X), shipped.series.logit(X))
-    LinkModels(shipped.r1, shipped.r2).save(path)  # an older file: no judge
+    rng = np.random.default_rng(0)
+    for name, n in (("series", len(FEATURES)), ("pieces", len(PIECES))):
+        X = rng.normal(size=(50, n))
+        assert np.allclose(getattr(back, name).logit(X), getattr(shipped, name).logit(X))
+    LinkModels(shipped.r1, shipped.r2, shipped.series).save(path)  # an older file: no pieces model
+    assert LinkModels.load(path).pieces is None and LinkModels.load(path).series is not None
+    LinkModels(shipped.r1, shipped.r2).save(path)  # older still: no judge
     assert LinkModels.load(path).series is None

@@ -144,6 +144,14 @@ def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e:
     return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
 
 
+def record_truth(rec, e2e: bool, thickness: int = 2) -> dict:
+    """truth_masks() of a dataset record: from its exact label image where it names one
+    (truth_from_label_mask), else from its polylines rasterised at `thickness`."""
+    if rec.label_mask:
+        return truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, e2e)
+    return truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=e2e)
+
+
 def score_chart(pred_mask: np.ndarray, pred_lines: list, gt_lines: list, height: int, width: int,
                 thickness: int = 2, e2e: bool = False, truth: dict | None = None) -> dict:
     """All metrics of one chart. gt_lines: per line a list of (n, 2) pieces; truth: their
@@ -218,10 +226,7 @@ def _score_record(rec, grouper, mode: str, methods, thickness: int) -> list[dict
     if img.shape[:2] != (rec.height, rec.width):
         raise ImageError(f"{rec.path}: image is {img.shape[1]}x{img.shape[0]} but its JSON entry "
                          f"says {rec.width}x{rec.height}")
-    if rec.label_mask:
-        truth = truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, mode == "e2e")
-    else:
-        truth = truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=mode == "e2e")
+    truth = record_truth(rec, mode == "e2e", thickness)
     gt_line = truth["line"]
     model_res = None
     if "model" in methods or mode == "e2e":

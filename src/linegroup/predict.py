@@ -69,8 +69,9 @@ from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
 from .grouping.describe import pixels_lab
 from .grouping.ink import ink_core
+from .grouping.pieces import PIECES_BIAS, merge_pieces
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
-from .labels import label_slices
+from .labels import label_slices, renumber
 from .markers import background_colour, find_markers, polyline
 from .orderstats import median
 from .runtime import OnnxNet, OpenCVNet, OrtNet, TorchNet, matching_onnx
@@ -163,7 +164,7 @@ class LineGrouper:
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
                  drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
                  link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None, series_bias: float = SERIES_BIAS,
-                 dark_as_light: bool = True):
+                 dark_as_light: bool = True, pieces_bias: float = PIECES_BIAS):
         if grouping not in GROUPINGS:
             raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
         # model: a SmallUNet (run by torch on `device`) or an ONNX runtime net (runtime.OnnxNet)
@@ -182,6 +183,7 @@ class LineGrouper:
         self.grouping = grouping
         self.link_bias = link_bias
         self.series_bias = series_bias
+        self.pieces_bias = pieces_bias
         self.dark_as_light = dark_as_light
         try:
             self.links = load_link_models(links) if grouping == "links" else None
@@ -358,6 +360,12 @@ class LineGrouper:
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink
                 labels = drop_grid_pieces(labels, xy, small_img)
+        if self.links is not None and self.links.pieces is not None and len(xs):  # a series left in pieces: one line
+            if lab is None:
+                lab = pixels_lab(small_img, xs, ys)
+            bg = cv2.cvtColor((background_colour(small_img) / 255.0).reshape(1, 1, 3).astype(np.float32),
+                              cv2.COLOR_RGB2Lab).reshape(3)
+            labels = renumber(merge_pieces(xs, ys, labels, lab, feats, bg, self.links.pieces, self.pieces_bias))
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         small_mask = mask

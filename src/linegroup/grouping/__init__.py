@@ -23,6 +23,9 @@ The pipeline, one file a step:
                 to its own, where the two inks plainly differ
   coincide.py   a line drawn on another's stroke (the outlines of touching hollow
                 markers along their connector), or ringing its markers, -> part of it
+  pieces.py     with the model's own candidates, last in `predict` (after the series
+                judge): lines that a learned pair score calls one series -> one line,
+                never two that hold a second value per column
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
 `weights/links.npz`.
@@ -69,21 +72,24 @@ class LinkModels:
     r1: TreeEnsemble  # fragment -> fragment
     r2: TreeEnsemble  # chain -> chain
     series: TreeEnsemble | None = None  # group -> is it a data series (candidates/series.py); optional
+    pieces: TreeEnsemble | None = None  # two finished lines -> one series (pieces.py); optional
 
     @classmethod
     def load(cls, path: str) -> "LinkModels":
         if not os.path.isfile(path):
             raise FileNotFoundError(f"{path}: link model file not found")
         with np.load(path, allow_pickle=False) as z:
-            has_series = "s_roots" in z.files
-        series = TreeEnsemble.load(path, "s_") if has_series else None
-        return cls(TreeEnsemble.load(path, "r1_"), TreeEnsemble.load(path, "r2_"), series)
+            files = set(z.files)
+        series = TreeEnsemble.load(path, "s_") if "s_roots" in files else None
+        pieces = TreeEnsemble.load(path, "p_") if "p_roots" in files else None
+        return cls(TreeEnsemble.load(path, "r1_"), TreeEnsemble.load(path, "r2_"), series, pieces)
 
     def save(self, path: str) -> None:
         arrays = {f"r1_{k}": v for k, v in self.r1.to_arrays().items()}
         arrays.update({f"r2_{k}": v for k, v in self.r2.to_arrays().items()})
-        if self.series is not None:
-            arrays.update({f"s_{k}": v for k, v in self.series.to_arrays().items()})
+        for prefix, model in (("s_", self.series), ("p_", self.pieces)):
+            if model is not None:
+                arrays.update({f"{prefix}{k}": v for k, v in model.to_arrays().items()})
         tmp = path + ".tmp.npz"
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)

@@ -75,3 +75,48 @@ def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, names=FEATURES, 
     params.update(kw)
     clf = HistGradientBoostingClassifier(**params).fit(X, y)
     return TreeEnsemble.from_sklearn(clf, names=names, meta={"n_samples": len(y), "n_pos": int(y.sum())})
+
+
+def collect_samples(folders, chart_samples, limit: int = 0):
+    """Per chart of the `linegroup synth` folders (train.json beside train/; at most `limit`
+    per folder, 0 = all) in order, chart_samples(rec) -> (X, y). Returns (Xs, ys) lists."""
+    import os
+    import time
+
+    from tqdm import tqdm
+
+    from ..data import load_coco_lines
+
+    recs = []
+    for folder in folders:
+        r = load_coco_lines(os.path.join(folder, "train.json"), os.path.join(folder, "train"))[0]
+        recs += r[:limit] if limit else r
+    t0 = time.time()
+    Xs, ys = [], []
+    for rec in tqdm(recs, desc="charts", unit="chart"):
+        X, y = chart_samples(rec)
+        Xs.append(X)
+        ys.append(y)
+    print(f"{len(recs)} charts in {time.time() - t0:.0f} s")
+    return Xs, ys
+
+
+def held_out(Xs, ys, share: float = 0.85):
+    """(X_train, y_train, X_test, y_test): the first `share` of the charts against the rest."""
+    cut = int(share * len(Xs))
+    return np.concatenate(Xs[:cut]), np.concatenate(ys[:cut]), np.concatenate(Xs[cut:]), np.concatenate(ys[cut:])
+
+
+def fit_arguments(doc: str, what: str, bias: float):
+    """The command line of a script that fits one model on `predict`'s output and adds it to
+    links.npz (scripts/fit_series.py, scripts/fit_pieces.py): an argparse parser."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--data", nargs="+", required=True, help="synth folders with train.json and exact masks")
+    ap.add_argument("--checkpoint", default=None, help="network checkpoint; default: the shipped weights")
+    ap.add_argument("--links", default=None, help=f"link models to add the {what} to; default: the shipped ones")
+    ap.add_argument("--out", required=True, help="links.npz to write")
+    ap.add_argument("--bias", type=float, default=bias, help="log-odds threshold to report rates at")
+    ap.add_argument("--limit", type=int, default=0, help="at most this many charts per folder (0 = all)")
+    return ap
