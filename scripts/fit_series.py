@@ -65,8 +65,8 @@ def main(argv=None):
 
     g = LineGrouper.load(a.checkpoint, links=a.links)
     models = load_link_models(a.links)
-    g.links = LinkModels(models.r1, models.r2, None)  # the judge (and the pieces step after it) off while
-    # its samples are made
+    g.links = LinkModels(models.r1, models.r2, None, models.pieces)  # the judge off while its samples are
+    # made; the pieces step on, as it runs before the judge in predict
     Xs, ys = collect_samples(a.data, lambda rec: chart_samples(g, rec), a.limit)
     X_tr, y_tr, X_te, y_te = held_out(Xs, ys)
     y_all = np.concatenate(ys)

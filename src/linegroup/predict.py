@@ -289,6 +289,16 @@ class LineGrouper:
             cand = cand & ~find_rulings(cand, area=area)
         return cand, area
 
+    def _merge_pieces(self, labels, xs, ys, lab, feats, img) -> np.ndarray:
+        """labels with the lines that the pieces model calls one series merged (grouping/pieces.py),
+        renumbered; unchanged without a pieces model (an older links file) or lines."""
+        if self.links is None or self.links.pieces is None or len(xs) == 0:
+            return labels
+        lab = pixels_lab(img, xs, ys) if lab is None else lab
+        bg = cv2.cvtColor((background_colour(img) / 255.0).reshape(1, 1, 3).astype(np.float32),
+                          cv2.COLOR_RGB2Lab).reshape(3)
+        return renumber(merge_pieces(xs, ys, labels, lab, feats, bg, self.links.pieces, self.pieces_bias))
+
     def predict(self, image, candidates=None, keep_embedding: bool = False, name: str | None = None) -> PredictResult:
         """image: path or array (gray, RGB, RGBA; bool, 8-, 16-bit or float). candidates: None
         (the model finds line pixels), or a path/array of the same H x W where non-zero =
@@ -347,6 +357,8 @@ class LineGrouper:
                 labels = drop_text(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
+        if candidates is None:  # a series' pieces merged, so that the judge below sees the series whole
+            labels = self._merge_pieces(labels, xs, ys, lab, feats, small_img)
         if candidates is None and self.drop_strays and self.links is not None and self.links.series is not None:
             # legend entries, labels, grid dashes, background texture: groups that are not series
             small_area = None if area is None else tuple(int(round(v * scale)) for v in area)
@@ -360,12 +372,7 @@ class LineGrouper:
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink
                 labels = drop_grid_pieces(labels, xy, small_img)
-        if self.links is not None and self.links.pieces is not None and len(xs):  # a series left in pieces: one line
-            if lab is None:
-                lab = pixels_lab(small_img, xs, ys)
-            bg = cv2.cvtColor((background_colour(small_img) / 255.0).reshape(1, 1, 3).astype(np.float32),
-                              cv2.COLOR_RGB2Lab).reshape(3)
-            labels = renumber(merge_pieces(xs, ys, labels, lab, feats, bg, self.links.pieces, self.pieces_bias))
+        labels = self._merge_pieces(labels, xs, ys, lab, feats, small_img)  # (again, on the lines' ink)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         small_mask = mask

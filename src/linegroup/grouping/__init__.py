@@ -23,9 +23,9 @@ The pipeline, one file a step:
                 to its own, where the two inks plainly differ
   coincide.py   a line drawn on another's stroke (the outlines of touching hollow
                 markers along their connector), or ringing its markers, -> part of it
-  pieces.py     with the model's own candidates, last in `predict` (after the series
-                judge): lines that a learned pair score calls one series -> one line,
-                never two that hold a second value per column
+  pieces.py     in `predict`, before the series judge and last: lines that a learned
+                pair score calls one series -> one line, never two that hold a second
+                value per column
 The number of lines is whatever the linking leaves. The link models are fitted offline
 on synthetic charts (`learn.py`, `scripts/fit_links.py`) and shipped as
 `weights/links.npz`.

@@ -4,8 +4,8 @@ the finished lines, merged under the rule that a series is a function of x.
     F, i, j = piece_pairs(xs, ys, labels, lab, feats, bg)    # (P, len(FEATURES)) for lines i + 1, j + 1
     labels = merge_pieces(xs, ys, labels, lab, feats, bg, model)
 
-After the linking, the leftovers and the series judge, a series the linking could not
-hold together comes out as two or more lines: a pale stretch the network found apart, a
+After the linking and the leftovers, a series the linking could not hold together comes
+out as two or more lines: a pale stretch the network found apart, a
 dashed series cut where it crossed another, the connector of a marker series beside its
 markers. End to end on the foreign-renderer set's tune split, those pieces hold 11% of
 the true line pixels, and merging every piece with its line's main part would lift PQ
@@ -18,7 +18,9 @@ there; how far B's column spans lie inside A's; where they do not overlap, the g
 between their facing ends and how well each end's slope carries on to the other; their
 sizes, stroke widths and how gappy they are (FEATURES). A gradient-boosted model
 (`learn.fit_tree_model`), fitted on synthetic charts by `scripts/fit_pieces.py` on
-`predict`'s own output, scores each pair (log-odds of "one series"). Pairs at or above
+`predict`'s own output, scores each pair (log-odds of "one series"). `predict` merges
+twice: with its own candidates before the series judge, so that the judge sees a series
+whole and keeps it, and after the trim, on the lines' ink. Pairs at or above
 the bias are merged, best first, into groups; two groups are not merged where a member
 of one shares at least BLOCK_SHARE of its columns with a member of the other at centres
 more than BLOCK_DY px apart: a series has one value per x.
