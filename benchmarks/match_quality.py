@@ -24,7 +24,7 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 from linegroup.data import load_coco_lines  # noqa: E402
-from linegroup.evaluate import _masks, truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.evaluate import _masks, record_truth  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 
@@ -45,12 +45,7 @@ def score_set(records, grouper, name: str) -> dict:
     for rec in tqdm(records, desc=name, unit="chart"):
         img = read_image(rec.path)
         h, w = img.shape[:2]
-        if rec.label_mask:
-            truth = truth_from_label_mask(rec.label_mask, len(rec.lines), h, w, e2e=True)
-            thin = truth_from_label_mask(rec.label_mask, len(rec.lines), h, w, e2e=False)["full"]
-        else:
-            truth = truth_masks(rec.lines, h, w, 2, e2e=True)
-            thin = truth_masks(rec.lines, h, w, 2, e2e=False)["full"]
+        truth, thin = record_truth(rec, e2e=True), record_truth(rec, e2e=False)["full"]
         res = grouper.predict(img)
         k = int(res.mask.max())
         found, found_thin, gt = _masks(res.mask, k, 2), _masks(res.mask, k, 0), truth["full"]

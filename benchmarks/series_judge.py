@@ -1,12 +1,16 @@
-"""The series judge's bias and the plot-panel rule, measured on the foreign-renderer set.
+"""The series judge's and the pieces step's biases, and the plot-panel rule, measured on the
+foreign-renderer set.
 
-    python benchmarks/series_judge.py [--split tune] [--biases -2 -1 0 1] [--foreign runs/foreign]
+    python benchmarks/series_judge.py [--split tune] [--biases -2 -1 0 1] [--pieces_biases -2 -1 0 1 2]
+                                      [--foreign runs/foreign]
 
 1. Plot areas: on every foreign chart, whether the axes rule (`find_plot_area`) finds the
    plot area, and whether the panel rule (`find_panel`) does where it does not.
 2. End to end on one split (default `tune`, the one SERIES_BIAS was chosen on): ARI, PQ,
    count accuracy and pixel precision and recall with the judge off and at each bias
    (`linegroup evaluate --mode e2e` with `LineGrouper.series_bias` set).
+3. The same with the pieces step (grouping/pieces.py) off and at each of its biases
+   (`LineGrouper.pieces_bias`), the judge at its default.
 Writes benchmarks/results/series_judge.md and prints it.
 """
 
@@ -38,19 +42,22 @@ def plot_areas(folder: str) -> str:
             f"({axes + panel} in all)")
 
 
-def bias_table(folder: str, split: str, biases: list) -> str:
+def bias_table(folder: str, split: str, biases: list, model: str = "series") -> str:
+    """Rows of the end-to-end scores with the links file's `model` ("series": the judge,
+    "pieces": the pieces step) off and at each bias."""
     g = LineGrouper.load()
-    judge = g.links.series
-    rows = ["| judge | ARI | PQ | count acc | pixel P | pixel R |", "|---|---|---|---|---|---|"]
+    shipped = getattr(g.links, model)
+    name = {"series": "judge", "pieces": "pieces step"}[model]
+    rows = [f"| {name} | ARI | PQ | count acc | pixel P | pixel R |", "|---|---|---|---|---|---|"]
     for b in [None] + biases:
-        g.links.series = None if b is None else judge
-        g.series_bias = 0.0 if b is None else b
+        setattr(g.links, model, None if b is None else shipped)
+        setattr(g, f"{model}_bias", 0.0 if b is None else b)
         r = evaluate_dataset(os.path.join(folder, "foreign.json"), os.path.join(folder, "images"), grouper=g,
                              mode="e2e", split=split, progress=False)
         s = r["summary"]["model"]["all"]
         rows.append(f"| {'off' if b is None else f'bias {b:g}'} | " + " | ".join(f"{s[m]:.3f}" for m in METRICS) + " |")
         print(rows[-1], flush=True)
-    g.links.series = judge
+    setattr(g.links, model, shipped)
     return "\n".join(rows)
 
 
@@ -58,13 +65,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--foreign", default="runs/foreign", help="the foreign set (benchmarks/foreign.py --out)")
     ap.add_argument("--split", default="tune")
-    ap.add_argument("--biases", nargs="+", type=float, default=[-2.0, -1.0, 0.0, 1.0])
+    ap.add_argument("--biases", nargs="+", type=float, default=[-2.0, -1.0, 0.0, 1.0], help="the judge's")
+    ap.add_argument("--pieces_biases", nargs="+", type=float, default=[-2.0, -1.0, 0.0, 1.0, 2.0],
+                    help="the pieces step's")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results", "series_judge.md"))
     a = ap.parse_args()
     areas = plot_areas(a.foreign)
     print(areas)
     table = bias_table(a.foreign, a.split, a.biases)
-    text = f"{areas}\n\nEnd to end, foreign split '{a.split}':\n\n{table}\n"
+    pieces = bias_table(a.foreign, a.split, a.pieces_biases, "pieces")
+    text = f"{areas}\n\nEnd to end, foreign split '{a.split}':\n\n{table}\n\n{pieces}\n"
     with open(a.out, "w") as f:
         f.write(text)
     print(f"\n{text}")

@@ -19,7 +19,6 @@ No foreign-renderer chart is used here: those only measure (and tune PIECES_BIAS
 import os
 import sys
 
-import cv2
 import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -30,8 +29,7 @@ from linegroup.grouping.describe import pixels_lab  # noqa: E402
 from linegroup.grouping.learn import collect_samples, fit_arguments, fit_tree_model, held_out  # noqa: E402
 from linegroup.grouping.pieces import FEATURES, PIECES_BIAS, piece_pairs  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
-from linegroup.markers import background_colour  # noqa: E402
-from linegroup.predict import LineGrouper  # noqa: E402
+from linegroup.predict import LineGrouper, background_lab  # noqa: E402
 
 MAIN_SHARE = 0.6  # a line is a true line's when this share of its pixels lie on it
 
@@ -48,8 +46,7 @@ def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
         return empty
     labels = res.mask[ys, xs].astype(np.int64)
     lab = pixels_lab(small, xs, ys)
-    bg = cv2.cvtColor((background_colour(small) / 255.0).reshape(1, 1, 3).astype(np.float32),
-                      cv2.COLOR_RGB2Lab).reshape(3)
+    bg = background_lab(small)
     feats = res.embedding[:, ys, xs].T
     F, i, j, _, _ = piece_pairs(xs, ys, labels, lab, feats, bg)
     if len(i) == 0:

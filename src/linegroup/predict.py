@@ -25,8 +25,10 @@ panel of its own colour, `find_panel`, is the plot area); legend swatches and ti
 (`find_rulings`: evenly spaced horizontal runs over 60% of the width, vertical ones over
 60% of the height) are removed before grouping; after grouping, each line's stray pieces
 (`drop_strays`: text glyphs, arrow heads far from its body), then groups that are
-rulings (`drop_rulings`), then groups a learned judge takes for legend entries, labels,
-grid dashes or background (`candidates/series.py`) are dropped. Last, a line's pixels
+rulings (`drop_rulings`); lines that a learned pair score calls pieces of one series are
+merged (`grouping/pieces.py`, so that the judge sees a series whole), and groups a
+learned judge takes for legend entries, labels, grid dashes or background
+(`candidates/series.py`) are dropped. Then a line's pixels
 are its ink: the network marks a band around each line, 4-5 px wide for a 1 px stroke,
 and the band's pixels off the ink core whose colour is within TRIM_LAB of the background
 beside the band, and of the chart's background colour, are left out of the line (after
@@ -34,7 +36,8 @@ the judge, which was fitted on whole bands; where the band stops short of a big
 marker's edge, the pixel beside it is the marker's colour, and the marker's inside
 stays). Then a group that lies on the image's grid (`drop_grid_pieces`: 60% of its ink
 within 2 px of evenly spaced grid rows or columns that the image shows across the plot)
-is a stretch of a dotted grid line the network marked, and goes. On the foreign set's
+is a stretch of a dotted grid line the network marked, and goes. Last, with any
+candidates, the pieces are merged again, on the lines' ink. On the foreign set's
 report split end to end the first test took PQ from 0.505 to 0.585
 and pixel precision from 0.959 to 0.979, for pixel recall 0.902 -> 0.890 and ARI 0.631
 -> 0.602 (ARI counts the faintest anti-aliased true pixels left out); chosen on the
@@ -145,6 +148,13 @@ def lines_from_mask(mask: np.ndarray, image: np.ndarray | None = None, seg_gap: 
         lines.append({"id": c, "num_pixels": int(cnt[c].sum()), "color": color,
                       "points": pts.tolist(), "segments": segs})
     return lines
+
+
+def background_lab(image: np.ndarray) -> np.ndarray:
+    """(3,) the chart's background colour (markers.background_colour, its commonest) in Lab,
+    on the scale of grouping.describe.pixels_lab."""
+    rgb = (background_colour(image) / 255.0).reshape(1, 1, 3).astype(np.float32)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab).reshape(3)
 
 
 def is_dark(image: np.ndarray) -> bool:
@@ -289,14 +299,12 @@ class LineGrouper:
             cand = cand & ~find_rulings(cand, area=area)
         return cand, area
 
-    def _merge_pieces(self, labels, xs, ys, lab, feats, img) -> np.ndarray:
+    def _merge_pieces(self, labels, xs, ys, lab, feats, bg) -> np.ndarray:
         """labels with the lines that the pieces model calls one series merged (grouping/pieces.py),
-        renumbered; unchanged without a pieces model (an older links file) or lines."""
+        renumbered; unchanged without a pieces model (an older links file) or lines. lab: the
+        pixels' Lab colour, bg: the chart's background Lab (background_lab)."""
         if self.links is None or self.links.pieces is None or len(xs) == 0:
             return labels
-        lab = pixels_lab(img, xs, ys) if lab is None else lab
-        bg = cv2.cvtColor((background_colour(img) / 255.0).reshape(1, 1, 3).astype(np.float32),
-                          cv2.COLOR_RGB2Lab).reshape(3)
         return renumber(merge_pieces(xs, ys, labels, lab, feats, bg, self.links.pieces, self.pieces_bias))
 
     def predict(self, image, candidates=None, keep_embedding: bool = False, name: str | None = None) -> PredictResult:
@@ -357,22 +365,24 @@ class LineGrouper:
                 labels = drop_text(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
+        bg = None
+        if self.grouping == "links" and len(xs):  # the pixels' and the background's Lab, for the pieces and the trim
+            lab = pixels_lab(small_img, xs, ys) if lab is None else lab
+            bg = background_lab(small_img)
         if candidates is None:  # a series' pieces merged, so that the judge below sees the series whole
-            labels = self._merge_pieces(labels, xs, ys, lab, feats, small_img)
+            labels = self._merge_pieces(labels, xs, ys, lab, feats, bg)
         if candidates is None and self.drop_strays and self.links is not None and self.links.series is not None:
             # legend entries, labels, grid dashes, background texture: groups that are not series
             small_area = None if area is None else tuple(int(round(v * scale)) for v in area)
             feats_s = group_features(labels, xy, small_img, prob, small_area)
             labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
         if core is not None:  # a line's pixels are its ink: the band's background pixels go
-            bg = cv2.cvtColor((background_colour(small_img) / 255.0).reshape(1, 1, 3).astype(np.float32),
-                              cv2.COLOR_RGB2Lab).reshape(3)
             pale = ((lab - bg) ** 2).sum(1) < TRIM_LAB ** 2  # and the chart's background (not a marker's inside
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink
                 labels = drop_grid_pieces(labels, xy, small_img)
-        labels = self._merge_pieces(labels, xs, ys, lab, feats, small_img)  # (again, on the lines' ink)
+        labels = self._merge_pieces(labels, xs, ys, lab, feats, bg)  # (again, on the lines' ink)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         small_mask = mask
