@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 from linegroup.evaluate import record_truth  # noqa: E402
 from linegroup.grouping import LinkModels, load_link_models  # noqa: E402
 from linegroup.grouping.describe import pixels_lab  # noqa: E402
-from linegroup.grouping.learn import collect_samples, fit_arguments, fit_tree_model, held_out  # noqa: E402
+from linegroup.grouping.learn import (collect_samples, fit_arguments, fit_tree_model, group_owners,  # noqa: E402
+                                      held_out)
 from linegroup.grouping.pieces import FEATURES, PIECES_BIAS, piece_pairs  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 from linegroup.predict import LineGrouper, background_lab  # noqa: E402
@@ -53,10 +54,8 @@ def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
         return empty
     k = int(labels.max())
     full = t["full"].reshape(len(rec.lines), rec.height, rec.width) > 0
-    on = np.stack([full[:, ys[labels == c], xs[labels == c]].sum(1) for c in range(1, k + 1)])  # (K, lines)
-    n = np.maximum(np.bincount(labels, minlength=k + 1)[1:], 1)
-    owner = on.argmax(1)
-    sure = on[np.arange(k), owner] >= MAIN_SHARE * n
+    owner, share, _ = group_owners(full, xs, ys, labels, k)
+    sure = share >= MAIN_SHARE
     keep = sure[i] & sure[j]
     return F[keep], (owner[i] == owner[j])[keep].astype(np.int64)
 

@@ -28,7 +28,8 @@ sys.path.insert(0, os.path.join(ROOT, "src"))
 from linegroup.candidates.series import FEATURES, SERIES_BIAS, group_features  # noqa: E402
 from linegroup.evaluate import record_truth  # noqa: E402
 from linegroup.grouping import LinkModels, load_link_models  # noqa: E402
-from linegroup.grouping.learn import collect_samples, fit_arguments, fit_tree_model, held_out  # noqa: E402
+from linegroup.grouping.learn import (collect_samples, fit_arguments, fit_tree_model, group_owners,  # noqa: E402
+                                      held_out)
 from linegroup.images import read_image  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
 
@@ -49,10 +50,8 @@ def chart_samples(g: LineGrouper, rec) -> tuple[np.ndarray, np.ndarray]:
     xy = np.column_stack([xs, ys]).astype(np.float32)
     F = group_features(labels, xy, small, res.probability, res.plot_area)
     k = len(F)
-    on = np.stack([full[:, ys[labels == c], xs[labels == c]].sum(1) for c in range(1, k + 1)])  # (K, lines)
-    n = np.bincount(labels, minlength=k + 1)[1:]
-    owner = on.argmax(1)
-    is_line = on[np.arange(k), owner] >= MAIN_SHARE * n
+    owner, share, n = group_owners(full, xs, ys, labels, k)
+    is_line = share >= MAIN_SHARE
     y = np.where(is_line, -1, 0)
     for line in np.unique(owner[is_line]):
         mine = np.flatnonzero(is_line & (owner == line))
@@ -80,7 +79,8 @@ def main(argv=None):
     print(f"held-out AUC {roc_auc_score(yt, s):.3f}; at bias {a.bias}: series dropped "
           f"{(s[yt == 1] < a.bias).mean():.3f}, non-series dropped {(s[yt == 0] < a.bias).mean():.3f}")
     sp = held.logit(X_te[y_te == -1])
-    print(f"  pieces left out (held-out): dropped {(sp < a.bias).mean():.3f}")
+    if len(sp):  # (a small --limit may hold none)
+        print(f"  pieces left out (held-out): dropped {(sp < a.bias).mean():.3f}")
     sel = y_all >= 0
     judge = fit_tree_model(np.concatenate(Xs)[sel], y_all[sel], names=FEATURES)
     LinkModels(models.r1, models.r2, judge, models.pieces).save(a.out)

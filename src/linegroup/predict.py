@@ -350,10 +350,12 @@ class LineGrouper:
             ys, xs = fy, fx
         xy = np.column_stack([xs, ys]).astype(np.float32)
         feats = emb[:, ys, xs].T
-        core = strength = lab = None
+        core = strength = lab = bg = None
         if self.grouping == "links":
-            if candidates is None and len(xs):  # the ink core, linked first, and each candidate's ink for the trim
+            if len(xs):  # each candidate's Lab (the linking, the pieces, the trim) and the background's, once
                 lab = pixels_lab(small_img, xs, ys)
+                bg = background_lab(small_img)
+            if candidates is None and len(xs):  # the ink core, linked first
                 core, strength = ink_core(xs, ys, small_img, lab, strength=True)
             labels = group_lines(xs, ys, small_img, feats, self.links, own=candidates is None, bias=self.link_bias,
                                  core=core, lab=lab)
@@ -365,10 +367,6 @@ class LineGrouper:
                 labels = drop_text(labels, xy)
         if candidates is None and self.drop_rulings:  # the model's own candidates: no grid or axis lines
             labels = drop_rulings(labels, xy, ew)
-        bg = None
-        if self.grouping == "links" and len(xs):  # the pixels' and the background's Lab, for the pieces and the trim
-            lab = pixels_lab(small_img, xs, ys) if lab is None else lab
-            bg = background_lab(small_img)
         if candidates is None:  # a series' pieces merged, so that the judge below sees the series whole
             labels = self._merge_pieces(labels, xs, ys, lab, feats, bg)
         if candidates is None and self.drop_strays and self.links is not None and self.links.series is not None:

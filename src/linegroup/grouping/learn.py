@@ -16,6 +16,9 @@ HistGradientBoostingClassifier; it is stored as arrays (trees.py).
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 
 from .link import FEATURES, pair_features
@@ -80,9 +83,6 @@ def fit_tree_model(X: np.ndarray, y: np.ndarray, seed: int = 0, names=FEATURES, 
 def collect_samples(folders, chart_samples, limit: int = 0):
     """Per chart of the `linegroup synth` folders (train.json beside train/; at most `limit`
     per folder, 0 = all) in order, chart_samples(rec) -> (X, y). Returns (Xs, ys) lists."""
-    import os
-    import time
-
     from tqdm import tqdm
 
     from ..data import load_coco_lines
@@ -120,3 +120,13 @@ def fit_arguments(doc: str, what: str, bias: float):
     ap.add_argument("--bias", type=float, default=bias, help="log-odds threshold to report rates at")
     ap.add_argument("--limit", type=int, default=0, help="at most this many charts per folder (0 = all)")
     return ap
+
+
+def group_owners(full: np.ndarray, xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, k: int):
+    """For groups 1..k of pixels (xs, ys) labelled `labels`: (owner (k,), share (k,), size (k,)),
+    the true line holding most of each group's pixels (full: (lines, H, W) bool, the true
+    lines' masks), the share of the group's pixels on it, and the group's pixel count."""
+    on = np.stack([full[:, ys[labels == c], xs[labels == c]].sum(1) for c in range(1, k + 1)])  # (k, lines)
+    n = np.bincount(labels, minlength=k + 1)[1:]
+    owner = on.argmax(1)
+    return owner, on[np.arange(k), owner] / np.maximum(n, 1), n

@@ -1,15 +1,16 @@
 """Pieces of one series left as lines of their own -> one line: a learned pair score over
 the finished lines, merged under the rule that a series is a function of x.
 
-    F, i, j = piece_pairs(xs, ys, labels, lab, feats, bg)    # (P, len(FEATURES)) for lines i + 1, j + 1
+    F, i, j, share, dy = piece_pairs(xs, ys, labels, lab, feats, bg)   # F (P, len(FEATURES)): lines i + 1, j + 1
     labels = merge_pieces(xs, ys, labels, lab, feats, bg, model)
 
 After the linking and the leftovers, a series the linking could not hold together comes
 out as two or more lines: a pale stretch the network found apart, a
 dashed series cut where it crossed another, the connector of a marker series beside its
-markers. End to end on the foreign-renderer set's tune split, those pieces hold 11% of
-the true line pixels, and merging every piece with its line's main part would lift PQ
-from 0.655 to 0.702 (`benchmarks/match_quality.py`; the ceiling is a one-off).
+markers. End to end on the foreign-renderer set's tune split, before this step, those
+pieces held 11% of the true line pixels, and merging every piece with its line's main
+part would have lifted PQ from 0.655 to 0.702 (one-off counts against the truth; the
+README's "Why they miss").
 
 Each pair of lines (A the larger, B the smaller) is described by what tells one series
 from two: their inks (Lab, from each line's strongest half of pixels) and mean learned
@@ -31,8 +32,10 @@ Vectorised over pairs and columns; Python loops run over lines (tens) and merges
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from ..labels import label_slices
+from .coincide import column_spans
 
 FEATURES = ("ink_d", "ink_dl", "chroma_a", "emb_d", "share_a", "share_b", "dy_med", "inside_b", "gap_x", "gap_y",
             "cont", "log_npix_a", "log_npix_b", "cols_a", "cols_b", "thick_a", "thick_b", "cover_a", "cover_b",
@@ -52,11 +55,7 @@ def _line_stats(xs, ys, labels, k, w, lab, feats, bg):
     ysum = np.bincount(key, weights=ys[on].astype(np.float64), minlength=k * w).reshape(k, w)
     has = cnt > 0
     yc = np.where(has, ysum / np.maximum(cnt, 1), np.nan)
-    lo = np.full(k * w, np.inf)
-    hi = np.full(k * w, -np.inf)
-    np.minimum.at(lo, key, ys[on].astype(np.float64))
-    np.maximum.at(hi, key, ys[on].astype(np.float64))
-    lo, hi = lo.reshape(k, w), hi.reshape(k, w)
+    lo, hi = column_spans(xs, ys, labels, k, w)
     npix = cnt.sum(1)
     cols = has.sum(1)
     x0 = np.argmax(has, 1)
@@ -81,8 +80,10 @@ def _line_stats(xs, ys, labels, k, w, lab, feats, bg):
 
 
 def piece_pairs(xs, ys, labels, lab, feats=None, bg=None):
-    """(F (P, len(FEATURES)), i, j): every pair of lines i + 1, j + 1 (i the larger) and its
-    features, plus (share, dy) for the blocking rule: each (P,)."""
+    """(F, i, j, share, dy): every pair of lines i + 1, j + 1 (i the larger), its features
+    F (P, len(FEATURES)), and for the blocking rule the share of line j + 1's columns the two
+    share and the median distance of their centres there, each (P,). Without embeddings
+    (feats None) the embedding distance is 0."""
     xs = np.asarray(xs, np.int64)
     ys = np.asarray(ys, np.int64)
     labels = np.asarray(labels, np.int64)
@@ -105,8 +106,8 @@ def piece_pairs(xs, ys, labels, lab, feats=None, bg=None):
     some = shared > 0
     if some.any():
         dy_med[some] = np.nanmedian(np.where(both[some], dy[some], np.nan), 1)
-    lo_a = np.minimum(np.minimum(s["lo"][i], np.roll(s["lo"][i], 1, 1)), np.roll(s["lo"][i], -1, 1))
-    hi_a = np.maximum(np.maximum(s["hi"][i], np.roll(s["hi"][i], 1, 1)), np.roll(s["hi"][i], -1, 1))
+    lo_a = minimum_filter1d(s["lo"][i], 3, axis=1, mode="constant", cval=np.inf)  # A's span, a column either side
+    hi_a = maximum_filter1d(s["hi"][i], 3, axis=1, mode="constant", cval=-np.inf)
     inside = (has[j] & (s["lo"][j] >= lo_a - SLACK) & (s["hi"][j] <= hi_a + SLACK)).sum(1) / cols[j]
     # facing ends: the left line's right end against the right line's left end
     a_left = s["x0"][i] <= s["x0"][j]
