@@ -87,6 +87,22 @@ def test_dense_touching_squares_all_found():
     assert _nearest(got["markers"], pts).max() <= 2.0  # a fifth of a square: the band hides their edges
 
 
+@pytest.mark.parametrize("dx, dy", [(0.0, 0.0), (0.25, 0.0), (0.75, 0.0), (0.25, 0.4)])
+def test_level_row_of_touching_discs_found_once_each(dx, dy):
+    """30 touching 10 px discs on a level line: a plain shape tried on the dense series
+    fitted each disc at both its sides (56 instances, and the count of the band's period
+    lost to them, or the band's centres 1.25 px off) until instances under 0.8 of the
+    shape's side apart stopped counting (`template.spaced`)."""
+    img = np.full((260, 420, 3), 255, np.uint8)
+    pts = np.column_stack([40 + 10.0 * np.arange(30) + dx, np.full(30, 130 + dy)])
+    _poly(img, pts, (0, 0, 0))
+    for p in pts:
+        cv2.circle(img, _p(p), 5 * S, (0, 0, 0), -1, cv2.LINE_AA, 4)
+    got = find_markers(img, _path_mask(img.shape, pts))[1]
+    assert len(got["markers"]) == len(pts)
+    assert _nearest(got["markers"], pts).max() <= 1.0
+
+
 @pytest.mark.parametrize("slope", [0.0, 0.6, "zigzag"])
 def test_dense_touching_circles_all_found(slope):
     img = np.full((260, 420, 3), 255, np.uint8)

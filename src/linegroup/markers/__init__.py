@@ -33,7 +33,8 @@ it per line, one step per file:
    the way to the marker's radius (not a stretch of a thick stroke that the template
    matches). Markers that overlap, are partly hidden or sit on a crossing still match.
    When the mean patch is wider than MERGED radii (its neighbours touch it), plain discs,
-   squares and diamonds of the blobs' width are tried too.
+   squares and diamonds of the blobs' width are tried too (a shape's instances under
+   0.8 of its side apart count once: it may fit a marker at both its sides).
    A blob of marker ink that holds more markers than were found in it (its area over
    the line's own one-marker blobs' area; points measured at close x values) gets one
    centre per marker, by k-means of its pixels (`piles.py`).

@@ -26,6 +26,7 @@ from .blobs import MIN_MARKERS
 
 MATCH = 0.3  # least normalised correlation of an instance with the line's template
 SEPARATION = 0.9  # two instances of one line are at least this many marker radii apart
+SPACED = 0.8  # a plain shape tried on a dense series counts instances at least this many sides apart
 NEAR_PATH = 3.0  # px: an instance lies within its radius plus this of the line's own pixels
 PATH_WEIGHT = 0.5  # a claimed marker's score loses this much per radius its line's path is off its centre
 TILE = 64  # px: template scores are computed on the tiles of this side that hold the line's path
@@ -56,7 +57,9 @@ def learn_template(alpha, body, centres, t):
 def dense_template(ctx, body, det, tmpl, shift, info):
     """A dense series: plain discs, squares and diamonds about as wide as the blobs tried as
     templates beside the learned one; the one with the most instances times their median score
-    is kept. Returns (detections, template, shift, info)."""
+    is kept, a plain shape's instances counted once per SPACED sides (`spaced`: on a level row of
+    touching discs a diamond fitted each disc at both its sides, and won on its doubled count).
+    Returns (detections, template, shift, info)."""
     t, r = ctx["t"], ctx["r"]
     best = len(det) * float(median(det[:, 2])) if len(det) else 0.0
     info = {**info, "size": 2 * int(round(r)) + 1, "shape": None}  # the merged patch's size is not a marker's
@@ -64,7 +67,7 @@ def dense_template(ctx, body, det, tmpl, shift, info):
         ideal = ideal_shapes(side, side)[name]
         pad = t - ideal.shape[0] // 2
         cand = cv2.copyMakeBorder(ideal.astype(np.float32), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-        got = match(ctx, cand)
+        got = spaced(match(ctx, cand), SPACED * side)  # a plain shape fits a marker once, not at both its sides
         fit = len(got) * float(median(got[:, 2])) if len(got) else 0.0
         if fit > best:
             best, det, tmpl, shift = fit, got, cand, (0.0, 0.0)
@@ -76,6 +79,19 @@ def dense_template(ctx, body, det, tmpl, shift, info):
         if len(got) and len(got) * float(median(got[:, 2])) > best:
             det, tmpl = got, cand
     return det, tmpl, shift, info
+
+
+def spaced(det: np.ndarray, gap: float) -> np.ndarray:
+    """The detections (n, 4) with any closer than gap px to a better-scoring one left out
+    (greedy, best first; ties by position): touching markers are a side apart."""
+    if len(det) < 2:
+        return det
+    order = np.lexsort((det[:, 1], det[:, 0], -det[:, 2]))
+    d2 = ((det[:, None, :2] - det[None, :, :2]) ** 2).sum(-1)
+    keep = np.zeros(len(det), bool)
+    for i in order:  # detections of one line: tens to hundreds
+        keep[i] = not (keep & (d2[i] < gap * gap)).any()
+    return det[keep]
 
 
 def shape_class(shape: np.ndarray):
