@@ -88,10 +88,16 @@ def spaced(det: np.ndarray, gap: float) -> np.ndarray:
         return det
     order = np.lexsort((det[:, 1], det[:, 0], -det[:, 2]))
     d2 = ((det[:, None, :2] - det[None, :, :2]) ** 2).sum(-1)
-    keep = np.zeros(len(det), bool)
-    for i in order:  # detections of one line: tens to hundreds
-        keep[i] = not (keep & (d2[i] < gap * gap)).any()
-    return det[keep]
+    return det[_greedy(order, d2 < gap * gap)]
+
+
+def _greedy(order: np.ndarray, clash: np.ndarray) -> np.ndarray:
+    """(n,) bool: each detection in `order` kept unless it clashes (clash (n, n) bool) with
+    one kept before it. One pass over the detections (a few hundred), not over pixels."""
+    keep = np.zeros(len(order), bool)
+    for i in order:
+        keep[i] = not (clash[i] & keep).any()
+    return keep
 
 
 def shape_class(shape: np.ndarray):
@@ -188,13 +194,9 @@ def resolve(found):
     rad = np.array([found[i][2] for i in ids])
     quality = det[:, 2] - PATH_WEIGHT * det[:, 3] / rad
     order = np.argsort(-quality, kind="stable")
-    keep = np.zeros(len(det), bool)
     xy = det[:, :2]
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1)
     same = ids[:, None] == ids[None, :]
     clash = np.where(same, d2 < (0.5 * rad[:, None]) ** 2, d2 < np.minimum(rad[:, None], rad[None, :]) ** 2)
-    np.fill_diagonal(clash, False)
-    for i in order:  # one pass over detections (a few hundred), not over pixels
-        if not (clash[i] & keep).any():
-            keep[i] = True
+    keep = _greedy(order, clash)
     return [(c, det[keep & (ids == i), :2], info) for i, (c, _, _, info) in enumerate(found)]
