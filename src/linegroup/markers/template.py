@@ -75,7 +75,7 @@ def dense_template(ctx, body, det, tmpl, shift, info):
     if shift == (0.0, 0.0) and len(det) >= MIN_MARKERS:  # a plain shape won: learn the real one where it matched
         size = (2 * t + 1, 2 * t + 1)
         cand = np.mean([cv2.getRectSubPix(body, size, (float(x), float(y))) for x, y in det[:, :2]], axis=0)
-        got = match(ctx, cand)
+        got = spaced(match(ctx, cand), SPACED * info["size"])  # counted as the plain shapes were
         if len(got) and len(got) * float(median(got[:, 2])) > best:
             det, tmpl = got, cand
     return det, tmpl, shift, info
