@@ -101,3 +101,60 @@ def test_find_panel_known_rectangle_and_refusals():
     faint = img.copy()
     faint[40:251, 60:371] = (253, 254, 255)  # within PANEL_TOL of the page: not told apart
     assert find_panel(faint) is None
+
+
+def gridded(h=300, w=400):
+    """A white page with plotly's white-template grid: faint lines (235, 240, 248) at y
+    60..240 step 60 over x 60..370, and at x 60..360 step 100 over y 40..250; tick labels
+    ending 3 px left of the horizontal lines, a title above, a legend right, a series."""
+    img = np.full((h, w, 3), 255, np.uint8)
+    for y in range(60, 241, 60):
+        img[y, 60:371] = (235, 240, 248)
+        img[y - 4:y + 5, 40:57] = 60  # a tick label, 3 px before its grid line
+    for x in range(60, 361, 100):
+        img[40:251, x] = (235, 240, 248)
+    cv2.line(img, (70, 200), (360, 60), (30, 90, 200), 2)
+    cv2.putText(img, "title", (150, 25), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 0), 1)
+    cv2.line(img, (375, 80), (395, 80), (30, 90, 200), 2)  # a legend entry
+    return img
+
+
+def test_find_grid_known_rectangle_and_refusals():
+    from linegroup.candidates.plotarea import find_grid, find_panel
+
+    img = gridded()
+    assert find_plot_area(img) is None and find_panel(img) is None  # no axes, no panel
+    assert find_grid(img) == (60, 40, 370, 250)
+    assert find_grid(img[..., 1]) == (60, 40, 370, 250)  # grayscale input
+    assert find_grid(np.full((300, 400, 3), 255, np.uint8)) is None  # no grid
+    one_way = img.copy()
+    one_way[40:251, 60:361:100] = 255  # horizontal lines only
+    assert find_grid(one_way) is None
+    single = np.full((300, 400, 3), 255, np.uint8)
+    single[150, 60:371] = 235
+    single[40:251, 200] = 235  # one line each way is no grid
+    assert find_grid(single) is None
+    ragged = img.copy()
+    for i, y in enumerate(range(60, 241, 60)):  # lines that agree on no start: not one grid
+        ragged[y, 60:371] = 255
+        ragged[y, 60 + 40 * i:371 - 40 * i] = 235
+    assert find_grid(ragged) is None
+    corner = np.full((300, 400, 3), 255, np.uint8)
+    corner[20:60:20, 10:180] = 235
+    corner[10:130, 20:80:30] = 235  # a grid over under a quarter of the image
+    assert find_grid(corner) is None
+
+
+def test_predict_crops_to_the_grid_where_there_are_no_axes_or_panel():
+    """The title and legend entry outside a faint grid are not candidates once the grid
+    gives the plot area."""
+    img = gridded()
+    g = LineGrouper.load()
+    cand = np.zeros(img.shape[:2], bool)
+    cand[12:24, 150:200] = True  # the title's pixels, as a network might mark them
+    cand[78:83, 375:396] = True  # the legend entry's
+    cand[100:104, 70:360] = True  # a line inside (most of the candidates: the crop is kept)
+    out, area = g.clean_candidates(cand, img)
+    assert area == (60, 40, 370, 250)
+    assert not out[:38].any() and not out[:, 373:].any()
+    assert out[100:104, 70:360].all()

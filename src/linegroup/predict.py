@@ -20,7 +20,8 @@ With the model's own candidates, the `candidates` stage cleans them first: pixel
 outside the plot area (the rectangle the x and y axes enclose, `find_plot_area`: tick
 labels, axis titles, the chart title) are left out unless that would drop over half of
 them (then the frame found is not the axes; with no axes meeting at a corner, a plot
-panel of its own colour, `find_panel`, is the plot area); legend swatches and tick marks
+panel of its own colour, `find_panel`, is the plot area, and without a panel the extent of
+a faint grid, `find_grid`); legend swatches and tick marks
 (`find_marks`: short strokes repeated in a column or a row) and grid rulings
 (`find_rulings`: evenly spaced horizontal runs over 60% of the width, vertical ones over
 60% of the height) are removed before grouping; after grouping, each line's stray pieces
@@ -64,7 +65,7 @@ import numpy as np
 
 from .candidates.gridrows import drop_grid_pieces
 from .candidates.marks import find_marks, find_rulings
-from .candidates.plotarea import commonest_grey, crop_to, find_panel, find_plot_area
+from .candidates.plotarea import commonest_grey, crop_to, find_grid, find_panel, find_plot_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
@@ -287,6 +288,8 @@ class LineGrouper:
             area = find_plot_area(img)
             if area is None:  # no axes meeting at a corner: a panel of its own colour, if there is one
                 area = find_panel(img)
+            if area is None:  # no panel either: the extent of a faint grid on the page, if there is one
+                area = find_grid(img)
             inner = crop_to(cand, area)
             n, n_in = int(cand.sum()), int(inner.sum())
             if n == 0 or n_in >= (1 - self.max_outside) * n:
