@@ -107,3 +107,23 @@ def test_the_inside_of_a_filled_marker_stays_in_its_line(grouper):
     res = grouper.predict(img)
     assert len(res.lines) == 1 and len(res.lines[0]["markers"]) == len(pts)
     assert (res.mask[inside > 0] > 0).mean() >= 0.98
+
+
+def test_a_line_on_a_panel_is_trimmed_to_its_ink_where_the_page_is_commonest(grouper):
+    """A plotly-like chart: a light-blue plot panel on a white page with wide margins, so
+    that the page, not the panel, is the image's commonest colour. The band's panel-coloured
+    pixels leave the line as the page-coloured ones do on a plain chart (25% of the line's
+    pixels were the panel's before)."""
+    img = np.full((480, 640, 3), 255, np.uint8)
+    panel = (229, 236, 246)
+    img[120:361, 150:501] = panel
+    for y in range(150, 361, 50):
+        img[y, 150:501] = 255  # white grid rows
+    xs = np.linspace(160, 490, 80)
+    pts = np.column_stack([xs, 240 + 70 * np.sin((xs - 160) / 50)])
+    cv2.polylines(img, [np.round(pts * 16).astype(np.int32)], False, (60, 80, 200), 2, cv2.LINE_AA, 4)
+    res = grouper.predict(img)
+    found = res.mask > 0
+    assert res.plot_area is not None and len(res.lines) == 1
+    on_panel = (np.abs(img[found].astype(int) - panel).max(1) <= 3).mean()
+    assert on_panel < 0.02, f"{on_panel:.2f} of the line's pixels are the panel's colour"

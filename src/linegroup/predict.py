@@ -380,6 +380,10 @@ class LineGrouper:
         if core is not None:  # a line's pixels are its ink: the band's background pixels go
             pale = ((lab - bg) ** 2).sum(1) < TRIM_LAB ** 2  # and the chart's background (not a marker's inside
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)
+            if area is not None:  # or the plot panel's, where it has a colour of its own
+                ax0, ay0, ax1, ay1 = (int(round(v * scale)) for v in area)
+                panel = background_lab(small_img[ay0:ay1 + 1, ax0:ax1 + 1])
+                pale |= ((lab - panel) ** 2).sum(1) < TRIM_LAB ** 2
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink
                 labels = drop_grid_pieces(labels, xy, small_img)
