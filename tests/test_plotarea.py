@@ -130,15 +130,23 @@ def test_find_grid_known_rectangle_and_refusals():
     one_way = img.copy()
     one_way[40:251, 60:361:100] = 255  # horizontal lines only
     assert find_grid(one_way) is None
-    single = np.full((300, 400, 3), 255, np.uint8)
-    single[150, 60:371] = 235
-    single[40:251, 200] = 235  # one line each way is no grid
-    assert find_grid(single) is None
     ragged = img.copy()
     for i, y in enumerate(range(60, 241, 60)):  # lines that agree on no start: not one grid
         ragged[y, 60:371] = 255
         ragged[y, 60 + 40 * i:371 - 40 * i] = 235
     assert find_grid(ragged) is None
+    zero = np.full((300, 400, 3), 255, np.uint8)  # no grid: a faint zero line each way (plotly_white)
+    zero[180, 60:371] = 235
+    zero[40:251, 60] = 235  # meeting at the left edge
+    assert find_grid(zero) == (60, 40, 370, 250)
+    zero[40:251, 60] = 255
+    zero[180, 60] = 235
+    zero[40:251, 200] = 235  # or crossing in the middle
+    assert find_grid(zero) == (60, 40, 370, 250)
+    apart = np.full((300, 400, 3), 255, np.uint8)
+    apart[180, 60:200] = 235  # two long lines that do not meet are no frame
+    apart[40:160, 300] = 235
+    assert find_grid(apart) is None
     corner = np.full((300, 400, 3), 255, np.uint8)
     corner[20:60:20, 10:180] = 235
     corner[10:130, 20:80:30] = 235  # a grid over under a quarter of the image

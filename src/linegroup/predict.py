@@ -65,7 +65,7 @@ import numpy as np
 
 from .candidates.gridrows import drop_grid_pieces
 from .candidates.marks import find_marks, find_rulings
-from .candidates.plotarea import commonest_grey, crop_to, find_grid, find_panel, find_plot_area
+from .candidates.plotarea import commonest_grey, crop_to, find_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
@@ -285,11 +285,7 @@ class LineGrouper:
         swatches, tick marks and grid rulings removed. Returns (mask, plot area or None)."""
         area = None
         if self.plot_area:  # inside the axes only
-            area = find_plot_area(img)
-            if area is None:  # no axes meeting at a corner: a panel of its own colour, if there is one
-                area = find_panel(img)
-            if area is None:  # no panel either: the extent of a faint grid on the page, if there is one
-                area = find_grid(img)
+            area = find_area(img)  # the axes' corner, else a panel of its own colour, else a faint grid
             inner = crop_to(cand, area)
             n, n_in = int(cand.sum()), int(inner.sum())
             if n == 0 or n_in >= (1 - self.max_outside) * n:

@@ -7,10 +7,10 @@
                                                # not calibrated stays in pixels
     ax.to_dict()                               # the JSON "axes" block: maps, ticks read, residuals
 
-Steps: the plot area (the axes' corner, `candidates.plotarea.find_plot_area`, if not
-given); OCR of the whole image (`ocr.get_engine`, the optional extra
-`linegroup[axes]`), plus small labels the detector missed, proposed from the ink and
-read by the recogniser alone (`proposals.text_proposals`); each text parsed as a number
+Steps: the plot area (the axes' corner, else a panel of its own colour, else a faint
+grid: `candidates.plotarea.find_area`, if not given); OCR of the whole image
+(`ocr.get_engine`, the optional extra `linegroup[axes]`), plus small labels the
+detector missed, proposed from the ink and read by the recogniser alone (`proposals.text_proposals`); each text parsed as a number
 (`numbers.parse_label`; "10" + digits is also tried as a power of ten whose superscript
 OCR flattened); numeric labels grouped into rows under the plot (x axis) and columns
 beside it (y axis) (`ticks.label_groups`); each label's pixel taken as read and snapped
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..candidates.plotarea import find_plot_area
+from ..candidates.plotarea import find_area
 from .fit import AxisFit, fit_axis
 from .numbers import Label, parse_label, parse_multiplier
 from .ocr import INSTALL_HINT, OCRUnavailable, TextBox, available, get_engine, raised_tail
@@ -192,7 +192,7 @@ def read_axes(image: np.ndarray, plot_area: tuple | None = None, engine=None) ->
     """Read both axes of an RGB uint8 chart image (H, W, 3). engine: an OCR callable
     image -> [TextBox]; default the RapidOCR engine (raises OCRUnavailable without the extra)."""
     engine = engine or get_engine()
-    area = plot_area if plot_area is not None else find_plot_area(image)
+    area = plot_area if plot_area is not None else find_area(image)
     t0 = time.perf_counter()
     boxes = engine(image)
     if hasattr(engine, "recognise"):  # small labels the text detector missed, found from the ink
