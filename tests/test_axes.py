@@ -183,3 +183,13 @@ def test_the_engine_fetches_nothing(monkeypatch):
         assert read_axes(img).y.calibrated
     finally:
         ocr_mod.get_engine.cache_clear()
+
+
+def test_without_axis_lines_the_plot_area_comes_from_the_grid():
+    """A chart with neither axis lines nor a panel (plotly's white template): the labels are
+    grouped around the area its faint grid spans, as `predict` crops to it."""
+    img = np.full((300, 400, 3), 255, np.uint8)
+    img[60:241:60, 60:371] = (235, 240, 248)
+    img[40:251, 60:361:100] = (235, 240, 248)
+    res = read_axes(img, engine=lambda image: [])
+    assert res.plot_area == (60, 40, 370, 250)
