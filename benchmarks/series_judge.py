@@ -5,7 +5,9 @@ foreign-renderer set.
                                       [--foreign runs/foreign]
 
 1. Plot areas: on every foreign chart, whether the axes rule (`find_plot_area`) finds the
-   plot area, and whether the panel rule (`find_panel`) does where it does not.
+   plot area, whether the panel rule (`find_panel`) does where it does not, and the grid
+   rule (`find_grid`) where neither does (and how many of its areas lie within 2 px of
+   the renderer's own plot box).
 2. End to end on one split (default `tune`, the one SERIES_BIAS was chosen on): ARI, PQ,
    count accuracy and pixel precision and recall with the judge off and at each bias
    (`linegroup evaluate --mode e2e` with `LineGrouper.series_bias` set).
@@ -15,13 +17,14 @@ Writes benchmarks/results/series_judge.md and prints it.
 """
 
 import argparse
+import json
 import glob
 import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
-from linegroup.candidates.plotarea import find_panel, find_plot_area  # noqa: E402
+from linegroup.candidates.plotarea import find_grid, find_panel, find_plot_area  # noqa: E402
 from linegroup.evaluate import evaluate_dataset  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
@@ -30,16 +33,24 @@ METRICS = ("ari", "pq", "count", "pix_p", "pix_r")
 
 
 def plot_areas(folder: str) -> str:
+    """How many foreign charts each plot-area rule finds (in `find_area`'s order), and how
+    far the grid rule's areas lie from the renderer's own plot box."""
+    with open(os.path.join(folder, "foreign.json")) as f:
+        box = {im["file_name"]: im["plot_box"] for im in json.load(f)["images"]}
     paths = sorted(glob.glob(os.path.join(folder, "images", "*.png")))
-    axes = panel = 0
+    axes = panel = grid = close = 0
     for p in paths:
         img = read_image(p)
         if find_plot_area(img) is not None:
             axes += 1
         elif find_panel(img) is not None:
             panel += 1
-    return (f"plot area on {len(paths)} foreign charts: axes rule {axes}, panel rule {panel} more "
-            f"({axes + panel} in all)")
+        elif (area := find_grid(img)) is not None:
+            grid += 1
+            close += max(abs(a - b) for a, b in zip(area, box[os.path.basename(p)])) <= 2
+    return (f"plot area on {len(paths)} foreign charts: axes rule {axes}, panel rule {panel} more, grid rule "
+            f"{grid} more ({axes + panel + grid} in all; the grid rule's within 2 px of the renderer's box on "
+            f"{close})")
 
 
 def bias_table(folder: str, split: str, biases: list, model: str = "series") -> str:
