@@ -339,6 +339,7 @@ class LineGrouper:
         area = None
         if candidates is None:
             cand, area = self.clean_candidates(cand, img)
+        small_area = None if area is None else tuple(int(round(v * scale)) for v in area)  # at the network's resolution
         # group at the network's resolution: a cell is a candidate if any of its pixels is
         fy, fx = np.nonzero(cand)
         if scale < 1.0:
@@ -370,14 +371,13 @@ class LineGrouper:
             labels = self._merge_pieces(labels, xs, ys, lab, feats, bg)
         if candidates is None and self.drop_strays and self.links is not None and self.links.series is not None:
             # legend entries, labels, grid dashes, background texture: groups that are not series
-            small_area = None if area is None else tuple(int(round(v * scale)) for v in area)
             feats_s = group_features(labels, xy, small_img, prob, small_area)
             labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
         if core is not None:  # a line's pixels are its ink: the band's background pixels go
             pale = ((lab - bg) ** 2).sum(1) < TRIM_LAB ** 2  # and the chart's background (not a marker's inside
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)
-            if area is not None:  # or the plot panel's, where it has a colour of its own
-                ax0, ay0, ax1, ay1 = (int(round(v * scale)) for v in area)
+            if small_area is not None:  # or the plot panel's, where it has a colour of its own
+                ax0, ay0, ax1, ay1 = small_area
                 panel = background_lab(small_img[ay0:ay1 + 1, ax0:ax1 + 1])
                 pale |= ((lab - panel) ** 2).sum(1) < TRIM_LAB ** 2
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)

@@ -10,10 +10,11 @@
 Steps: the plot area (the axes' corner, else a panel of its own colour, else a faint
 grid: `candidates.plotarea.find_area`, if not given); OCR of the whole image
 (`ocr.get_engine`, the optional extra `linegroup[axes]`), plus small labels the
-detector missed, proposed from the ink and read by the recogniser alone (`proposals.text_proposals`); each text parsed as a number
-(`numbers.parse_label`; "10" + digits is also tried as a power of ten whose superscript
-OCR flattened); numeric labels grouped into rows under the plot (x axis) and columns
-beside it (y axis) (`ticks.label_groups`); each label's pixel taken as read and snapped
+detector missed, proposed from the ink and read by the recogniser alone
+(`proposals.text_proposals`); each text parsed as a number (`numbers.parse_label`;
+"10" + digits is also tried as a power of ten whose superscript OCR flattened); numeric
+labels grouped into rows under the plot (x axis) and columns beside it (y axis)
+(`ticks.label_groups`); each label's pixel taken as read and snapped
 to the nearest tick mark or grid line (`ticks.tick_marks`); per axis, a robust linear or
 log fit of pixel -> value on every candidate group, the fit that agrees with the most
 labels kept (`fit.fit_axis`). A skewed scan (label column and row drifting) is turned

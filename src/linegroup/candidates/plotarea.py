@@ -208,8 +208,7 @@ def find_grid(image: np.ndarray, diff: int = GRID_DIFF, min_len: float = GRID_LE
     """(x0, y0, x1, y1) of the plot area a faint grid spans (see the module docstring): the
     horizontal grid lines' common start and end give x0, x1 and the vertical ones' y0, y1.
     None without two agreeing grid lines each way (or one line each way that meet or
-    cross: zero lines), or when the area covers under
-    `min_share` of the image."""
+    cross: zero lines), or when the area covers under `min_share` of the image."""
     d = background_diff(image)
     h, w = d.shape
     if h < 20 or w < 20:
