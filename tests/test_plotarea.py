@@ -147,6 +147,11 @@ def test_find_grid_known_rectangle_and_refusals():
     apart[180, 60:200] = 235  # two long lines that do not meet are no frame
     apart[40:160, 300] = 235
     assert find_grid(apart) is None
+    yy, xx = np.mgrid[0:300, 0:400]
+    for shaded in (xx < 200, yy > 150):  # uneven lighting: a block of long runs is no line
+        img = np.full((300, 400, 3), 255, np.uint8)
+        img[shaded] = 240
+        assert find_grid(img) is None
     corner = np.full((300, 400, 3), 255, np.uint8)
     corner[20:60:20, 10:180] = 235
     corner[10:130, 20:80:30] = 235  # a grid over under a quarter of the image

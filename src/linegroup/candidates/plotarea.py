@@ -46,7 +46,9 @@ give the area's sides where at least two lines each way agree on where they star
 end. No gap is bridged within a line: plotly's tick labels end 2 px from their grid
 line. A chart with no grid but a faint zero line each way (plotly's white template without
 grid lines) has one horizontal and one vertical such line; where they meet or cross,
-they give the sides too (a zero line spans the plot area as a grid line does).
+they give the sides too (a zero line spans the plot area as a grid line does). A line is
+thin (GRID_THICK rows, blurred): a block of long runs is a shaded region (uneven lighting
+of a scan, a band of colour), which would otherwise pass for a line.
 `predict` tries it where the other two rules find nothing: 30 of the 35 foreign charts
 they miss, within 2 px of the renderer's own box on 26 of them, 5.5 px wider on 4.
 """
@@ -63,6 +65,7 @@ PANEL_FILL = 0.6  # ... and this share of the rectangle is its colour (grid line
 GRID_DIFF = 4  # grey levels: grid ink differs from the background by more (plotly's white template: about 15)
 GRID_LEN = 0.4  # a grid line's longest run covers at least this share of the image's width (height)
 GRID_GAP = 0  # px: gaps within a grid line bridged (none: a tick label 2 px from its line stays apart)
+GRID_THICK = 5  # rows: a grid line is at most this thick, blurred (adjacent rows of long runs beyond it are a shaded block)
 
 
 def _longest_runs(ink: np.ndarray, rows: np.ndarray, gap: int):
@@ -174,20 +177,23 @@ def find_panel(image: np.ndarray, tol: int = PANEL_TOL, min_share: float = PANEL
 
 def _grid_lines(ink: np.ndarray, min_len: float, gap: int):
     """Grid lines along the rows of a bool ink image: (row, start, end) of the longest run of
-    each line (adjacent rows of one thick line count once: its longest run), ordered by row."""
+    each line, ordered by row. Adjacent rows are one line, which must be thin (at most
+    GRID_THICK rows): a thicker block of long runs is a shaded region (uneven lighting, a
+    band of colour), not a line."""
     need = int(np.ceil(min_len * ink.shape[1]))
     rows = np.flatnonzero(ink.sum(1) >= need)
     if len(rows) == 0:
         return []
     runs = [(int(r), s, e) for r, (s, e) in zip(rows, _longest_runs(ink, rows, gap)) if e - s + 1 >= need]
-    lines = []
+    blocks = []  # [first row, last row, (row, start, end) of the longest run]
     for r, s, e in runs:
-        if lines and r - lines[-1][0] <= 1:  # the next row of the same line
-            if e - s > lines[-1][2] - lines[-1][1]:
-                lines[-1] = (r, s, e)
-            continue
-        lines.append((r, s, e))
-    return lines
+        if blocks and r - blocks[-1][1] <= 1:  # the next row of the same line
+            blocks[-1][1] = r
+            if e - s > blocks[-1][2][2] - blocks[-1][2][1]:
+                blocks[-1][2] = (r, s, e)
+        else:
+            blocks.append([r, r, (r, s, e)])
+    return [best for first, last, best in blocks if last - first + 1 <= GRID_THICK]
 
 
 def _agreed(lines: list, tol: int):
