@@ -17,8 +17,8 @@ Writes benchmarks/results/series_judge.md and prints it.
 """
 
 import argparse
-import json
 import glob
+import json
 import os
 import sys
 

@@ -154,7 +154,7 @@ def test_find_grid_known_rectangle_and_refusals():
         assert find_grid(img) is None
     corner = np.full((300, 400, 3), 255, np.uint8)
     corner[20:60:20, 10:180] = 235
-    corner[10:130, 20:80:30] = 235  # a grid over under a quarter of the image
+    corner[10:130, 20:80:30] = 235  # a grid over less than a quarter of the image
     assert find_grid(corner) is None
 
 
