@@ -126,7 +126,8 @@ def group_owners(full: np.ndarray, xs: np.ndarray, ys: np.ndarray, labels: np.nd
     """For groups 1..k of pixels (xs, ys) labelled `labels`: (owner (k,), share (k,), size (k,)),
     the true line holding most of each group's pixels (full: (lines, H, W) bool, the true
     lines' masks), the share of the group's pixels on it, and the group's pixel count."""
-    on = np.stack([full[:, ys[labels == c], xs[labels == c]].sum(1) for c in range(1, k + 1)])  # (k, lines)
-    n = np.bincount(labels, minlength=k + 1)[1:]
+    hit = full[:, ys, xs]  # (lines, N): each pixel on each true line
+    on = np.stack([np.bincount(labels, weights=h, minlength=k + 1)[1:k + 1] for h in hit], 1)  # (k, lines)
+    n = np.bincount(labels, minlength=k + 1)[1:k + 1]
     owner = on.argmax(1)
     return owner, on[np.arange(k), owner] / np.maximum(n, 1), n
