@@ -144,6 +144,10 @@ def _add_model_args(p):
                    help="keep legend swatches and tick marks: by default, "
                         "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
                         "axis) are removed before grouping")
+    g.add_argument("--no_ink_recall", action="store_true",
+                   help="take the network's line pixels only: by default, the plot area's other pixels drawn "
+                        "in the ink of a series it found (within 8 Lab units), in long thin strokes off the "
+                        "grid, join them (the pale, light or dotted stretches it missed)")
     g.add_argument("--keep_strays", action="store_true",
                    help="keep a line's stray pieces and whatever the series judge doubts: by default, pieces "
                         "of a line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
@@ -161,7 +165,7 @@ def _grouper(a):
                             fg_threshold=a.fg_threshold, fg_low=a.fg_low, drop_rulings=not a.keep_rulings,
                             plot_area=not a.keep_outside_axes, drop_marks=not a.keep_marks,
                             drop_strays=not a.keep_strays, grouping=a.grouping, link_bias=a.link_bias,
-                            links=a.links)
+                            links=a.links, ink_recall=not a.no_ink_recall)
 
 
 def _predict(sub):

@@ -64,6 +64,7 @@ import cv2
 import numpy as np
 
 from .candidates.gridrows import drop_grid_pieces
+from .candidates.inkrecall import ink_recall
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import commonest_grey, crop_to, find_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
@@ -175,7 +176,7 @@ class LineGrouper:
                  drop_rulings: bool = True, plot_area: bool = True, max_outside: float = 0.5,
                  drop_marks: bool = True, drop_strays: bool = True, grouping: str = "links",
                  link_bias: float = DEFAULT_LINK_BIAS, links: str | None = None, series_bias: float = SERIES_BIAS,
-                 dark_as_light: bool = True, pieces_bias: float = PIECES_BIAS):
+                 dark_as_light: bool = True, pieces_bias: float = PIECES_BIAS, ink_recall: bool = True):
         if grouping not in GROUPINGS:
             raise ValueError(f"unknown grouping {grouping!r} ({', '.join(GROUPINGS)})")
         # model: a SmallUNet (run by torch on `device`) or an ONNX runtime net (runtime.OnnxNet)
@@ -196,6 +197,7 @@ class LineGrouper:
         self.series_bias = series_bias
         self.pieces_bias = pieces_bias
         self.dark_as_light = dark_as_light
+        self.ink_recall = ink_recall
         try:
             self.links = load_link_models(links) if grouping == "links" else None
         except FileNotFoundError:
@@ -282,7 +284,9 @@ class LineGrouper:
 
     def clean_candidates(self, cand: np.ndarray, img: np.ndarray):
         """The model's own candidates (H, W) bool, cleaned: kept inside the axes, legend
-        swatches, tick marks and grid rulings removed. Returns (mask, plot area or None)."""
+        swatches, tick marks and grid rulings removed, and the pixels of the plot area
+        drawn in the remaining candidates' inks added (`ink_recall`, then cleaned again).
+        Returns (mask, plot area or None)."""
         area = None
         if self.plot_area:  # inside the axes only
             area = find_area(img)  # the axes' corner, else a panel of its own colour, else a faint grid
@@ -292,11 +296,22 @@ class LineGrouper:
                 cand = inner
             else:  # most line pixels outside: a frame found in the wrong place, not the axes
                 area = None
+        cand = self._drop_marks_and_rulings(cand, img, area)
+        if self.ink_recall and area is not None and cand.any():  # the rest of the series' inks, in the
+            # plot area (without one, a chart's panel, noise or blur may pass for a pale ink)
+            ax0, ay0, ax1, ay1 = area  # never ink: the page's colour and the plot panel's
+            backgrounds = [background_lab(img), background_lab(img[ay0:ay1 + 1, ax0:ax1 + 1])]
+            more = ink_recall(cand, img, area, backgrounds)
+            if more.sum() > cand.sum():
+                cand = self._drop_marks_and_rulings(more, img, area)
+        return cand, area
+
+    def _drop_marks_and_rulings(self, cand: np.ndarray, img: np.ndarray, area) -> np.ndarray:
         if self.drop_marks:  # legend swatches and tick marks
             cand = cand & ~find_marks(cand, img)
         if self.drop_rulings:  # grid lines and axes would chain the lines together
             cand = cand & ~find_rulings(cand, area=area)
-        return cand, area
+        return cand
 
     def _merge_pieces(self, labels, xs, ys, lab, feats, bg) -> np.ndarray:
         """labels with the lines that the pieces model calls one series merged (grouping/pieces.py),
