@@ -93,3 +93,22 @@ def test_near_inks_agrees_with_the_distance_measured_pixel_by_pixel():
     want = (((_cie(lab8)[..., None, :] - inks) ** 2).sum(-1) <= INK_TOL ** 2).any(-1)
     assert want.sum() > 1000
     assert (near_inks(lab8, inks) == want).all()
+
+
+def test_short_stretches_between_found_ones_are_added_but_not_short_pieces_alone():
+    """A zigzag whose peaks the network missed (pygal's and plotly's sharp turns): each
+    missed tip is far shorter than SPAN, but it carries on the strokes found beside it; a
+    lone dash of the same ink far from every candidate stays out."""
+    img = np.full((260, 420, 3), 255, np.uint8)
+    pts = np.array([[40 + 30 * i, 100 if i % 2 else 160] for i in range(12)], np.int32)
+    cv2.polylines(img, [pts.reshape(-1, 1, 2)], False, (60, 60, 60), 2)
+    line = np.zeros((260, 420), np.uint8)
+    cv2.polylines(line, [pts.reshape(-1, 1, 2)], False, 1, 2)
+    line = line > 0
+    tips = np.zeros_like(line)
+    tips[:108] = True  # the top peaks' last 8 rows
+    tips[152:] = True  # and the bottom ones'
+    cv2.line(img, (200, 30), (210, 31), (60, 60, 60), 2)  # a lone dash of the same ink
+    out = _recall(img, line & ~tips)
+    assert (out & line & tips).sum() >= 0.9 * (line & tips).sum()
+    assert not out[25:37, 195:215].any()

@@ -7,7 +7,7 @@ The network finds a line's pixels from the stroke around them; where a series is
 it marks only stretches of it, or none, while a darker series of the same ink is found
 whole. The image still states the ink outright. So the inks of the sure candidates are
 taken as the chart's series inks, and the other pixels of the plot area drawn in one of
-them join the candidates, where they make a long thin stroke:
+them join the candidates where they make a stroke:
 
   1. inks: the candidates' colours at least INK_FAR (CIE Lab) from the page's and the
      plot panel's colour, in bins of about 4 CIE units each way (BIN_L, BIN_AB levels of
@@ -19,10 +19,12 @@ them join the candidates, where they make a long thin stroke:
   3. not on a grid: a grid drawn in a series' ink (black dashes beside black lines)
      shows as evenly spaced rows or columns of those pixels (`gridrows.grid_rows`), and
      the pixels within GRID_TOL of them stay out;
-  4. strokes: pieces of them (dots and dashes joined by a CLOSE px closing) spanning
-     at least SPAN of the plot area's width, more than THIN px each way (not one row of a
-     ruling), and not filled (a legend box in a series' grey: DEEP_SHARE of its pixels
-     DEEP px inside). Glyphs are too short.
+  4. strokes: pieces of them (dots and dashes joined by a CLOSE px closing) that either
+     carry on a candidate's stroke (joined to the candidates by that same closing: the
+     tips, dashes and stretches between the ones the network found, however short) or
+     span at least SPAN of the plot area's width and are more than THIN px each way (not
+     one row of a ruling); and not filled (a legend box in a series' grey: DEEP_SHARE of
+     its pixels DEEP px inside). A glyph away from every line is too short.
 
 Only with a plot area: without one a chart's panel, noise or blur may pass for a pale
 ink. `predict` then removes legend swatches, tick marks and rulings from the whole again,
@@ -31,9 +33,10 @@ any others. Given candidates (the user's) are never extended.
 
 Measured (`linegroup evaluate --json runs/foreign/foreign.json --img_dir
 runs/foreign/images --split tune --mode e2e`, with and without `--no_ink_recall`), ARI /
-PQ / count, pixel P / R: 0.734 / 0.719 / 0.750, 0.986 / 0.920 without it, 0.758 / 0.749
-/ 0.767, 0.988 / 0.937 with it. The README (Grouping rules) has the report split, the
-hard set and what was tried. It costs 11 ms a chart at 800x600 (median; 16 ms p90, 31
+PQ / count, pixel P / R: 0.734 / 0.719 / 0.750, 0.986 / 0.920 without it, 0.783 / 0.766
+/ 0.767, 0.991 / 0.946 with it (0.758 / 0.749 / 0.767, 0.988 / 0.937 with long strokes
+only). The README (Grouping rules) has the report split, the
+hard set and what was tried. It costs 15 ms a chart at 800x600 (median; 21 ms p90, 36
 ms at most) over 28 foreign charts with a plot area, on this 2-core machine (a one-off
 timing).
 """
@@ -140,6 +143,14 @@ def _on_grid(mask: np.ndarray) -> np.ndarray:
     return on
 
 
+def _touching(joined: np.ndarray, sub: np.ndarray, cc: np.ndarray, n: int) -> np.ndarray:
+    """(n,) bool per component `cc` of the closed added pixels `joined`: within CLOSE px of a
+    candidate, as near as the dots of one stroke (the tips, dashes and stretches between
+    the ones the network found, however short)."""
+    near = cv2.dilate(sub.view(np.uint8), np.ones((CLOSE, CLOSE), np.uint8)) > 0
+    return np.bincount(cc[near & (joined > 0)], minlength=n) > 0
+
+
 def _strokes(joined: np.ndarray, cc: np.ndarray, n: int) -> np.ndarray:
     """(n,) bool per component of the closed mask: a stroke, not a filled region (under
     DEEP_SHARE of its pixels DEEP px or more from its edge: a legend box or a shaded band
@@ -174,7 +185,8 @@ def ink_recall(cand: np.ndarray, image: np.ndarray, area: tuple, backgrounds: li
     joined = cv2.morphologyEx(add.view(np.uint8), cv2.MORPH_CLOSE, np.ones((CLOSE, CLOSE), np.uint8))
     n, cc, st, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     bw, bh = st[:, cv2.CC_STAT_WIDTH], st[:, cv2.CC_STAT_HEIGHT]
-    keep = (np.maximum(bw, bh) >= SPAN * (x1 - x0 + 1)) & (np.minimum(bw, bh) > THIN)
+    keep = (np.maximum(bw, bh) >= SPAN * (x1 - x0 + 1)) & (np.minimum(bw, bh) > THIN)  # long strokes
+    keep |= _touching(joined, sub, cc, n)  # and what carries on a candidate's stroke
     keep[0] = False
     if not keep.any():
         return cand
