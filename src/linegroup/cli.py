@@ -146,8 +146,9 @@ def _add_model_args(p):
                         "axis) are removed before grouping")
     g.add_argument("--no_ink_recall", action="store_true",
                    help="take the network's line pixels only: by default, the plot area's other pixels drawn "
-                        "in the ink of a series it found (within 8 Lab units), in long thin strokes off the "
-                        "grid, join them (the pale, light or dotted stretches it missed)")
+                        "in the ink of a series it found (within 8 Lab units) join them, in strokes off the grid "
+                        "that are long or lie within 5 px of its pixels (the pale, light or dotted stretches "
+                        "and the sharp tips it missed)")
     g.add_argument("--keep_strays", action="store_true",
                    help="keep a line's stray pieces and whatever the series judge doubts: by default, pieces "
                         "of a line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
