@@ -287,7 +287,12 @@ class LineGrouper:
         swatches, tick marks and grid rulings removed, and the pixels of the plot area
         drawn in the remaining candidates' inks added (`ink_recall`, then cleaned again).
         Returns (mask, plot area or None)."""
-        area = None
+        return self._clean(cand, img)[:2]
+
+    def _clean(self, cand: np.ndarray, img: np.ndarray):
+        """clean_candidates, and the Lab of the page and of the plot panel where the ink
+        recall measured them (else None), for `predict` to use again."""
+        area = backgrounds = None
         if self.plot_area:  # inside the axes only
             area = find_area(img)  # the axes' corner, else a panel of its own colour, else a faint grid
             inner = crop_to(cand, area)
@@ -304,7 +309,7 @@ class LineGrouper:
             more = ink_recall(cand, img, area, backgrounds)
             if more.sum() > cand.sum():
                 cand = self._drop_marks_and_rulings(more, img, area)
-        return cand, area
+        return cand, area, backgrounds
 
     def _drop_marks_and_rulings(self, cand: np.ndarray, img: np.ndarray, area) -> np.ndarray:
         if self.drop_marks:  # legend swatches and tick marks
@@ -351,9 +356,11 @@ class LineGrouper:
         if cand is None:  # the model's own candidates, upsampled by nearest neighbour
             own = self.own_candidates(prob)
             cand = own[ry[:, None], rx[None, :]] if scale < 1.0 else own
-        area = None
+        area = known = None
         if candidates is None:
-            cand, area = self.clean_candidates(cand, img)
+            cand, area, known = self._clean(cand, img)
+        if scale < 1.0:  # the page's and the panel's colours were read on the full image: read again below
+            known = None
         small_area = None if area is None else tuple(int(round(v * scale)) for v in area)  # at the network's resolution
         # group at the network's resolution: a cell is a candidate if any of its pixels is
         fy, fx = np.nonzero(cand)
@@ -369,7 +376,7 @@ class LineGrouper:
         if self.grouping == "links":
             if len(xs):  # each candidate's Lab (the linking, the pieces, the trim) and the background's, once
                 lab = pixels_lab(small_img, xs, ys)
-                bg = background_lab(small_img)
+                bg = background_lab(small_img) if known is None else known[0]
             if candidates is None and len(xs):  # the ink core, linked first
                 core, strength = ink_core(xs, ys, small_img, lab, strength=True)
             labels = group_lines(xs, ys, small_img, feats, self.links, own=candidates is None, bias=self.link_bias,
@@ -393,7 +400,7 @@ class LineGrouper:
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)
             if small_area is not None:  # or the plot panel's, where it has a colour of its own
                 ax0, ay0, ax1, ay1 = small_area
-                panel = background_lab(small_img[ay0:ay1 + 1, ax0:ax1 + 1])
+                panel = background_lab(small_img[ay0:ay1 + 1, ax0:ax1 + 1]) if known is None else known[1]
                 pale |= ((lab - panel) ** 2).sum(1) < TRIM_LAB ** 2
             labels = np.where((strength < TRIM_LAB) & pale & ~core, 0, labels)
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink

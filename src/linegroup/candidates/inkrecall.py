@@ -5,7 +5,7 @@
 The network finds a line's pixels from the stroke around them; where a series is pale
 (pygal's light palettes: pale yellow on white), light on a dark theme, dotted, or thin,
 it marks only stretches of it, or none, while a darker series of the same ink is found
-whole. The image still states the ink outright. So the inks of the sure candidates are
+whole. The image still states the ink outright. So the inks of the cleaned candidates are
 taken as the chart's series inks, and the other pixels of the plot area drawn in one of
 them join the candidates where they make a stroke:
 
@@ -166,7 +166,6 @@ def ink_recall(cand: np.ndarray, image: np.ndarray, area: tuple, backgrounds: li
     plot area (x0, y0, x1, y1) drawn in their series' inks added (see
     the module docstring). image: (H, W, 3) uint8 RGB; backgrounds: CIE Lab colours (3,)
     that are never ink (the page's, the panel's)."""
-    h, w = cand.shape
     x0, y0, x1, y1 = area
     box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
     sub = cand[box]
