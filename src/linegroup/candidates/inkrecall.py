@@ -36,9 +36,10 @@ runs/foreign/images --split tune --mode e2e`, with and without `--no_ink_recall`
 PQ / count, pixel P / R: 0.734 / 0.719 / 0.750, 0.986 / 0.920 without it, 0.783 / 0.766
 / 0.767, 0.991 / 0.946 with it (0.758 / 0.749 / 0.767, 0.988 / 0.937 with long strokes
 only). The README (Grouping rules) has the report split, the
-hard set and what was tried. It costs 15 ms a chart at 800x600 (median; 21 ms p90, 36
-ms at most) over 28 foreign charts with a plot area, on this 2-core machine (a one-off
-timing).
+hard set and what was tried. What it costs at 800x600 (`python
+benchmarks/bench_inkrecall.py`, 28 foreign charts with a plot area): 13 ms a chart alone
+(median; 19 ms p90, 40 ms at most), and predict's grouping time, which then has more
+pixels to link, 99 -> 129 ms (median of 30 charts).
 """
 
 from __future__ import annotations
