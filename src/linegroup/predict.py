@@ -307,7 +307,7 @@ class LineGrouper:
             ax0, ay0, ax1, ay1 = area  # never ink: the page's colour and the plot panel's
             backgrounds = [background_lab(img), background_lab(img[ay0:ay1 + 1, ax0:ax1 + 1])]
             more = ink_recall(cand, img, area, backgrounds)
-            if more.sum() > cand.sum():
+            if more is not cand:  # pixels were added: clean the whole again
                 cand = self._drop_marks_and_rulings(more, img, area)
         return cand, area, backgrounds
 

@@ -62,8 +62,6 @@ CLOSE = 5  # px: the closing that joins a dotted or dashed stroke's pieces
 
 _SHAPE = (256 // BIN_L + 1, 256 // BIN_AB, 256 // BIN_AB)
 _SIZE = int(np.prod(_SHAPE))
-
-
 _LUTS = tuple(np.arange(256, dtype=np.int32) // k * m for k, m in
               ((BIN_L, _SHAPE[1] * _SHAPE[2]), (BIN_AB, _SHAPE[2]), (BIN_AB, 1)))  # channel -> its part of a bin
 
@@ -166,7 +164,8 @@ def ink_recall(cand: np.ndarray, image: np.ndarray, area: tuple, backgrounds: li
     """cand (H, W) bool, the model's own candidates after cleaning, with the pixels of the
     plot area (x0, y0, x1, y1) drawn in their series' inks added (see
     the module docstring). image: (H, W, 3) uint8 RGB; backgrounds: CIE Lab colours (3,)
-    that are never ink (the page's, the panel's)."""
+    that are never ink (the page's, the panel's). Returns cand itself when nothing is
+    added, else a new mask holding more pixels."""
     x0, y0, x1, y1 = area
     box = (slice(y0, y1 + 1), slice(x0, x1 + 1))
     sub = cand[box]
@@ -191,6 +190,8 @@ def ink_recall(cand: np.ndarray, image: np.ndarray, area: tuple, backgrounds: li
     if not keep.any():
         return cand
     keep &= _strokes(joined, cc, n)
+    if not keep.any():
+        return cand
     out = cand.copy()
     out[box] |= add & keep[cc]
     return out
