@@ -135,3 +135,33 @@ def test_a_band_and_separate_markers_on_one_line_are_all_found():
     got = find_markers(img, _path_mask(img.shape, pts))[1]
     assert len(pts) - 1 <= len(got["markers"]) <= len(pts)  # a 20-marker band's period is read to 2%: 19 or 20
     assert (_nearest(got["markers"], pts) <= 3.0).sum() >= len(pts) - 1
+
+
+def test_a_band_beside_a_band_of_a_near_colour_is_counted_alone():
+    """A second dense series of a near colour runs just above the first over half its length:
+    (touching it where it begins, then drawing away): its ink reads as the first line's too,
+    but is not part of the first band's columns."""
+    img, pts = dense_series(slope=0.0)
+    near = (70, 110, 215)
+    other = np.column_stack([pts[20:, 0] + 3.0, pts[20:, 1] - 11.0 - 0.5 * np.arange(20)])
+    for p in other:
+        cv2.circle(img, tuple(np.round(p * S).astype(int)), 6 * S, near, -1, cv2.LINE_AA, 4)
+    mask = _path_mask(img.shape, pts)
+    cv2.polylines(mask, [np.round(other).astype(np.int32).reshape(-1, 1, 2)], False, 2, 2)
+    got = find_markers(img, mask)[1]
+    assert len(got["markers"]) == len(pts)
+    assert _nearest(got["markers"], pts).max() <= 2.5
+
+
+def test_a_band_of_touching_triangles_is_counted():
+    """Triangles of 8 px, 6.5 px apart, no connector: a saw-tooth band whose columns are mostly
+    shallower than BAND_DEPTH between the tips, but deeper in a quarter of them."""
+    img = np.full((240, 420, 3), 255, np.uint8)
+    i = np.arange(40)
+    pts = np.column_stack([30 + 6.5 * i + 0.3, 120 + 0.3 * 6.5 * (i - 20) + 0.4])
+    for p in pts:
+        q = np.round(np.array([[p[0], p[1] - 4], [p[0] + 4, p[1] + 2.8], [p[0] - 4, p[1] + 2.8]]) * S)
+        cv2.fillPoly(img, [q.astype(np.int32)], BLUE, cv2.LINE_AA, 4)
+    got = find_markers(img, _path_mask(img.shape, pts))[1]
+    assert len(got["markers"]) == len(pts)
+    assert _nearest(got["markers"], pts).max() <= 2.5

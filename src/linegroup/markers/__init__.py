@@ -40,9 +40,9 @@ it per line, one step per file:
    centre per marker, by k-means of its pixels (`piles.py`).
    Markers that overlap into a continuous band (a dense series, or a crowded stretch of
    one: no neck between them) are counted by the band's period instead (`bands.py`): a
-   line whose columns are mostly deeper than BAND_DEPTH is tried for bands, and in each
-   band its markers replace the template's instances when those are fewer than
-   BAND_GAIN of their number.
+   line whose columns are deeper than BAND_DEPTH in their BAND_PCT percentile is tried
+   for bands, and in each band its markers replace the template's instances when those
+   are fewer than BAND_GAIN of their number.
 4. A marker claimed by two lines (same colour, or one series' marker on another's path)
    goes to the line whose template matches it best, less a weight per radius its path
    passes off the marker's centre (`template.resolve`).
@@ -77,7 +77,8 @@ NARROW = 1.5  # px: markers narrower than WIDER but wider than this (a side) cou
 CONSISTENT = 0.9  # one glyph: the blobs' median normalised correlation with their mean
 SIZE_SPREAD = 0.35  # typical blobs: inscribed radius within this share of the median
 MERGED = 4.5  # a mean marker wider than this many inscribed radii holds its touching neighbours too
-BAND_DEPTH = 2.5  # px: lines whose columns are mostly deeper than this are tried as a dense band too
+BAND_DEPTH = 2.5  # px: lines whose columns are deeper than this (in their BAND_PCT percentile) are tried
+BAND_PCT = 75  # as a dense band too: touching triangles are shallower than a disc between their tips
 BAND_GAIN = 0.6  # a dense band's markers replace the template's instances there when those are fewer than this share
 POLY_TOL = 0.5  # px: the polyline stays within this of the per-column points
 
@@ -148,7 +149,7 @@ def _line_markers(v, vv, ys, xs, lines):
         return None
     half = stroke = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
-    band = band_markers(filled, own, alpha) if median(deep) >= BAND_DEPTH else None
+    band = band_markers(filled, own, alpha) if percentile(deep, BAND_PCT) >= BAND_DEPTH else None
     # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke: no separate markers
     few = half <= THICK and np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector

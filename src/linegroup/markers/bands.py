@@ -14,7 +14,9 @@ shows its markers in its outline: each marker bulges the band's upper and lower 
 once, so the edges are periodic in x with the markers' spacing (diamonds zig-zag, discs
 scallop, squares on a slope make stairs), and so is the ink in each column (a hollow
 marker's outline). Per line:
-1. The bands: the ink's connected pieces that hold the line's own pixels; per column its
+1. The bands: the ink's connected pieces that hold the line's own pixels, and in each
+   column only the run of ink through the line's path (a near-coloured series running
+   beside it reads as its ink too, and would double the column's height); per column its
    depth (distance transform), top and bottom edge. The half-width r is the RADIUS_PCT
    percentile of the column depths, MIN_RADIUS to MAX_RADIUS px. A band is a run of
    columns at least DEEP_SHARE x r deep (gaps of GAP_BRIDGE px bridged), LONG_RUN radii
@@ -39,7 +41,7 @@ marker's outline). Per line:
    middle of the band's edges there.
 A series whose x values are uneven makes no periodic band and is left to the template
 step; so is a line whose bands hold fewer than MIN_COUNT markers. `markers/__init__.py` tries a
-line as bands when its columns are mostly deeper than a stroke (BAND_DEPTH), and in each
+line as bands when a quarter of its columns are deeper than a stroke (BAND_DEPTH), and in each
 band takes the band's markers in place of the template's when the template found fewer
 than BAND_GAIN of their number there.
 """
@@ -133,14 +135,26 @@ def _runs(deep: np.ndarray, least: int) -> list:
 
 
 def _band(filled: np.ndarray, own: np.ndarray):
-    """(h, w) bool: the pieces of the ink that hold the line's own pixels (not a grid's dashes nearby)."""
+    """(h, w) bool: the pieces of the ink that hold the line's own pixels (not a grid's dashes
+    nearby), and in each column only the run of ink through the line's path there (not a
+    band of a near colour above or below it: its rows would double the column's height)."""
     n, lab = cv2.connectedComponents(filled, connectivity=8)
     hit = np.zeros(n, bool)
     hit[lab[own > 0]] = True
     hit[0] = False
     if not hit.any():
         return None
-    return hit[lab]
+    ink = hit[lab]
+    ys, xs = np.nonzero(own)
+    cols = np.flatnonzero(np.bincount(xs, minlength=own.shape[1]))
+    path = np.bincount(xs, ys, own.shape[1])[cols] / np.bincount(xs, minlength=own.shape[1])[cols]  # mean row
+    path = np.rint(np.interp(np.arange(own.shape[1]), cols, path)).astype(np.int64)
+    start = ink & ~np.vstack([np.zeros((1, ink.shape[1]), bool), ink[:-1]])
+    run = np.cumsum(start, 0)  # per column, the number of the ink run each row is in (or follows)
+    at = run[path, np.arange(ink.shape[1])]
+    on = ink[path, np.arange(ink.shape[1])]
+    keep = ink & (run == at[None]) & on[None]
+    return keep if keep.any() else ink
 
 
 def _fill_gaps(edge: np.ndarray, ok: np.ndarray) -> np.ndarray:
