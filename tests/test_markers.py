@@ -181,6 +181,37 @@ def test_plain_lines_of_one_colour_that_cross_again_and_again_have_no_markers(ph
     assert all(f["markers"] == [] and f["marker"] is None for f in found.values())
 
 
+@pytest.mark.parametrize("amp, period", [(12, 40), (8, 24)])
+def test_loops_between_two_same_colour_lines_are_no_markers(amp, period):
+    """A straight grey line crossed every half period by a zigzag of the same grey: the
+    triangles between them are enclosed by ink of that colour, but half their rim is the
+    other line's (8-15 hollow "markers" on the straight line before)."""
+    img = np.full((220, 420, 3), 255, np.uint8)
+    xs = np.arange(20, 400, period / 2.0) + 0.3
+    zig = np.column_stack([xs, 110 + amp * np.where(np.arange(len(xs)) % 2, 1, -1) + 0.4])
+    flat = np.array([[10.3, 110.4], [410.3, 112.4]])
+    mask = None
+    for k, pts in enumerate((zig, flat), 1):
+        _poly(img, pts, (110, 110, 110), 2)
+        mask = _path_mask(img.shape, pts, k, mask)
+    found = find_markers(img, mask)
+    assert found[2]["markers"] == [] and found[2]["marker"] is None
+
+
+def test_hollow_markers_cut_by_a_same_colour_line_stay_markers():
+    """Two straight lines of the series' colour run through two of its hollow circles: each
+    ring's inside, cut in two by the stroke, is still the marker's."""
+    img, pts = hollow_circles()
+    mask = _path_mask(img.shape, pts)
+    for k, (c, d) in enumerate([(pts[3], (40, 40)), (pts[7], (30, -50))], 2):
+        other = np.array([[c[0] - d[0], c[1] - d[1]], [c[0] + d[0], c[1] + d[1]]])
+        _poly(img, other, (30, 60, 200), 2)
+        mask = _path_mask(img.shape, other, k, mask)
+    got = find_markers(img, mask)[1]
+    assert len(got["markers"]) == 12
+    assert _nearest(got["markers"], pts).max() <= 0.5
+
+
 def test_solid_line_has_no_markers_and_a_tight_polyline():
     img = np.full((150, 300, 3), 255, np.uint8)
     xs = np.linspace(10, 290, 60)

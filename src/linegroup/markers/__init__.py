@@ -13,7 +13,8 @@ it per line, one step per file:
    (pixels off the axis, another colour, get 0); the background is the commonest colour
    of the lines' box. alpha >= INK_ALPHA is the line's ink; the anti-aliased rim of a
    thin stroke and of a marker falls out the same way in every renderer. Every region the
-   ink encloses is filled (hollow markers, rings cut by the connector).
+   ink encloses is filled (hollow markers, rings cut by the connector), unless other
+   lines' pixels make much of its rim (a loop of two same-colour lines).
 2. Blobs (`blobs.py`): the distance transform measures how far each pixel is inside. The
    stroke's half-width is the STROKE_PCT percentile of the per-column maxima (a band
    wider than THICK everywhere is touching markers over a thin connector). A blob's core
@@ -141,7 +142,7 @@ def _line_markers(v, vv, ys, xs, lines):
     alpha = line_alpha(v[y0:y1, x0:x1], vv[y0:y1, x0:x1], v[ys, xs], near)
     if alpha is None:
         return None
-    filled = fill_holes((alpha >= INK_ALPHA).astype(np.uint8))
+    filled = fill_holes((alpha >= INK_ALPHA).astype(np.uint8), lines[y0:y1, x0:x1] & (1 - own))
     dt = cv2.distanceTransform(filled, cv2.DIST_L2, 5)
     colmax = dt.max(0)
     deep = colmax[colmax > 0]
@@ -217,3 +218,4 @@ def _templated(alpha, filled, dt, deep, own, others, half, stroke):
     det[:, 0] += shift[0]
     det[:, 1] += shift[1]
     return det, r, info
+

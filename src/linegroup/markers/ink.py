@@ -8,7 +8,9 @@ that colour axis (pixels off the axis by over OFF_AXIS, another colour, get 0); 
 background is the commonest colour of the lines' box. alpha >= INK_ALPHA is the line's
 ink, and `fill_holes` fills what the ink encloses (hollow markers, rings cut by the
 connector), so the anti-aliased rim of a thin stroke and of a marker falls out the same
-way in every renderer.
+way in every renderer. A region whose rim is OTHERS_RIM or more other lines' pixels stays
+open: two same-colour lines that cross twice enclose it together, and it is no marker of
+either (holes that another line's stroke cuts apart are judged as one).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, 
 OFF_AXIS = 0.3  # colour distance off the background->line axis, as a share of |line - background|
 MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
 MIN_INKED = 0.05  # ...and so does one whose pixels are under this share farther from it (no ink to read)
+OTHERS_RIM = 0.3  # a hole whose rim is this share of other lines' pixels is theirs and this line's loop, not a marker
 
 
 def background_colour(img: np.ndarray) -> np.ndarray:
@@ -69,10 +72,28 @@ def line_alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray
     return a
 
 
-def fill_holes(ink: np.ndarray) -> np.ndarray:
-    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares)."""
+def fill_holes(ink: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
+    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares).
+    others (uint8 0/1, optional): other lines' pixels; a region whose rim is OTHERS_RIM or more
+    of them is left open (the loop two same-colour lines make where they cross twice)."""
     h, w = ink.shape
     pad = np.zeros((h + 2, w + 2), np.uint8)
     pad[1:-1, 1:-1] = ink
     cv2.floodFill(pad, None, (0, 0), 2)  # the background reachable from outside
-    return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
+    filled = (pad[1:-1, 1:-1] != 2).astype(np.uint8)
+    if others is None or not others.any():
+        return filled
+    holes = filled - ink
+    if not holes.any():
+        return filled
+    # the holes one other line's stroke cuts apart (a same-colour line through a hollow marker) are one hole
+    cut = cv2.morphologyEx(holes, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) & (holes | (ink & others))
+    n, lab = cv2.connectedComponents(cut, connectivity=4)
+    near = cv2.dilate(lab.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int64)  # a hole's label on its rim
+    rim = (ink > 0) & (near > 0) & (lab == 0)
+    total = np.bincount(near[rim], minlength=n)
+    other = np.bincount(near[rim & (others > 0)], minlength=n)
+    shut = other >= OTHERS_RIM * np.maximum(total, 1)
+    shut[0] = False
+    filled[shut[lab] & (holes > 0)] = 0
+    return filled
