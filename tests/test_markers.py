@@ -181,14 +181,17 @@ def test_plain_lines_of_one_colour_that_cross_again_and_again_have_no_markers(ph
     assert all(f["markers"] == [] and f["marker"] is None for f in found.values())
 
 
-@pytest.mark.parametrize("amp, period", [(12, 40), (8, 24)])
-def test_loops_between_two_same_colour_lines_are_no_markers(amp, period):
-    """A straight grey line crossed every half period by a zigzag of the same grey: the
-    triangles between them are enclosed by ink of that colour, but half their rim is the
-    other line's (8-15 hollow "markers" on the straight line before)."""
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_loops_between_two_same_colour_lines_are_no_markers(seed):
+    """A straight grey line crossed again and again by a zigzag of the same grey, its steps
+    and swings of random size: the loops between them are enclosed by ink of that colour,
+    but a third of each one's rim is the other line's, and no two are of one size as a
+    series' hollow markers are."""
+    rng = np.random.default_rng(seed)
     img = np.full((220, 420, 3), 255, np.uint8)
-    xs = np.arange(20, 400, period / 2.0) + 0.3
-    zig = np.column_stack([xs, 110 + amp * np.where(np.arange(len(xs)) % 2, 1, -1) + 0.4])
+    xs = np.cumsum(rng.uniform(10, 26, 40)) + 20.3
+    xs = xs[xs < 400]
+    zig = np.column_stack([xs, 110 + rng.uniform(6, 18, len(xs)) * np.where(np.arange(len(xs)) % 2, 1, -1) + 0.4])
     flat = np.array([[10.3, 110.4], [410.3, 112.4]])
     mask = None
     for k, pts in enumerate((zig, flat), 1):
@@ -207,6 +210,23 @@ def test_hollow_markers_cut_by_a_same_colour_line_stay_markers():
         other = np.array([[c[0] - d[0], c[1] - d[1]], [c[0] + d[0], c[1] + d[1]]])
         _poly(img, other, (30, 60, 200), 2)
         mask = _path_mask(img.shape, other, k, mask)
+    got = find_markers(img, mask)[1]
+    assert len(got["markers"]) == 12
+    assert _nearest(got["markers"], pts).max() <= 0.5
+
+
+def test_hollow_markers_whose_outline_went_partly_to_another_line_stay_markers():
+    """The grouping gave the lower arc of every hollow circle to a same-colour line: a third
+    or more of each ring's rim is that line's, but the twelve holes are of one size."""
+    img, pts = hollow_circles()
+    mask = _path_mask(img.shape, pts)
+    ring = np.zeros(img.shape[:2], np.uint8)
+    below = np.zeros(img.shape[:2], bool)
+    yy, xx = np.mgrid[:img.shape[0], :img.shape[1]]
+    for p in pts:
+        cv2.circle(ring, (int(round(p[0])), int(round(p[1]))), 6, 1, 2)
+        below |= (np.abs(xx - p[0]) <= 8) & (yy > p[1] + 1)
+    mask[(ring > 0) & below] = 2
     got = find_markers(img, mask)[1]
     assert len(got["markers"]) == 12
     assert _nearest(got["markers"], pts).max() <= 0.5

@@ -13,8 +13,9 @@ it per line, one step per file:
    (pixels off the axis, another colour, get 0); the background is the commonest colour
    of the lines' box. alpha >= INK_ALPHA is the line's ink; the anti-aliased rim of a
    thin stroke and of a marker falls out the same way in every renderer. Every region the
-   ink encloses is filled (hollow markers, rings cut by the connector), unless other
-   lines' pixels make much of its rim (a loop of two same-colour lines).
+   ink encloses is filled (hollow markers, rings cut by the connector); for the blobs and
+   the template, not where other lines' pixels make much of its rim (a loop of two
+   same-colour lines).
 2. Blobs (`blobs.py`): the distance transform measures how far each pixel is inside. The
    stroke's half-width is the STROKE_PCT percentile of the per-column maxima (a band
    wider than THICK everywhere is touching markers over a thin connector). A blob's core
@@ -62,7 +63,7 @@ from ..labels import label_slices
 from ..orderstats import ceil_percentile, median, percentile
 from .bands import band_markers
 from .blobs import MIN_MARKERS, MIN_RADIUS, arms, body_of, consistency, deep_enough, find_blobs, on_others
-from .ink import INK_ALPHA, background_colour, fill_holes, line_alpha
+from .ink import INK_ALPHA, background_colour, fill_holes, line_alpha, open_loops
 from .piles import split_piles
 from .template import MATCH, dense_template, learn_template, match, prepare, resolve
 
@@ -142,7 +143,9 @@ def _line_markers(v, vv, ys, xs, lines):
     alpha = line_alpha(v[y0:y1, x0:x1], vv[y0:y1, x0:x1], v[ys, xs], near)
     if alpha is None:
         return None
-    filled = fill_holes((alpha >= INK_ALPHA).astype(np.uint8), lines[y0:y1, x0:x1] & (1 - own))
+    ink = (alpha >= INK_ALPHA).astype(np.uint8)
+    whole = fill_holes(ink)
+    filled = open_loops(whole, ink, lines[y0:y1, x0:x1] & (1 - own))
     dt = cv2.distanceTransform(filled, cv2.DIST_L2, 5)
     colmax = dt.max(0)
     deep = colmax[colmax > 0]
@@ -150,7 +153,7 @@ def _line_markers(v, vv, ys, xs, lines):
         return None
     half = stroke = float(percentile(deep, STROKE_PCT))  # the stroke's half-width
     wide = colmax >= max(half + CORE_MARGIN, MIN_RADIUS)
-    band = band_markers(filled, own, alpha) if percentile(deep, BAND_PCT) >= BAND_DEPTH else None
+    band = band_markers(whole, own, alpha) if percentile(deep, BAND_PCT) >= BAND_DEPTH else None
     # fewer than MIN_MARKERS stretches of columns where the ink is wider than the stroke: no separate markers
     few = half <= THICK and np.count_nonzero(np.diff(wide.astype(np.int8)) == 1) + wide[0] < MIN_MARKERS
     if half > THICK:  # no stroke is that thick: a band of touching markers over a thin connector

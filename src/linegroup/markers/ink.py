@@ -1,6 +1,6 @@
 """A line's ink around it: every pixel written as background + alpha x (line colour - background).
 
-    from linegroup.markers.ink import background_colour, line_alpha, fill_holes
+    from linegroup.markers.ink import background_colour, line_alpha, fill_holes, open_loops
 
 Step 1 of the marker stage (`markers/__init__.py`): near a line's pixels, every pixel's
 share alpha of the way from the background to the line's colour, read by projection on
@@ -8,9 +8,13 @@ that colour axis (pixels off the axis by over OFF_AXIS, another colour, get 0); 
 background is the commonest colour of the lines' box. alpha >= INK_ALPHA is the line's
 ink, and `fill_holes` fills what the ink encloses (hollow markers, rings cut by the
 connector), so the anti-aliased rim of a thin stroke and of a marker falls out the same
-way in every renderer. A region whose rim is OTHERS_RIM or more other lines' pixels stays
-open: two same-colour lines that cross twice enclose it together, and it is no marker of
-either (holes that another line's stroke cuts apart are judged as one).
+way in every renderer. For the blobs and the template, `open_loops` opens again a region
+whose rim is OTHERS_RIM or more other lines' pixels: two same-colour lines that cross
+twice enclose it together, and it is no marker of either, unless most of the line's holes
+are of its size (its hollow markers, whose outlines the grouping gave partly to a
+same-colour line); holes that a thin stroke cuts apart are judged as one. Dense bands
+keep every hole filled: inside a band of markers overlapping another series' markers, the
+gaps are small and their rims mixed.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ MAX_ALPHA = 1.8  # pixels past the line's colour by more than this are another, 
 OFF_AXIS = 0.3  # colour distance off the background->line axis, as a share of |line - background|
 MIN_CONTRAST = 25.0  # a line whose colour is this close (RGB) to the background gets no markers
 MIN_INKED = 0.05  # ...and so does one whose pixels are under this share farther from it (no ink to read)
-OTHERS_RIM = 0.3  # a hole whose rim is this share of other lines' pixels is theirs and this line's loop, not a marker
+OTHERS_RIM = 0.3  # a hole whose rim is this share of other lines' pixels is theirs and this line's loop, not a marker,
+SAME_HOLES = 3  # unless at least this many other holes of the line, and SAME_SHARE of its holes of MIN_HOLE
+SAME_SHARE = 0.5  # px or more, are of its area (within HOLE_SPREAD): loops differ in size, a series' hollow
+HOLE_SPREAD = 0.15  # markers (whose outline the grouping gave partly to a same-colour line) do not
+MIN_HOLE = 8  # px
 
 
 def background_colour(img: np.ndarray) -> np.ndarray:
@@ -72,28 +80,36 @@ def line_alpha(v: np.ndarray, vv: np.ndarray, mine: np.ndarray, near: np.ndarray
     return a
 
 
-def fill_holes(ink: np.ndarray, others: np.ndarray | None = None) -> np.ndarray:
-    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares).
-    others (uint8 0/1, optional): other lines' pixels; a region whose rim is OTHERS_RIM or more
-    of them is left open (the loop two same-colour lines make where they cross twice)."""
+def fill_holes(ink: np.ndarray) -> np.ndarray:
+    """ink (uint8 0/1) with every background region it encloses filled (rings, hollow squares)."""
     h, w = ink.shape
     pad = np.zeros((h + 2, w + 2), np.uint8)
     pad[1:-1, 1:-1] = ink
     cv2.floodFill(pad, None, (0, 0), 2)  # the background reachable from outside
-    filled = (pad[1:-1, 1:-1] != 2).astype(np.uint8)
-    if others is None or not others.any():
-        return filled
+    return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
+
+
+def open_loops(filled: np.ndarray, ink: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """filled (fill_holes of ink, uint8 0/1) with the regions whose rim is OTHERS_RIM or more
+    other lines' pixels (others, uint8 0/1) open again: the loop two same-colour lines make
+    where they cross twice; not a region of the size of most of the line's (a series' hollow
+    markers). Holes that a thin stroke cuts apart (the connector, a same-colour line through
+    a hollow marker) are judged as one."""
     holes = filled - ink
-    if not holes.any():
+    if not holes.any() or not others.any():
         return filled
-    # the holes one other line's stroke cuts apart (a same-colour line through a hollow marker) are one hole
-    cut = cv2.morphologyEx(holes, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) & (holes | (ink & others))
+    cut = cv2.morphologyEx(holes, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) & (holes | ink)
     n, lab = cv2.connectedComponents(cut, connectivity=4)
     near = cv2.dilate(lab.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int64)  # a hole's label on its rim
     rim = (ink > 0) & (near > 0) & (lab == 0)
     total = np.bincount(near[rim], minlength=n)
     other = np.bincount(near[rim & (others > 0)], minlength=n)
     shut = other >= OTHERS_RIM * np.maximum(total, 1)
+    area = np.bincount(lab[holes > 0], minlength=n).astype(np.float64)
+    ranked = np.sort(area[1:][area[1:] >= MIN_HOLE])  # a hole of the size of most of the line's holes is a
+    alike = np.searchsorted(ranked, area * (1 + HOLE_SPREAD), "right") - np.searchsorted(ranked, area * (1 - HOLE_SPREAD))
+    shut &= (alike <= SAME_HOLES) | (alike < SAME_SHARE * len(ranked))  # repeated hollow marker, not a loop
     shut[0] = False
-    filled[shut[lab] & (holes > 0)] = 0
-    return filled
+    out = filled.copy()
+    out[shut[lab] & (holes > 0)] = 0
+    return out
