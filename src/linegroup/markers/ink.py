@@ -98,12 +98,19 @@ def open_loops(filled: np.ndarray, ink: np.ndarray, others: np.ndarray) -> np.nd
     holes = filled - ink
     if not holes.any() or not others.any():
         return filled
+    x, y, w, h = cv2.boundingRect(holes)  # work in the holes' box, and 8 px round it: all a rim can reach
+    y0, x0, y1, x1 = max(y - 8, 0), max(x - 8, 0), y + h + 8, x + w + 8
+    holes, ink, others = holes[y0:y1, x0:x1], ink[y0:y1, x0:x1], others[y0:y1, x0:x1]
     cut = cv2.morphologyEx(holes, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) & (holes | ink)
     n, lab = cv2.connectedComponents(cut, connectivity=4)
-    near = cv2.dilate(lab.astype(np.float32), np.ones((3, 3), np.uint8)).astype(np.int64)  # a hole's label on its rim
-    rim = (ink > 0) & (near > 0) & (lab == 0)
-    total = np.bincount(near[rim], minlength=n)
-    other = np.bincount(near[rim & (others > 0)], minlength=n)
+    ry, rx = np.nonzero((cv2.dilate(cut, np.ones((3, 3), np.uint8)) > cut) & (ink > 0))  # the holes' rims
+    pad = np.pad(lab, 1)
+    near = np.zeros(len(ry), lab.dtype)  # the label of the hole next to each rim pixel (the largest, as a dilation)
+    for dy in range(3):
+        for dx in range(3):
+            np.maximum(near, pad[ry + dy, rx + dx], out=near)
+    total = np.bincount(near, minlength=n)
+    other = np.bincount(near[others[ry, rx] > 0], minlength=n)
     shut = other >= OTHERS_RIM * np.maximum(total, 1)
     area = np.bincount(lab[holes > 0], minlength=n).astype(np.float64)
     ranked = np.sort(area[1:][area[1:] >= MIN_HOLE])  # a hole of the size of most of the line's holes is a
@@ -111,5 +118,5 @@ def open_loops(filled: np.ndarray, ink: np.ndarray, others: np.ndarray) -> np.nd
     shut &= (alike <= SAME_HOLES) | (alike < SAME_SHARE * len(ranked))  # repeated hollow marker, not a loop
     shut[0] = False
     out = filled.copy()
-    out[shut[lab] & (holes > 0)] = 0
+    out[y0:y1, x0:x1][shut[lab] & (holes > 0)] = 0
     return out
