@@ -222,7 +222,7 @@ def _predict(sub):
         from .checkpoint import CheckpointError
         from .formats import find_image, parse_calib
         from .images import ImageError, iter_pages
-        from .runner import chart_outputs, run_parallel, worker_count
+        from .runner import chart_outputs, freeze_heap, run_parallel, worker_count
 
         if a.calib:
             try:
@@ -256,6 +256,8 @@ def _predict(sub):
             except CheckpointError as e:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
+            if len(files) > 1:
+                freeze_heap()
         os.makedirs(a.out, exist_ok=True)
         tally, used = Tally(skipped=skipped, write=lambda m: tqdm.write(m, file=sys.stderr)), set()
 

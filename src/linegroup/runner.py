@@ -1,6 +1,6 @@
 """`linegroup predict` over a batch: each chart's outputs, made here or by worker processes.
 
-    from linegroup.runner import chart_outputs, run_parallel, worker_count
+    from linegroup.runner import chart_outputs, freeze_heap, run_parallel, worker_count
     files, summary, timing = chart_outputs(grouper, args, path, page, name)   # one chart
     run_parallel(args, paths, workers, emit)                                   # a batch
 
@@ -31,6 +31,16 @@ MIN_FILES = 4  # a batch of fewer inputs runs in this process (workers start in 
 MAX_AUTO = 8  # workers chosen automatically at most (each holds its own network and chart in memory)
 START = "spawn"  # fresh worker processes: forking a process whose OpenCV or ONNX Runtime threads
 #   have run (`linegroup demo` draws its charts first) leaves their thread pools locked in the child
+
+
+def freeze_heap() -> None:
+    """Take what is loaded once (modules, the network and its weights) out of the garbage
+    collector's rounds (`gc.freeze`): a chart makes many short-lived objects, and each full
+    collection would walk the loaded ones again (benchmarks/bench_cli.py, in the README)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def worker_count(requested: int, n_files: int, args) -> int:
@@ -95,6 +105,7 @@ def _init(a, threads: int) -> None:
         from .cli import _grouper
 
         _WORKER["grouper"] = _grouper(a)
+        freeze_heap()
     except Exception as e:  # noqa: BLE001 - reported by the first task, where the batch can stop on it
         _WORKER["error"] = e
     _WORKER["args"] = a
