@@ -93,7 +93,7 @@ def _axis_lines(ink: np.ndarray, min_len: float):
 
 def commonest_grey(gray: np.ndarray) -> int:
     """The commonest grey level (0..255) of a uint8 grey image: its background."""
-    if gray.dtype == np.uint8 and gray.size < 1 << 24:  # OpenCV's histogram: 3x numpy's bincount (float32 counts, exact here)
+    if gray.dtype == np.uint8 and gray.size < 1 << 24:  # OpenCV's histogram, 3x numpy's bincount (exact float32 counts)
         return int(np.argmax(cv2.calcHist([np.ascontiguousarray(gray)], [0], None, [256], [0, 256]).ravel()))
     return int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
 

@@ -221,4 +221,3 @@ def _templated(alpha, filled, dt, deep, own, others, half, stroke):
     det[:, 0] += shift[0]
     det[:, 1] += shift[1]
     return det, r, info
-

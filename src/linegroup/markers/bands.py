@@ -145,14 +145,16 @@ def _band(filled: np.ndarray, own: np.ndarray):
     if not hit.any():
         return None
     ink = hit[lab]
+    w = own.shape[1]
     ys, xs = np.nonzero(own)
-    cols = np.flatnonzero(np.bincount(xs, minlength=own.shape[1]))
-    path = np.bincount(xs, ys, own.shape[1])[cols] / np.bincount(xs, minlength=own.shape[1])[cols]  # mean row
-    path = np.rint(np.interp(np.arange(own.shape[1]), cols, path)).astype(np.int64)
-    start = ink & ~np.vstack([np.zeros((1, ink.shape[1]), bool), ink[:-1]])
-    run = np.cumsum(start, 0)  # per column, the number of the ink run each row is in (or follows)
-    at = run[path, np.arange(ink.shape[1])]
-    on = ink[path, np.arange(ink.shape[1])]
+    count = np.bincount(xs, minlength=w)
+    cols = np.flatnonzero(count)
+    path = np.bincount(xs, ys, w)[cols] / count[cols]  # the path's mean row in each of its columns
+    path = np.rint(np.interp(np.arange(w), cols, path)).astype(np.int64)
+    start = ink & ~np.vstack([np.zeros((1, w), bool), ink[:-1]])
+    run = np.cumsum(start, 0, dtype=np.int32)  # per column, the number of the ink run each row is in (or follows)
+    at = run[path, np.arange(w)]
+    on = ink[path, np.arange(w)]  # a column whose path row is no ink (a gap, a steep stretch) holds no band
     keep = ink & (run == at[None]) & on[None]
     return keep if keep.any() else ink
 

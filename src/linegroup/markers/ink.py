@@ -114,9 +114,12 @@ def open_loops(filled: np.ndarray, ink: np.ndarray, others: np.ndarray) -> np.nd
     shut = other >= OTHERS_RIM * np.maximum(total, 1)
     area = np.bincount(lab[holes > 0], minlength=n).astype(np.float64)
     ranked = np.sort(area[1:][area[1:] >= MIN_HOLE])  # a hole of the size of most of the line's holes is a
-    alike = np.searchsorted(ranked, area * (1 + HOLE_SPREAD), "right") - np.searchsorted(ranked, area * (1 - HOLE_SPREAD))
+    alike = (np.searchsorted(ranked, area * (1 + HOLE_SPREAD), "right")
+             - np.searchsorted(ranked, area * (1 - HOLE_SPREAD)))
     shut &= (alike <= SAME_HOLES) | (alike < SAME_SHARE * len(ranked))  # repeated hollow marker, not a loop
     shut[0] = False
+    if not shut.any():
+        return filled
     out = filled.copy()
     out[y0:y1, x0:x1][shut[lab] & (holes > 0)] = 0
     return out
