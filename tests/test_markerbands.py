@@ -138,7 +138,7 @@ def test_a_band_and_separate_markers_on_one_line_are_all_found():
 
 
 def test_a_band_beside_a_band_of_a_near_colour_is_counted_alone():
-    """A second dense series of a near colour runs just above the first over half its length:
+    """A second dense series of a near colour runs just above the first over half its length
     (touching it where it begins, then drawing away): its ink reads as the first line's too,
     but is not part of the first band's columns."""
     img, pts = dense_series(slope=0.0)

@@ -191,7 +191,8 @@ def test_loops_between_two_same_colour_lines_are_no_markers(seed):
     img = np.full((220, 420, 3), 255, np.uint8)
     xs = np.cumsum(rng.uniform(10, 26, 40)) + 20.3
     xs = xs[xs < 400]
-    zig = np.column_stack([xs, 110 + rng.uniform(6, 18, len(xs)) * np.where(np.arange(len(xs)) % 2, 1, -1) + 0.4])
+    swing = rng.uniform(6, 18, len(xs)) * np.where(np.arange(len(xs)) % 2, 1, -1)
+    zig = np.column_stack([xs, 110 + swing + 0.4])
     flat = np.array([[10.3, 110.4], [410.3, 112.4]])
     mask = None
     for k, pts in enumerate((zig, flat), 1):
