@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 
 from conftest import draw_chart
-from linegroup.candidates.plotarea import crop_to, find_plot_area
+from linegroup.candidates.plotarea import commonest_grey, crop_to, find_plot_area
 from linegroup.predict import LineGrouper
 
 
@@ -171,3 +171,16 @@ def test_predict_crops_to_the_grid_where_there_are_no_axes_or_panel():
     assert area == (60, 40, 370, 250)
     assert not out[:38].any() and not out[:, 373:].any()
     assert out[100:104, 70:360].all()
+
+
+def test_commonest_grey_answers_as_bincount():
+    """OpenCV's histogram (uint8) and numpy's bincount (any other depth) give the same level,
+    the first of tied ones too."""
+    rng = np.random.default_rng(3)
+    gray = rng.integers(0, 256, (600, 800)).astype(np.uint8)
+    gray[:100, :100] = 77  # 10,000 pixels of one level: the commonest
+    assert commonest_grey(gray) == 77 == int(np.argmax(np.bincount(gray.ravel(), minlength=256)))
+    tie = np.array([[5, 5, 9, 9]], np.uint8)
+    assert commonest_grey(tie) == 5
+    assert commonest_grey(gray.astype(np.uint16)) == 77
+    assert commonest_grey(gray[::3, ::2]) == int(np.argmax(np.bincount(gray[::3, ::2].ravel(), minlength=256)))

@@ -145,7 +145,7 @@ def _line_markers(v, vv, ys, xs, lines):
         return None
     ink = (alpha >= INK_ALPHA).astype(np.uint8)
     whole = fill_holes(ink)
-    filled = open_loops(whole, ink, lines[y0:y1, x0:x1] & (1 - own))
+    filled = open_loops(whole, ink, lines[y0:y1, x0:x1], own)
     dt = cv2.distanceTransform(filled, cv2.DIST_L2, 5)
     colmax = dt.max(0)
     deep = colmax[colmax > 0]

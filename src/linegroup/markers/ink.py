@@ -89,18 +89,21 @@ def fill_holes(ink: np.ndarray) -> np.ndarray:
     return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
 
 
-def open_loops(filled: np.ndarray, ink: np.ndarray, others: np.ndarray) -> np.ndarray:
+def open_loops(filled: np.ndarray, ink: np.ndarray, lines: np.ndarray, own: np.ndarray) -> np.ndarray:
     """filled (fill_holes of ink, uint8 0/1) with the regions whose rim is OTHERS_RIM or more
-    other lines' pixels (others, uint8 0/1) open again: the loop two same-colour lines make
-    where they cross twice; not a region of the size of most of the line's (a series' hollow
-    markers). Holes that a thin stroke cuts apart (the connector, a same-colour line through
-    a hollow marker) are judged as one."""
+    other lines' pixels (lines and not own, both uint8 0/1, read in the holes' box only) open
+    again: the loop two same-colour lines make where they cross twice; not a region of the
+    size of most of the line's (a series' hollow markers). Holes that a thin stroke cuts
+    apart (the connector, a same-colour line through a hollow marker) are judged as one."""
     holes = filled - ink
-    if not holes.any() or not others.any():
+    if not holes.any():
         return filled
     x, y, w, h = cv2.boundingRect(holes)  # work in the holes' box, and 8 px round it: all a rim can reach
     y0, x0, y1, x1 = max(y - 8, 0), max(x - 8, 0), y + h + 8, x + w + 8
-    holes, ink, others = holes[y0:y1, x0:x1], ink[y0:y1, x0:x1], others[y0:y1, x0:x1]
+    others = lines[y0:y1, x0:x1] & (1 - own[y0:y1, x0:x1])
+    if not others.any():
+        return filled
+    holes, ink = holes[y0:y1, x0:x1], ink[y0:y1, x0:x1]
     cut = cv2.morphologyEx(holes, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)) & (holes | ink)
     n, lab = cv2.connectedComponents(cut, connectivity=4)
     ry, rx = np.nonzero((cv2.dilate(cut, np.ones((3, 3), np.uint8)) > cut) & (ink > 0))  # the holes' rims
