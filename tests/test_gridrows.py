@@ -110,3 +110,38 @@ def test_a_series_along_a_grid_row_keeps_its_stroke():
     xy = _polyline_pixels(img, [(20, 200), (100, 200), (120, 90), (300, 90), (330, 160), (400, 160)], (240, 200, 80))
     labels = np.ones(len(xy), np.int64)
     assert (drop_grid_pieces(labels, xy, img) == 1).all()
+
+
+def _step_chart():
+    """A dashed grid every 40 px (rows and columns) under step series whose flat stretches,
+    each over 40% of the width, lie between the grid rows: as many flat rows of ink as grid rows."""
+    img = np.full((320, 420, 3), 255, np.uint8)
+    for y in range(40, 300, 40):
+        for x in range(20, 400, 8):  # dashes 4 px long every 8 px
+            cv2.line(img, (x, y), (x + 3, y), (60, 60, 60), 1)
+    for x in range(40, 400, 60):
+        for y in range(20, 300, 8):
+            cv2.line(img, (x, y), (x, y + 3), (60, 60, 60), 1)
+    flats = [(55, 20, 180), (105, 200, 380), (145, 20, 180), (185, 200, 380), (225, 60, 220), (265, 230, 390)]
+    for y, x0, x1 in flats:
+        cv2.line(img, (x0, y), (x1, y), (200, 60, 30), 2)
+    return img, flats
+
+
+def test_the_grid_under_a_step_chart_is_found_where_its_flat_stretches_hide_it():
+    """The flat stretches cover as much of a row as the dashed grid does, but in a few tenths
+    of the width: only rows whose ink runs the whole width are tried as grid rows."""
+    img, _ = _step_chart()
+    ink = grid_ink(img, (20, 0, 400, 319))[:, 20:401]
+    assert len(grid_rows(ink)) == 0  # every row of ink tried: no lattice holds 60% of them
+    assert np.allclose(grid_rows(ink, spread=True), np.arange(40, 300, 40), atol=1.0)
+
+
+def test_a_grid_row_of_a_step_chart_is_dropped_and_its_steps_kept():
+    img, flats = _step_chart()
+    step = np.array([[x, y] for y, x0, x1 in flats for x in range(x0, x1 + 1)], np.float64)
+    row = np.array([[x, 120] for x in range(20, 400) if (x - 20) % 8 < 4], np.float64)  # the grid row at 120
+    xy = np.concatenate([step, row])
+    labels = np.r_[np.ones(len(step), int), np.full(len(row), 2)]
+    out = drop_grid_pieces(labels, xy, img)
+    assert (out[:len(step)] == 1).all() and (out[len(step):] == 0).all()

@@ -40,6 +40,31 @@ def test_group_features_known_answers():
     assert f["share_n"].sum() == pytest.approx(1.0)
 
 
+def test_rise_ink_contrast_and_level_mates_known_answers():
+    """The path's rise in px, the ink's contrast (not the band's), and how many other level
+    groups a group has: grid lines come in families, a level series is alone."""
+    labels, xy, image = _groups()
+    F = group_features(labels, xy, image, None, area=(10, 10, 390, 190))
+    f = {name: F[:, i] for i, name in enumerate(FEATURES)}
+    centre = np.round(100 + 40 * np.sin(np.arange(20, 380) / 30))  # the sine's column centres
+    assert f["rise"][0] == pytest.approx(np.percentile(centre, 95) - np.percentile(centre, 5))
+    assert f["rise"][1] == 0.0 and f["rise"][2] == 0.0  # the word's two strokes, the specks' one row
+    assert np.allclose(f["contrast_hi"], f["contrast"])  # one ink, no band
+    assert f["level_mates"].tolist() == [1, 1, 0]  # the specks are the one level group
+    # three more level rows (a grid): each level group now has three mates
+    rows = np.concatenate([np.column_stack([np.arange(20, 380), np.full(360, y)]) for y in (60, 120, 150)])
+    xy2 = np.concatenate([xy, rows.astype(np.float32)])
+    labels2 = np.concatenate([labels, np.repeat([4, 5, 6], 360)])
+    F2 = group_features(labels2, xy2, image, None, area=(10, 10, 390, 190))
+    assert F2[:, FEATURES.index("level_mates")].tolist() == [4, 4, 3, 3, 3, 3]
+    # a band of background pixels around the ink: the median contrast is the band's, the ink's is kept
+    band = np.column_stack([np.arange(20, 380), np.round(100 + 40 * np.sin(np.arange(20, 380) / 30)) + 5])
+    xy3 = np.concatenate([xy, np.concatenate([band, band + [0, 1], band + [0, 2], band + [0, 3]]).astype(np.float32)])
+    labels3 = np.concatenate([labels, np.ones(4 * 360, int)])
+    F3 = group_features(labels3, xy3, image, None, area=(10, 10, 390, 190))
+    assert F3[0, FEATURES.index("contrast")] == 0.0 and F3[0, FEATURES.index("contrast_hi")] == F[0, FEATURES.index("contrast")]
+
+
 def test_group_features_without_area_or_groups():
     labels, xy, image = _groups()
     F = group_features(labels, xy, image, None, area=None)

@@ -90,6 +90,24 @@ def test_options_leave_other_charts_unchanged_and_mix_in_hard_charts():
     assert sum(not np.array_equal(a, b) for a, b in zip(plain, styled)) >= 1
 
 
+def test_level_series_are_level_and_leave_the_rest_of_the_chart_unchanged():
+    """level_frac draws near-level series (values within 4% of the chart's value band) from
+    its own stream: a chart with none drawn level is byte-identical to the plain one."""
+    for i in range(4):
+        info = {}
+        _, lines, _ = render_chart(6, "train", i, SynthConfig(level_frac=1.0), info)
+        if info["axes"]["y_scale"] == "log":
+            continue
+        lo, hi = info["axes"]["y"]
+        assert len(lines) >= 1
+        for ln in lines:
+            y = np.asarray(ln["data"])[:, 1]
+            assert np.ptp(y) <= 0.04 + 1e-9 and np.ptp(y) < 0.2 * (hi - lo)
+    plain = render_chart(6, "train", 0, SynthConfig())[0]
+    assert np.array_equal(plain, render_chart(6, "train", 0, SynthConfig(level_frac=1e-12))[0])
+    assert not np.array_equal(plain, render_chart(6, "train", 0, SynthConfig(level_frac=1.0))[0])
+
+
 def test_synth_cli_options_and_bad_hard_frac(tmp_path):
     r = run_cli("synth", tmp_path / "d", "--num", "2", "--val", "0", "--seed", "4", "--workers", "1",
                 "--hard_frac", "0.5", "--variety")
@@ -98,6 +116,8 @@ def test_synth_cli_options_and_bad_hard_frac(tmp_path):
     assert info["hard_frac"] == 0.5 and info["variety"] is True
     r = run_cli("synth", tmp_path / "e", "--num", "1", "--hard_frac", "2")
     assert r.returncode == 2 and "--hard_frac must lie in [0, 1]" in r.stderr
+    r = run_cli("synth", tmp_path / "f", "--num", "1", "--level_frac", "-0.1")
+    assert r.returncode == 2 and "--level_frac must lie in [0, 1]" in r.stderr
 
 
 def test_exact_masks_cover_each_drawn_line_and_leave_the_chart_unchanged(tmp_path):

@@ -59,16 +59,20 @@ def _synth(sub):
                         "pale series, dotted series, grids and labels in a series' own colour, arrows pointing at "
                         "lines, markers on thin or dotted connectors, scanned pages, charts pasted on a page with "
                         "margins (a few per chart; the image field 'themes' names them)")
+    p.add_argument("--level_frac", type=float, default=0.0,
+                   help="share of series drawn near-level: values that vary by under 4%% of the chart's range, "
+                        "beside series that span much of it (small values beside large ones)")
 
     def run(a):
         from .synth import SynthConfig, write_split
 
-        if not 0.0 <= a.hard_frac <= 1.0:
-            print(f"error: --hard_frac must lie in [0, 1], got {a.hard_frac}", file=sys.stderr)
-            return 2
+        for name in ("hard_frac", "level_frac"):
+            if not 0.0 <= getattr(a, name) <= 1.0:
+                print(f"error: --{name} must lie in [0, 1], got {getattr(a, name)}", file=sys.stderr)
+                return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
                           variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety,
-                          marker_variety=a.marker_variety, themes=a.themes)
+                          marker_variety=a.marker_variety, themes=a.themes, level_frac=a.level_frac)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

@@ -22,6 +22,8 @@ markersnap.py; [] for a line without markers) and their data values
 its "plot_box" (x0, y0, x1, y1 of the axes in pixels). --marker_variety restyles half
 the lines as marker series of one kind each: dense (touching markers), hollow, markers
 only, markers every k-th point (from its own random stream: other charts stay the same).
+--level_frac draws that share of the series near-level (values within LEVEL_BAND of the
+chart's value band, beside series that span much of it), from its own stream too.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class SynthConfig:
     axes_variety: bool = False  # tick labels of many kinds (log, negative, scientific, %, comma, units, rotated)
     marker_variety: bool = False  # marker series of many kinds (dense touching, hollow, markers only, every k-th)
     themes: bool = False  # dark, panels, thin/pale, dotted, own-colour grid and text, scans, page margins (themes.py)
+    level_frac: float = 0.0  # share of series drawn near-level (small values beside large ones)
 
 
 # ---------------------------------------------------------------------------------
@@ -210,13 +213,20 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     # themes draw from a fifth stream (and only with themes); a dark or panel theme replaces the style sheet
     hrng = np.random.default_rng([seed, split_id, index, 4]) if cfg.themes else None
     th = themes.pick(hrng) if hrng is not None else themes.NONE
+    # near-level series draw from a sixth stream (and only with level_frac > 0)
+    lrng = np.random.default_rng([seed, split_id, index, 5]) if cfg.level_frac > 0 else None
     if th.dark or th.panel:
         sheet = None
     info = info if info is not None else {}
     info["themes"] = th.names()
     with plt.style.context(sheet) if sheet else contextlib.nullcontext():
-        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info, mrng, hrng, th)
+        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info, mrng, hrng, th, lrng)
 
+
+# level_frac: a near-level series spans this share of the chart's value band (the others
+# span 0.15-1): small values beside large ones, level within a few pixels, as grid lines
+# are but alone and in a series' ink
+LEVEL_BAND = (0.0, 0.04)
 
 # marker_variety: the share of lines restyled, and the kinds drawn
 MARKER_SHARE = 0.5
@@ -271,7 +281,7 @@ def _labels_inside(fig, ax) -> None:
 
 
 def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
-          info: dict | None = None, mrng=None, hrng=None, th: themes.Themes = themes.NONE):
+          info: dict | None = None, mrng=None, hrng=None, th: themes.Themes = themes.NONE, lrng=None):
     tick_style = str(trng.choice(TICK_STYLES)) if trng is not None else "plain"
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
@@ -349,6 +359,8 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
             # each line gets its own vertical band, comparable across lines, so lines cross
             lo, hi = np.sort(rng.uniform(0, 1, 2))
             hi = max(hi, lo + 0.15)
+            if lrng is not None and lrng.random() < cfg.level_frac:  # a near-level series: a thin band
+                hi = lo + lrng.uniform(*LEVEL_BAND)
             y = lo + (y - y.min()) / max(np.ptp(y), 1e-9) * (hi - lo)
         if log_y:
             y = np.exp((y - y.min()) / max(np.ptp(y), 1e-6) * rng.uniform(1, 6)) * rng.uniform(0.1, 10)
@@ -601,7 +613,7 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
                      "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks,
                      "axes_variety": cfg.axes_variety, "marker_variety": cfg.marker_variety,
-                     "themes": cfg.themes},
+                     "themes": cfg.themes, "level_frac": cfg.level_frac},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")

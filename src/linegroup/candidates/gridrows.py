@@ -13,7 +13,11 @@ chart's grid rows are the thin bands (GRID_THICK rows at most) that lie on one e
 spaced lattice (`lattice`), MIN_STEP px apart or more (on a finer grid any line is near
 one by chance), at least MIN_ROWS of them. Thin bands off the lattice (a series' flat
 stretch, the edge of a crowded band of markers) are left out rather than taken as proof
-that there is no grid: on pygal's dark themes they hid the grid of marker charts. Grid
+that there is no grid: on pygal's dark themes they hid the grid of marker charts. Here
+(not in `inkrecall.py`, which asks grid_rows too) a row is only tried when its ink runs
+the whole extent (SPREAD): on a step chart the series' flat stretches made as many thin
+rows as the grid, no lattice held most of them, and the dashed grid lines the network
+had marked came out as series (`pygal_distinct_0121`). Grid
 columns likewise over the candidates' y-extent. A group with GRID_SHARE of its pixels
 within ROW_TOL px of a grid row or column is pieces of the grid (a series crossing a
 30 px grid has about a third of its pixels that close by chance; a stretch of a grid
@@ -37,6 +41,9 @@ from .series import background_lab
 GRID_INK = 12.0  # Lab: a pixel this far from the chart's commonest colour is ink
 GRID_COVER = 0.3  # share of the candidates' x-extent a grid row's ink covers (dashed and dotted rows too)
 GRID_THICK = 3  # rows: a grid line is at most this thick (thicker bands of ink are not rulings)
+SPREAD_BINS, SPREAD, SPREAD_FILL = 10, 0.8, 0.15  # a grid row has ink over SPREAD_FILL of the columns of this
+#   share of the extent's tenths or more (a legend may hide a piece of it); a series' flat stretch that
+#   covers GRID_COVER of the extent lies in a few of them (the crossings of a grid's columns fill 1-3 px a tenth)
 MIN_ROWS = 3  # grid rows a chart must have, evenly spaced
 MIN_STEP = 20  # px: grid lines at least this far apart (on a finer grid a line is on it by chance:
 #   within ROW_TOL of a row or a column, 2 x 5 / 20 = half of a series' pixels)
@@ -61,16 +68,25 @@ def grid_ink(image: np.ndarray, box: tuple) -> np.ndarray:
     return sq >= GRID_INK ** 2
 
 
-def grid_rows(ink: np.ndarray) -> np.ndarray:
+def grid_rows(ink: np.ndarray, spread: bool = False) -> np.ndarray:
     """Centres (y) of the evenly spaced grid rows of an ink mask (its columns: the extent
-    they must cover), or an empty array; pass the mask transposed for the grid columns."""
+    they must cover), or an empty array; pass the mask transposed for the grid columns.
+    spread: only rows whose ink runs the whole extent (SPREAD) are tried."""
     if len(ink) < 3:
         return np.zeros(0)
     cover = (ink[:-2] | ink[1:-1] | ink[2:]).mean(1)  # entry j: row j + 1 with the rows above and below
     d = np.diff(np.r_[False, cover >= GRID_COVER, False].astype(np.int8))
     starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
     keep = ends - starts <= GRID_THICK + 2  # a line's rows, widened by one on each side
-    return lattice((starts[keep] + ends[keep] - 1) / 2.0 + 1)
+    starts, ends = starts[keep], ends[keep]
+    if spread and len(starts) and ink.shape[1] >= SPREAD_BINS:  # a grid line runs the whole extent; a
+        # series' flat stretch covers part of it
+        bands = np.logical_or.reduceat(ink, np.c_[starts, ends + 1].ravel(), axis=0)[::2]
+        bins = np.linspace(0, ink.shape[1], SPREAD_BINS + 1).astype(np.int64)[:-1]
+        fill = np.add.reduceat(bands.astype(np.int32), bins, axis=1) / np.diff(np.r_[bins, ink.shape[1]])
+        whole = (fill >= SPREAD_FILL).mean(1) >= SPREAD
+        starts, ends = starts[whole], ends[whole]
+    return lattice((starts + ends - 1) / 2.0 + 1)
 
 
 def lattice(centres: np.ndarray) -> np.ndarray:
@@ -109,8 +125,8 @@ def drop_grid_pieces(labels: np.ndarray, xy: np.ndarray, image: np.ndarray) -> n
     x0, x1 = int(kept[:, 0].min()), int(kept[:, 0].max())
     y0, y1 = int(kept[:, 1].min()), int(kept[:, 1].max())
     ink = grid_ink(image, (x0, y0, x1, y1))
-    rows = grid_rows(ink[:, x0:x1 + 1])
-    cols = grid_rows(ink[y0:y1 + 1].T)
+    rows = grid_rows(ink[:, x0:x1 + 1], spread=True)
+    cols = grid_rows(ink[y0:y1 + 1].T, spread=True)
     if len(rows) == 0 and len(cols) == 0:
         return labels
     on = np.zeros(len(xy), bool)
