@@ -57,13 +57,13 @@ class Recorder:
             self.steps.append(("grouping", np.ones(len(xs), bool), out > 0))
             return out
         P.group_lines = group
-        clean = P.LineGrouper.clean_candidates
+        clean = P.LineGrouper._clean  # what predict calls (clean_candidates is its public face)
 
         def cleaning(grouper, cand, img):
-            out, area = clean(grouper, cand, img)
-            self.cand = (cand.copy(), out.copy())
-            return out, area
-        P.LineGrouper.clean_candidates = cleaning
+            out = clean(grouper, cand, img)
+            self.cand = (cand.copy(), out[0].copy())
+            return out
+        P.LineGrouper._clean = cleaning
 
     def _wrap(self, fn, step):
         def wrapped(labels, *a, **k):
