@@ -62,6 +62,6 @@ python scripts/fit_pieces.py --data "$WORK/series_131" "$WORK/series_132" "$WORK
 # predict merges pieces before the judge too, so the judge is then fitted again on the merged groups
 # (fit_series.py keeps the pieces model on while it samples). The shipped pieces model was fitted on
 # these folders drawn without --level_frac (the recipe before); the shipped judge then on the folders
-# above, with it: 1000 charts in 352-414 s, held-out AUC 0.921 (benchmarks/results/fit_series.log).
+# above, with it: 1000 charts in 399 s, held-out AUC 0.922 (benchmarks/results/fit_series.log).
 python scripts/fit_series.py --data "$WORK/series_131" "$WORK/series_132" \
   --links src/linegroup/weights/links.npz --out src/linegroup/weights/links.npz
