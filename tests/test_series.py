@@ -62,7 +62,8 @@ def test_rise_ink_contrast_and_level_mates_known_answers():
     xy3 = np.concatenate([xy, np.concatenate([band, band + [0, 1], band + [0, 2], band + [0, 3]]).astype(np.float32)])
     labels3 = np.concatenate([labels, np.ones(4 * 360, int)])
     F3 = group_features(labels3, xy3, image, None, area=(10, 10, 390, 190))
-    assert F3[0, FEATURES.index("contrast")] == 0.0 and F3[0, FEATURES.index("contrast_hi")] == F[0, FEATURES.index("contrast")]
+    c, c_hi = FEATURES.index("contrast"), FEATURES.index("contrast_hi")
+    assert F3[0, c] == 0.0 and F3[0, c_hi] == F[0, c]
 
 
 def test_group_features_without_area_or_groups():

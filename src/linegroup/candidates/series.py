@@ -52,7 +52,8 @@ from ..labels import label_slices, renumber
 
 FEATURES = ("log_n", "share_n", "rank_n", "x_span", "x_span_rel", "y_span", "cover", "thick", "multi_runs",
             "flat", "vertical", "smooth", "pieces", "prob_mean", "prob_low", "contrast", "chroma", "colour_spread",
-            "n_groups", "rank", "outside", "x_centre", "y_centre", "has_area", "rise", "contrast_hi", "level_mates")
+            "n_groups", "rank", "outside", "x_centre", "y_centre", "has_area",
+            "rise", "contrast_hi", "level_mates")
 SERIES_BIAS = -1.0  # log-odds below which a group is not a series (chosen on the foreign tune split: -3..1)
 RUN_GAP = 2  # px: a y gap over this in a column separates two runs
 PIECE_GAP = 4  # px: an x gap over this separates two pieces of a group along x
