@@ -37,7 +37,7 @@ values beside large ones) must be in those charts: fitted on charts without them
 level group is a grid line and dropped 8 of the 263 true series it saw on the foreign
 tune split (a dashed series near the axis, coloured series of small values) and 16 of 501
 on the report split; fitted with them, 3 and 6, keeping 7 of 24 and 26 of 70 groups that
-are not series (6 and 24 before). It is stored with the link models (`links.npz`,
+are not series (6 and 24 before; `benchmarks/judge_groups.py`). It is stored with the link models (`links.npz`,
 prefix `s_`) as plain arrays (`grouping/trees.py`). A group is dropped when its
 log-odds of being a series are below `bias` (SERIES_BIAS, chosen on the foreign
 set's tune split). Given candidates (the user's) are never judged.
