@@ -5,7 +5,7 @@ import pytest
 
 from linegroup.grouping.describe import describe
 from linegroup.grouping.fragments import build_fragments, column_runs
-from linegroup.grouping.leftovers import assign_leftovers, mix_distance
+from linegroup.grouping.leftovers import assign_leftovers, grow_into, mix_distance
 from linegroup.grouping.link import match
 from linegroup.grouping.trees import TreeEnsemble
 
@@ -89,6 +89,42 @@ def test_leftovers_follow_the_nearest_path_and_far_ones_drop_on_request():
     # nearer line 2's right end (49, 30) than line 1's (49, 10)
     assert out[-3:].tolist() == [1, 2, 2]
     assert assign_leftovers(xs, ys, lab, drop_far=True)[-1] == 0
+
+
+def test_grow_into_follows_connected_free_pixels_up_to_its_steps():
+    # line 1 along y = 20 (x 0..29); a spike's band rising from (15, 19) to (15, 10), free;
+    # a free speck at (40, 20), not joined to the line; a pixel the judge dropped, at (16, 19):
+    # beside the line but not free
+    xs = np.r_[np.arange(30), np.full(10, 15), 40, 16]
+    ys = np.r_[np.full(30, 20), np.arange(19, 9, -1), 20, 19]
+    labels = np.r_[np.ones(30), np.zeros(12)].astype(int)
+    free = np.r_[np.zeros(30, bool), np.ones(11, bool), False]
+    out = grow_into(xs, ys, labels, free, steps=4)
+    assert out[30:34].tolist() == [1] * 4 and out[34:40].tolist() == [0] * 6  # 4 steps up the spike
+    assert out[40] == 0 and out[41] == 0  # not connected; not free
+    assert grow_into(xs, ys, labels, free, steps=20)[30:40].tolist() == [1] * 10
+    assert (grow_into(xs, ys, labels, free, steps=0) == labels).all()
+    # two lines meeting a free pixel in the same step: it takes the greater label
+    xs2, ys2 = np.array([0, 2, 1]), np.array([0, 0, 0])
+    assert grow_into(xs2, ys2, np.array([1, 2, 0]), np.array([False, False, True]), 1).tolist() == [1, 2, 2]
+
+
+def test_grow_into_keeps_other_colours_and_faint_pixels_out():
+    # a red line (Lab 50, 60, 40; core) along y = 5 on white; above it at x = 10 a column of
+    # free pixels: a paler blend of the red (a quarter of the way to white), a grey pixel
+    # (another colour), then red again (joined only through the grey: stays out); at x = 20
+    # a faint blend (nine tenths white)
+    bg = np.array([100.0, 0, 0])
+    red = np.array([50.0, 60, 40])
+    xs = np.r_[np.arange(30), 10, 10, 10, 20]
+    ys = np.r_[np.full(30, 5), 4, 3, 2, 4]
+    lab = np.vstack([np.tile(red, (30, 1)), red + 0.25 * (bg - red), [70.0, 0, 0], red, red + 0.9 * (bg - red)])
+    labels = np.r_[np.ones(30), np.zeros(4)].astype(int)
+    free = np.r_[np.zeros(30, bool), np.ones(4, bool)]
+    core = np.r_[np.ones(30, bool), np.zeros(4, bool)]
+    out = grow_into(xs, ys, labels, free, 6, lab, bg, core)
+    assert out[30:].tolist() == [1, 0, 0, 0]
+    assert grow_into(xs, ys, labels, free, 6)[30:].tolist() == [1, 1, 1, 1]  # without colours: all
 
 
 def test_mix_distance_known_answers():

@@ -74,6 +74,7 @@ from .grouping import group_lines, load_link_models
 from .grouping.dbscan import GroupParams, group_pixels
 from .grouping.describe import pixels_lab
 from .grouping.ink import ink_core
+from .grouping.leftovers import grow_into
 from .grouping.pieces import PIECES_BIAS, merge_pieces
 from .images import ImageError, decode_raw, read_bytes, read_image, to_rgb8
 from .labels import label_slices, renumber
@@ -95,6 +96,10 @@ FG_LOW = 0.25  # hysteresis: pixels above this probability join a candidate abov
 TRIM_LAB = 4.0  # Lab: a candidate off its line's ink core whose colour is this close to the background
 #   beside its band and to the chart's commonest colour is background, and is left out of the
 #   line after the series judge
+GROW_STEPS = 6  # px: after the series judge, the model's own candidates that the grouping left
+#   (far from every line's path) join a kept line they connect to within this many steps, if
+#   of its ink (leftovers.grow_into): a spike's tip lies far from the line's column centres.
+#   On the foreign tune split 6 and 12 steps gave the same scores (README "Spikes' tips")
 DARK = 128  # grey level: a chart whose commonest grey is darker is dark (is_dark)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -383,6 +388,7 @@ class LineGrouper:
                                  core=core, lab=lab)
         else:
             labels = group_pixels(feats, xy, self.params)
+        unplaced = labels == 0  # the model's own candidates far from every line's path
         if candidates is None and self.drop_strays:  # text and arrow heads that joined a line far from it
             labels = drop_strays(labels, xy)
             if self.grouping == "links":  # a line is then one stroke per column; a word is not
@@ -395,6 +401,8 @@ class LineGrouper:
             # legend entries, labels, grid dashes, background texture: groups that are not series
             feats_s = group_features(labels, xy, small_img, prob, small_area)
             labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
+        if candidates is None and self.grouping == "links":  # a spike's band, joined to a kept line's ink
+            labels = grow_into(xs, ys, labels, unplaced, GROW_STEPS, lab, bg, core)
         if core is not None:  # a line's pixels are its ink: the band's background pixels go
             pale = ((lab - bg) ** 2).sum(1) < TRIM_LAB ** 2  # and the chart's background (not a marker's inside
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)

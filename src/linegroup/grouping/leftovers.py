@@ -30,11 +30,18 @@ every line's path stay 0 (text, arrows); with the user's candidates no pixel is 
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 CHUNK = 1 << 16  # leftover pixels scored per block (bounds the (lines, pixels) cost matrix)
 COLOUR_PX = 1.0  # px of path distance one unit of Lab colour distance costs
 COLOUR_CAP = 40.0  # Lab distance beyond which a colour tells nothing more
+INK_SHARE = 0.75  # grow_into: a pixel joins a line only if its blend position from the line's ink
+#   (0) to the background (1) is at most this: a faint grid line beside it stays out
+GROW_MIX = 20.0  # grow_into: Lab distance from the blends of a line's ink with the background
+#   beyond which a pixel is another colour (INK_SHARE and GROW_MIX chosen on the foreign tune
+#   split, end to end: 0.5 / 10, 0.75 / 10, 0.5 / 20 and 0.75 / 20 gave ARI 0.784, 0.786, 0.787
+#   and 0.789, PQ 0.768 in all; without the colour test the hard set's precision fell 0.952 -> 0.947)
 
 
 def line_paths(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray):
@@ -127,4 +134,55 @@ def assign_leftovers(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, drop_fa
             best[grouped] = total.argmin(0)[inv]
     ok = dmin <= far if drop_far else np.ones(len(rest), bool)
     labels[rest[ok]] = best[ok] + 1
+    return labels
+
+
+def grow_into(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, free: np.ndarray, steps: int,
+              lab: np.ndarray | None = None, bg: np.ndarray | None = None, core: np.ndarray | None = None,
+              max_mix: float = GROW_MIX) -> np.ndarray:
+    """Labels with the pixels `free` (N,) bool (labels 0) that connect to a line through
+    other free pixels, at most `steps` 8-neighbour steps away, given that line: each step
+    a free pixel beside a line's pixel takes its label (the greater, where two lines meet
+    it in one step). The network's band around a spike's tip lies far from the line's path
+    (its column centres), which the leftovers' test measures, but joined to its ink.
+
+    With lab (N, 3), bg (3,) and core (N,) bool, a free pixel joins a line only if its
+    colour is within max_mix Lab of a blend of the line's ink (the mean of its core pixels)
+    with the background, no more than INK_SHARE of the way to the background: grid lines, arrows and text of
+    another colour that touch the line stay out, and so do faint pixels near the background's."""
+    labels = np.asarray(labels).copy()
+    go = free & (labels == 0)
+    k = int(labels.max()) if len(labels) else 0
+    if steps <= 0 or not go.any() or k == 0:
+        return labels
+    x0, y0 = int(xs.min()), int(ys.min())
+    h, w = int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1
+    img = np.zeros((h, w), np.float32)  # labels as float32: cv2.dilate's max filter takes it
+    img[ys - y0, xs - x0] = labels
+    open_ = np.zeros((h, w), bool)
+    open_[ys[go] - y0, xs[go] - x0] = True
+    ink = None
+    if lab is not None and bg is not None and core is not None:
+        own = (labels > 0) & core
+        n = np.maximum(np.bincount(labels[own], minlength=k + 1), 1)
+        ink = np.stack([np.bincount(labels[own], weights=lab[own, j], minlength=k + 1) / n for j in range(3)], 1)
+        at = np.full((h, w), -1, np.int64)  # grid -> the free pixel's index
+        at[ys[go] - y0, xs[go] - x0] = np.flatnonzero(go)
+    ker = np.ones((3, 3), np.uint8)
+    for _ in range(steps):
+        grown = cv2.dilate(img, ker)
+        ty, tx = np.nonzero(open_ & (grown > 0))
+        if len(ty) == 0:
+            break
+        to = grown[ty, tx].astype(np.int64)
+        if ink is not None:  # of the line's ink, or a blend of it with the background
+            c, a = lab[at[ty, tx]].astype(np.float64), ink[to]
+            seg = np.asarray(bg, np.float64)[None] - a
+            t = ((c - a) * seg).sum(1) / np.maximum((seg * seg).sum(1), 1e-6)
+            ok = (segment_distance(c, a, a + seg) <= max_mix) & (t <= INK_SHARE)
+            open_[ty[~ok], tx[~ok]] = False  # another colour: stays out
+            ty, tx, to = ty[ok], tx[ok], to[ok]
+        img[ty, tx] = to
+        open_[ty, tx] = False
+    labels[go] = img[ys[go] - y0, xs[go] - x0].astype(labels.dtype)
     return labels
