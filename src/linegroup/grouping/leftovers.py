@@ -151,38 +151,43 @@ def grow_into(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, free: np.ndarr
     with the background, no more than INK_SHARE of the way to the background: grid lines, arrows and text of
     another colour that touch the line stay out, and so do faint pixels near the background's."""
     labels = np.asarray(labels).copy()
-    go = free & (labels == 0)
+    go = np.flatnonzero(free & (labels == 0))
     k = int(labels.max()) if len(labels) else 0
-    if steps <= 0 or not go.any() or k == 0:
+    if steps <= 0 or len(go) == 0 or k == 0:
         return labels
-    x0, y0 = int(xs.min()), int(ys.min())
-    h, w = int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1
-    img = np.zeros((h, w), np.float32)  # labels as float32: cv2.dilate's max filter takes it
-    img[ys - y0, xs - x0] = labels
-    open_ = np.zeros((h, w), bool)
-    open_[ys[go] - y0, xs[go] - x0] = True
-    ink = None
-    if lab is not None and bg is not None and core is not None:
+    x0, y0 = int(xs.min()) - 1, int(ys.min()) - 1  # a border of one pixel: neighbours stay inside
+    h, w = int(ys.max()) - y0 + 2, int(xs.max()) - x0 + 2
+    at = np.full((h, w), -1, np.int32)  # grid -> the free pixel's index, while it is open
+    at[ys[go] - y0, xs[go] - x0] = go
+    ink = seg = None
+    if lab is not None and bg is not None and core is not None:  # each line's ink: its core's mean
         own = (labels > 0) & core
         n = np.maximum(np.bincount(labels[own], minlength=k + 1), 1)
         ink = np.stack([np.bincount(labels[own], weights=lab[own, j], minlength=k + 1) / n for j in range(3)], 1)
-        at = np.full((h, w), -1, np.int64)  # grid -> the free pixel's index
-        at[ys[go] - y0, xs[go] - x0] = np.flatnonzero(go)
-    ker = np.ones((3, 3), np.uint8)
-    for _ in range(steps):
-        grown = cv2.dilate(img, ker)
-        ty, tx = np.nonzero(open_ & (grown > 0))
-        if len(ty) == 0:
+        seg = np.asarray(bg, np.float64)[None] - ink
+    near = np.zeros((h, w), np.uint8)
+    near[ys[go] - y0, xs[go] - x0] = 1
+    near = cv2.dilate(near, np.ones((3, 3), np.uint8))
+    front = np.flatnonzero((labels > 0) & near[ys - y0, xs - x0].astype(bool))  # lines' pixels beside free ones
+    fy, fx, fl = ys[front] - y0, xs[front] - x0, labels[front]
+    dy, dx = np.array([-1, -1, -1, 0, 0, 1, 1, 1]), np.array([-1, 0, 1, -1, 1, -1, 0, 1])
+    for _ in range(steps):  # one 8-neighbour step from the front
+        ny, nx = (fy[:, None] + dy).ravel(), (fx[:, None] + dx).ravel()
+        pix, to = at[ny, nx], np.repeat(fl, 8)
+        m = pix >= 0
+        pix, to = pix[m], to[m]
+        if len(pix) == 0:
             break
-        to = grown[ty, tx].astype(np.int64)
+        reached = np.unique(pix)
         if ink is not None:  # of the line's ink, or a blend of it with the background
-            c, a = lab[at[ty, tx]].astype(np.float64), ink[to]
-            seg = np.asarray(bg, np.float64)[None] - a
-            t = ((c - a) * seg).sum(1) / np.maximum((seg * seg).sum(1), 1e-6)
-            ok = (segment_distance(c, a, a + seg) <= max_mix) & (t <= INK_SHARE)
-            open_[ty[~ok], tx[~ok]] = False  # another colour: stays out
-            ty, tx, to = ty[ok], tx[ok], to[ok]
-        img[ty, tx] = to
-        open_[ty, tx] = False
-    labels[go] = img[ys[go] - y0, xs[go] - x0].astype(labels.dtype)
+            c, a, sg = lab[pix].astype(np.float64), ink[to], seg[to]
+            t = ((c - a) * sg).sum(1) / np.maximum((sg * sg).sum(1), 1e-6)
+            ok = (segment_distance(c, a, a + sg) <= max_mix) & (t <= INK_SHARE)
+            pix, to = pix[ok], to[ok]
+        o = np.lexsort((to, pix))  # by pixel, then label: the last of each pixel's run has the greatest
+        last = np.r_[pix[o][1:] != pix[o][:-1], True] if len(o) else np.zeros(0, bool)
+        pix, to = pix[o][last], to[o][last]
+        labels[pix] = to
+        at[ys[reached] - y0, xs[reached] - x0] = -1  # taken, or of no reaching line's colour: closed
+        fy, fx, fl = ys[pix] - y0, xs[pix] - x0, to
     return labels
