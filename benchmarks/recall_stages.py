@@ -10,7 +10,8 @@ network's candidates (`LineGrouper.own_candidates`: probability > 0.5, and > 0.2
 touching those), candidate cleaning (plot area, tick marks,
 swatches, rulings), the grouping (candidates of the model's own farther than 12 px from
 every line stay unassigned), drop_strays, drop_text, drop_rulings, the series judge
-(drop_nonseries), the trim of the band's background (predict.TRIM_LAB) and the grid pieces
+(drop_nonseries), the spikes' tips joined to their lines (leftovers.grow_into; a negative
+loss, a gain), the trim of the band's background (predict.TRIM_LAB) and the grid pieces
 (drop_grid_pieces). Each step's loss is the recall of what went in less the recall of what
 came out. The steps are observed by wrapping the functions `predict` calls (the results
 are the same as an unwrapped run). Writes benchmarks/results/OUT.json and OUT.md.
@@ -34,7 +35,8 @@ from linegroup.images import read_image  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from markers import load_truth  # noqa: E402
 
-STEPS = ["cleaning", "grouping", "drop_strays", "drop_text", "drop_rulings", "series judge", "trim", "grid pieces"]
+STEPS = ["cleaning", "grouping", "drop_strays", "drop_text", "drop_rulings", "series judge", "grow", "trim",
+         "grid pieces"]
 KERNEL = np.ones((5, 5), np.uint8)  # the 2-px tolerance of linegroup evaluate
 
 
@@ -57,6 +59,13 @@ class Recorder:
             self.steps.append(("grouping", np.ones(len(xs), bool), out > 0))
             return out
         P.group_lines = group
+        grow = P.grow_into
+
+        def grown(xs, ys, labels, *a, **k):
+            out = grow(xs, ys, labels, *a, **k)
+            self.steps.append(("grow", labels > 0, out > 0))
+            return out
+        P.grow_into = grown
         clean = P.LineGrouper._clean  # what predict calls (clean_candidates is its public face)
 
         def cleaning(grouper, cand, img):

@@ -71,6 +71,7 @@ from .candidates.strays import drop_rulings, drop_strays, drop_text
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .grouping import group_lines, load_link_models
+from .grouping.coincide import merge_outlines
 from .grouping.dbscan import GroupParams, group_pixels
 from .grouping.describe import pixels_lab
 from .grouping.ink import ink_core
@@ -403,6 +404,9 @@ class LineGrouper:
             labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
         if candidates is None and self.grouping == "links":  # a spike's band, joined to a kept line's ink
             labels = grow_into(xs, ys, labels, unplaced, GROW_STEPS, lab, bg, core)
+            if labels.max() > 1:  # a line of markers beside its connector (as the grouping does with
+                # given candidates; here after the judge, which would drop the merged line as a whole)
+                labels = merge_outlines(xs, ys, labels, lab, np.tile(bg, (int(labels.max()), 1)))
         if core is not None:  # a line's pixels are its ink: the band's background pixels go
             pale = ((lab - bg) ** 2).sum(1) < TRIM_LAB ** 2  # and the chart's background (not a marker's inside
             # where the band stops short of the marker's edge, and so looks like its own colour beside it)
