@@ -108,6 +108,26 @@ def test_level_series_are_level_and_leave_the_rest_of_the_chart_unchanged():
     assert not np.array_equal(plain, render_chart(6, "train", 0, SynthConfig(level_frac=1.0))[0])
 
 
+def test_box_legends_change_only_the_legend():
+    """legend_boxes draws legends with a filled box per series from its own stream: a chart
+    with none drawn that way is byte-identical to the plain one; one drawn that way differs
+    only inside its legend (the lines and their masks stay the same)."""
+    cfg = dict(variety=True, themes=True)
+    changed = 0
+    for i in range(6):
+        plain, lines, _ = render_chart(131, "train", i, SynthConfig(**cfg))
+        boxed, lines_b, _ = render_chart(131, "train", i, SynthConfig(legend_boxes=1.0, **cfg))
+        assert all(np.array_equal(a["data"], b["data"]) for a, b in zip(lines, lines_b)) and len(lines) == len(lines_b)
+        if np.array_equal(plain, boxed):
+            continue
+        changed += 1
+        ys, xs = np.nonzero((plain != boxed).any(-1))
+        assert np.ptp(ys) < 0.5 * plain.shape[0] and np.ptp(xs) < 0.6 * plain.shape[1]  # one box: the legend
+    assert changed >= 2
+    assert np.array_equal(render_chart(131, "train", 0, SynthConfig(**cfg))[0],
+                          render_chart(131, "train", 0, SynthConfig(legend_boxes=1e-12, **cfg))[0])
+
+
 def test_synth_cli_options_and_bad_hard_frac(tmp_path):
     r = run_cli("synth", tmp_path / "d", "--num", "2", "--val", "0", "--seed", "4", "--workers", "1",
                 "--hard_frac", "0.5", "--variety")
@@ -118,6 +138,8 @@ def test_synth_cli_options_and_bad_hard_frac(tmp_path):
     assert r.returncode == 2 and "--hard_frac must lie in [0, 1]" in r.stderr
     r = run_cli("synth", tmp_path / "f", "--num", "1", "--level_frac", "-0.1")
     assert r.returncode == 2 and "--level_frac must lie in [0, 1]" in r.stderr
+    r = run_cli("synth", tmp_path / "g", "--num", "1", "--legend_boxes", "1.5")
+    assert r.returncode == 2 and "--legend_boxes must lie in [0, 1]" in r.stderr
 
 
 def test_exact_masks_cover_each_drawn_line_and_leave_the_chart_unchanged(tmp_path):

@@ -62,17 +62,21 @@ def _synth(sub):
     p.add_argument("--level_frac", type=float, default=0.0,
                    help="share of series drawn near-level: values that vary by under 4%% of the chart's range, "
                         "beside series that span much of it (small values beside large ones)")
+    p.add_argument("--legend_boxes", type=float, default=0.0,
+                   help="share of legends drawn with a filled box in each series' colour instead of a line "
+                        "sample (as pygal and Excel draw them)")
 
     def run(a):
         from .synth import SynthConfig, write_split
 
-        for name in ("hard_frac", "level_frac"):
+        for name in ("hard_frac", "level_frac", "legend_boxes"):
             if not 0.0 <= getattr(a, name) <= 1.0:
                 print(f"error: --{name} must lie in [0, 1], got {getattr(a, name)}", file=sys.stderr)
                 return 2
         cfg = SynthConfig(hard=a.hard, min_size=a.size[0], max_size=a.size[1], hard_frac=a.hard_frac,
                           variety=a.variety, exact_masks=a.exact_masks, axes_variety=a.axes_variety,
-                          marker_variety=a.marker_variety, themes=a.themes, level_frac=a.level_frac)
+                          marker_variety=a.marker_variety, themes=a.themes, level_frac=a.level_frac,
+                          legend_boxes=a.legend_boxes)
         for split, n in (("train", a.num), ("val", a.val)):
             if n > 0:
                 path = write_split(a.out, split, n, a.seed, a.workers, cfg)

@@ -24,6 +24,8 @@ the lines as marker series of one kind each: dense (touching markers), hollow, m
 only, markers every k-th point (from its own random stream: other charts stay the same).
 --level_frac draws that share of the series near-level (values within LEVEL_BAND of the
 chart's value band, beside series that span much of it), from its own stream too.
+--legend_boxes draws that share of the legends with filled boxes in the series' colours
+(as pygal, Excel and ggplot's fills do) instead of line samples, from its own stream.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class SynthConfig:
     marker_variety: bool = False  # marker series of many kinds (dense touching, hollow, markers only, every k-th)
     themes: bool = False  # dark, panels, thin/pale, dotted, own-colour grid and text, scans, page margins (themes.py)
     level_frac: float = 0.0  # share of series drawn near-level (small values beside large ones)
+    legend_boxes: float = 0.0  # share of legends drawn with filled boxes instead of line samples
 
 
 # ---------------------------------------------------------------------------------
@@ -215,12 +218,14 @@ def render_chart(seed: int, split: str, index: int, cfg: SynthConfig = SynthConf
     th = themes.pick(hrng) if hrng is not None else themes.NONE
     # near-level series draw from a sixth stream (and only with level_frac > 0)
     lrng = np.random.default_rng([seed, split_id, index, 5]) if cfg.level_frac > 0 else None
+    # box legends draw from a seventh stream (and only with legend_boxes > 0)
+    brng = np.random.default_rng([seed, split_id, index, 6]) if cfg.legend_boxes > 0 else None
     if th.dark or th.panel:
         sheet = None
     info = info if info is not None else {}
     info["themes"] = th.names()
     with plt.style.context(sheet) if sheet else contextlib.nullcontext():
-        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info, mrng, hrng, th, lrng)
+        return _draw(plt, rng, cfg, hard, sheet, aliased, trng, info, mrng, hrng, th, lrng, brng)
 
 
 # level_frac: a near-level series spans this share of the chart's value band (the others
@@ -281,7 +286,7 @@ def _labels_inside(fig, ax) -> None:
 
 
 def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bool, trng=None,
-          info: dict | None = None, mrng=None, hrng=None, th: themes.Themes = themes.NONE, lrng=None):
+          info: dict | None = None, mrng=None, hrng=None, th: themes.Themes = themes.NONE, lrng=None, brng=None):
     tick_style = str(trng.choice(TICK_STYLES)) if trng is not None else "plain"
     W = int(rng.integers(cfg.min_size, cfg.max_size + 1))
     H = int(np.clip(W * rng.uniform(0.5, 1.0), cfg.min_size * 0.75, cfg.max_size))
@@ -421,6 +426,13 @@ def _draw(plt, rng, cfg: SynthConfig, hard: bool, sheet: str | None, aliased: bo
         ax.set_ylabel(str(rng.choice(WORDS)), fontsize=fs * 0.9, color=text_color)
     if rng.random() < 0.6 and n_lines > 1:
         kw = dict(fontsize=fs * 0.75, framealpha=float(rng.uniform(0.0, 0.6)), ncol=int(rng.integers(1, 3)))
+        if brng is not None and brng.random() < cfg.legend_boxes:  # a box per series, in its colour
+            from matplotlib.patches import Patch
+
+            alpha = float(brng.uniform(0.5, 1.0))
+            kw["handles"] = [Patch(facecolor=ln["artist"].get_color(), edgecolor=ln["artist"].get_color(),
+                                   alpha=alpha, label=ln["artist"].get_label()) for ln in lines_out]
+            kw["handlelength"] = kw["handleheight"] = float(brng.uniform(0.7, 1.2))
         if legend_out:
             ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), **kw)
         else:
@@ -613,7 +625,7 @@ def write_split(out_dir: str, split: str, num: int, seed: int = 0, workers: int 
     coco = {"info": {"generator": "linegroup synth", "seed": seed, "hard": cfg.hard,
                      "hard_frac": cfg.hard_frac, "variety": cfg.variety, "exact_masks": cfg.exact_masks,
                      "axes_variety": cfg.axes_variety, "marker_variety": cfg.marker_variety,
-                     "themes": cfg.themes, "level_frac": cfg.level_frac},
+                     "themes": cfg.themes, "level_frac": cfg.level_frac, "legend_boxes": cfg.legend_boxes},
             "images": images, "annotations": annotations,
             "categories": [{"id": LINE_CATEGORY, "name": "line"}]}
     path = os.path.join(out_dir, f"{split}.json")
