@@ -402,7 +402,7 @@ class LineGrouper:
             # legend entries, labels, grid dashes, background texture: groups that are not series
             feats_s = group_features(labels, xy, small_img, prob, small_area)
             labels = drop_nonseries(labels, feats_s, self.links.series, self.series_bias)
-        if candidates is None and self.grouping == "links":  # a spike's band, joined to a kept line's ink
+        if candidates is None and self.grouping == "links" and len(xs):  # a spike's band, joined to a kept line's ink
             labels = grow_into(xs, ys, labels, unplaced, GROW_STEPS, lab, bg, core)
             if labels.max() > 1:  # a line of markers beside its connector (as the grouping does with
                 # given candidates; here after the judge, which would drop the merged line as a whole)
