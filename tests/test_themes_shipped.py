@@ -171,7 +171,7 @@ def _triangles_chart() -> tuple[np.ndarray, np.ndarray]:
 
     rng = np.random.default_rng(1)
     x = np.linspace(0, 10, 40)
-    rng.normal(0, 0.5, (3, 40))  # (the second chart of this stream)
+    rng.normal(0, 0.5, (3, 40))  # the stream's second chart: on its first the triangles split either way
     ys = rng.normal(0, 0.5, (3, 40)) + np.arange(3)[:, None] * 3
     imgs = []
     for shown in (None, -1, 0):

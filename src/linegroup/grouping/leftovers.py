@@ -26,6 +26,11 @@ Pixels with unit -1 (shared pieces, which two lines split between them) go one b
 
 With the model's own candidates (`drop_far`), leftovers farther than `far` px from
 every line's path stay 0 (text, arrows); with the user's candidates no pixel is dropped.
+
+`grow_into`, after the series judge in `predict`: those far leftovers that connect to a
+kept line through one another within a few pixels of its own, and are of its ink, join
+it. A jagged series' spike rises far above the centre of its columns, so the tip's
+pixels are far from the path but beside the line's ink.
 """
 
 from __future__ import annotations
@@ -148,8 +153,8 @@ def grow_into(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, free: np.ndarr
 
     With lab (N, 3), bg (3,) and core (N,) bool, a free pixel joins a line only if its
     colour is within max_mix Lab of a blend of the line's ink (the mean of its core pixels)
-    with the background, no more than INK_SHARE of the way to the background: grid lines, arrows and text of
-    another colour that touch the line stay out, and so do faint pixels near the background's."""
+    with the background, no more than INK_SHARE of the way to the background: grid lines,
+    arrows and text of another colour that touch the line stay out, and so do faint pixels."""
     labels = np.asarray(labels).copy()
     go = np.flatnonzero(free & (labels == 0))
     k = int(labels.max()) if len(labels) else 0
@@ -159,12 +164,12 @@ def grow_into(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, free: np.ndarr
     h, w = int(ys.max()) - y0 + 2, int(xs.max()) - x0 + 2
     at = np.full((h, w), -1, np.int32)  # grid -> the free pixel's index, while it is open
     at[ys[go] - y0, xs[go] - x0] = go
-    ink = seg = None
+    ink = None
     if lab is not None and bg is not None and core is not None:  # each line's ink: its core's mean
         own = (labels > 0) & core
         n = np.maximum(np.bincount(labels[own], minlength=k + 1), 1)
         ink = np.stack([np.bincount(labels[own], weights=lab[own, j], minlength=k + 1) / n for j in range(3)], 1)
-        seg = np.asarray(bg, np.float64)[None] - ink
+        bgv = np.asarray(bg, np.float64)[None]
     near = np.zeros((h, w), np.uint8)
     near[ys[go] - y0, xs[go] - x0] = 1
     near = cv2.dilate(near, np.ones((3, 3), np.uint8))
@@ -180,9 +185,10 @@ def grow_into(xs: np.ndarray, ys: np.ndarray, labels: np.ndarray, free: np.ndarr
             break
         reached = np.unique(pix)
         if ink is not None:  # of the line's ink, or a blend of it with the background
-            c, a, sg = lab[pix].astype(np.float64), ink[to], seg[to]
-            t = ((c - a) * sg).sum(1) / np.maximum((sg * sg).sum(1), 1e-6)
-            ok = (segment_distance(c, a, a + sg) <= max_mix) & (t <= INK_SHARE)
+            c, a = lab[pix].astype(np.float64), ink[to]
+            sg = bgv - a
+            t = ((c - a) * sg).sum(1) / np.maximum((sg * sg).sum(1), 1e-6)  # 0 at the ink, 1 at the background
+            ok = (segment_distance(c, a, bgv) <= max_mix) & (t <= INK_SHARE)
             pix, to = pix[ok], to[ok]
         o = np.lexsort((to, pix))  # by pixel, then label: the last of each pixel's run has the greatest
         last = np.r_[pix[o][1:] != pix[o][:-1], True] if len(o) else np.zeros(0, bool)
