@@ -1,10 +1,13 @@
-"""Time of the grid-pieces step (`candidates/gridrows.drop_grid_pieces`) inside `predict`, per chart.
+"""Time of predict's cleaning steps per chart: the grid-pieces step
+(`candidates/gridrows.drop_grid_pieces`) by default, or any function `predict` calls by its
+name in `linegroup.predict` (`grow_into`, the spikes' tips; `merge_outlines`, markers beside
+their connector; `drop_nonseries`, the series judge; ...).
 
-    python benchmarks/bench_grid.py [--images runs/foreign/images] [--num 30]
+    python benchmarks/bench_grid.py [--images runs/foreign/images] [--num 30] [--steps drop_grid_pieces ...]
 
 Runs `predict` (the model's own candidates, default settings) on the first NUM charts of a
-folder, sorted by name, and times the step where predict calls it; prints the median,
-mean and largest time per chart and how many groups it dropped.
+folder, sorted by name, and times each step where predict calls it; prints the median,
+mean and largest time per chart, and for drop_grid_pieces how many groups it dropped.
 """
 
 import argparse
@@ -12,6 +15,7 @@ import glob
 import os
 import sys
 import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -26,26 +30,36 @@ def main():
     ap.add_argument("--images", default=os.path.join(ROOT, "runs", "foreign", "images"),
                     help="folder of chart images (PNG)")
     ap.add_argument("--num", type=int, default=30, help="how many charts (the first by name)")
+    ap.add_argument("--steps", nargs="+", default=["drop_grid_pieces"],
+                    help="names of the functions predict calls (in linegroup.predict) to time")
     a = ap.parse_args()
     paths = sorted(glob.glob(os.path.join(a.images, "*.png")))[:a.num]
     if not paths:
         sys.exit(f"{a.images}: no PNG charts (make the foreign set with benchmarks/foreign.py)")
-    times, dropped = [], 0
-    step = P.drop_grid_pieces
+    times, dropped = defaultdict(list), 0
 
-    def timed(labels, xy, image):
-        nonlocal dropped
-        t = time.perf_counter()
-        out = step(labels, xy, image)
-        times.append(1000 * (time.perf_counter() - t))
-        dropped += int(labels.max()) - int(out.max())
-        return out
-    P.drop_grid_pieces = timed
+    def timed(name, step):
+        def run(*args, **kw):
+            nonlocal dropped
+            t = time.perf_counter()
+            out = step(*args, **kw)
+            times[name].append(1000 * (time.perf_counter() - t))
+            if name == "drop_grid_pieces":  # (labels, xy, image)
+                dropped += int(args[0].max()) - int(out.max())
+            return out
+        return run
+    for name in a.steps:
+        if not callable(getattr(P, name, None)):
+            sys.exit(f"{name}: not a function linegroup.predict calls")
+        setattr(P, name, timed(name, getattr(P, name)))
     grouper = P.LineGrouper.load()
     for p in paths:
         grouper.predict(read_image(p))
-    print(f"drop_grid_pieces on {len(times)} charts: median {np.median(times):.1f} ms, mean {np.mean(times):.1f}, "
-          f"max {np.max(times):.1f}; {dropped} groups dropped")
+    for name in a.steps:
+        t = times[name]
+        extra = f"; {dropped} groups dropped" if name == "drop_grid_pieces" else ""
+        print(f"{name} on {len(t)} charts: median {np.median(t):.1f} ms, mean {np.mean(t):.1f}, "
+              f"max {np.max(t):.1f}{extra}" if t else f"{name}: not called")
 
 
 if __name__ == "__main__":
