@@ -30,6 +30,19 @@ def test_finds_the_rectangle_the_axes_enclose():
     assert find_plot_area(framed().astype(np.uint16) * 257) == (50, 20, 380, 250)  # 16-bit input
 
 
+def test_an_axis_that_steps_a_row_up_spans_its_whole_length():
+    """A scan tilted by a fraction of a degree draws the x axis over two rows: the plot area
+    ends where the axis does, not where its lowest row stops (the series beyond would be cut)."""
+    img = np.full((300, 400, 3), 255, np.uint8)
+    img[20:251, 50] = 0  # y axis
+    img[250, 50:260] = 0  # x axis, its left part on row 250 ...
+    img[249, 200:381] = 0  # ... its right part a row higher (each row over 40% of the width)
+    assert find_plot_area(img) == (50, 20, 380, 250)
+    img[20:151, 51] = 0  # a y axis drawn over two columns, its top part one column right
+    img[20:120, 50] = 255
+    assert find_plot_area(img) == (50, 20, 380, 250)
+
+
 def test_no_crop_without_a_corner():
     assert find_plot_area(draw_chart(200, 300)[0]) is None  # no axes at all
     img = np.full((300, 400, 3), 255, np.uint8)  # axes crossing at an origin inside the plot

@@ -18,7 +18,9 @@ vertical line in the left half) meeting at a corner. The rule:
      of the image width (height); gaps of up to 1% of the length within a run are
      bridged (faint, anti-aliased or JPEG-damaged axes);
   3. the x axis is the lowest such row in the lower half, the y axis the leftmost such
-     column in the left half;
+     column in the left half; each spans the union of its own run and those of the long
+     rows (columns) next to it without a gap (a thick axis, or one tilted by a scan, is
+     drawn over a few rows, each holding part of it);
   4. they must form the corner of an L: the x axis starts within `tol` px of the
      y axis, and the y axis ends within `tol` px of the x axis. Axes crossing at an
      origin inside the plot, charts without axes (seaborn's whitegrid, ggplot), and
@@ -124,6 +126,23 @@ def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
     return None
 
 
+def _axis_band(lines: list, lowest: bool) -> tuple[int, int, int]:
+    """The axis among long rows (columns) [(row, start, end)]: the lowest row (leftmost
+    column), spanning the union of the runs of the rows next to it without a gap. A thick or
+    slightly tilted axis (a scanned chart rotated by a fraction of a degree) is drawn over
+    two or three rows, each holding only part of its length: the lowest alone would end the
+    plot area where the axis steps to the row above (cutting off the series beyond)."""
+    by_row = {r: (s, e) for r, s, e in lines}
+    r0 = max(by_row) if lowest else min(by_row)
+    step = -1 if lowest else 1
+    s, e = by_row[r0]
+    r = r0 + step
+    while r in by_row:
+        s, e = min(s, by_row[r][0]), max(e, by_row[r][1])
+        r += step
+    return r0, s, e
+
+
 def _corner(ink: np.ndarray, min_len: float, tol: int) -> tuple[int, int, int, int] | None:
     """The L-shaped x and y axes of a bool ink image, as (x0, y0, x1, y1), or None."""
     h, w = ink.shape
@@ -131,8 +150,8 @@ def _corner(ink: np.ndarray, min_len: float, tol: int) -> tuple[int, int, int, i
     vert = [c for c in _axis_lines(ink.T, min_len) if c[0] < w // 2]
     if not horiz or not vert:
         return None
-    yb, xa, xb = max(horiz)  # the lowest long row: the x axis (its last row if it is thick)
-    xl, ya, yc = min(vert)  # the leftmost long column: the y axis (its first column)
+    yb, xa, xb = _axis_band(horiz, lowest=True)  # the lowest long row: the x axis (its last row if it is thick)
+    xl, ya, yc = _axis_band(vert, lowest=False)  # the leftmost long column: the y axis (its first column)
     if abs(xa - xl) > tol or abs(yc - yb) > tol:  # no L-shaped corner
         return None
     return xl, ya, xb, yb
