@@ -43,7 +43,8 @@ from scipy.optimize import linear_sum_assignment
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
-from linegroup.evaluate import _masks, truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.data import marker_only_of  # noqa: E402
+from linegroup.evaluate import _masks, drawn_masks, truth_from_label_mask, truth_masks  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 import linegroup.predict as predict_module  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402
@@ -56,7 +57,8 @@ STROKE_MARKERS = {"x", "+", "1", "2", "3", "4", ",", "|", "_"}  # matplotlib mar
 
 
 def load_truth(json_path: str, img_dir: str, split: str = "") -> list:
-    """Per chart: {path, width, height, group, label_mask, plot_box, lines: [{pieces, markers, kind, width}]}."""
+    """Per chart: {path, width, height, group, label_mask, plot_box, lines: [{pieces, markers, kind, width,
+    marker_only}]} (marker_only: data.marker_only_of, the markers of a series drawn as markers only)."""
     with open(json_path) as f:
         doc = json.load(f)
     by_image = defaultdict(list)
@@ -72,7 +74,8 @@ def load_truth(json_path: str, img_dir: str, split: str = "") -> list:
             pieces = [np.asarray(p, float).reshape(-1, 2) for p in seg] if isinstance(seg[0], list) else \
                 [np.asarray(seg, float).reshape(-1, 2)]
             lines.append({"pieces": pieces, "markers": np.asarray(a.get("markers", []), float).reshape(-1, 2),
-                          "kind": _kind(a), "width": float(a.get("stroke_width", 0) or 0)})
+                          "kind": _kind(a), "width": float(a.get("stroke_width", 0) or 0),
+                          "marker_only": marker_only_of(a, float(a.get("stroke_width", 0) or 0))})
         lm = os.path.join(os.path.dirname(os.path.abspath(json_path)), im["label_mask"]) if im.get("label_mask") else ""
         charts.append({"path": os.path.join(img_dir, im["file_name"]), "width": im["width"], "height": im["height"],
                        "group": im.get("group", ""), "label_mask": lm, "plot_box": im["plot_box"], "lines": lines})
@@ -178,7 +181,8 @@ def run_set(charts: list, grouper, mode: str, repeat: int = 3) -> dict:
         if ch["label_mask"]:
             truth = truth_from_label_mask(ch["label_mask"], len(ch["lines"]), ch["height"], ch["width"], e2e)
         else:
-            truth = truth_masks([ln["pieces"] for ln in ch["lines"]], ch["height"], ch["width"], 2, e2e)
+            truth = truth_masks([ln["pieces"] for ln in ch["lines"]], ch["height"], ch["width"], 2, e2e,
+                                drawn_masks([ln["marker_only"] for ln in ch["lines"]], img))
         res = grouper.predict(img, candidates=None if e2e else truth["line"])
         rows.append({"image": os.path.basename(ch["path"]), "group": ch["group"], **score_chart(ch, res, e2e, truth),
                      "ms": timed.best})

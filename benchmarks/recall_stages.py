@@ -29,7 +29,7 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 import linegroup.predict as P  # noqa: E402
-from linegroup.evaluate import truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.evaluate import drawn_masks, truth_from_label_mask, truth_masks  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -119,7 +119,8 @@ def run(charts: list, grouper, rec: Recorder) -> dict:
         if ch["label_mask"]:
             truth = truth_from_label_mask(ch["label_mask"], len(ch["lines"]), ch["height"], ch["width"], True)
         else:
-            truth = truth_masks([ln["pieces"] for ln in ch["lines"]], ch["height"], ch["width"], 2, True)
+            truth = truth_masks([ln["pieces"] for ln in ch["lines"]], ch["height"], ch["width"], 2, True,
+                                drawn_masks([ln["marker_only"] for ln in ch["lines"]], img))
         res = grouper.predict(img)
         if rec.xy is None:  # no candidates at all
             continue

@@ -114,3 +114,49 @@ def test_a_label_mask_is_the_truth_when_an_image_names_one(tmp_path):
     assert r["summary"]["model"]["all"]["ari"] == pytest.approx(0.0) and r["summary"]["model"]["all"]["count"] == 0
     assert evaluate_dataset(str(tmp_path / "a.json"), str(tmp_path), Truth(False), split="tune",
                             progress=False)["per_chart"] == []
+
+
+def test_a_markers_only_series_is_scored_on_its_markers_not_the_undrawn_line(tmp_path):
+    """A series drawn as markers only (synth's style.markers_only): its truth is its drawn
+    markers, so a prediction of the markers alone finds all of it, and the undrawn polyline
+    between them is not counted as missed. Hollow markers' insides are not truth either."""
+    import cv2
+
+    from linegroup.data import load_coco_lines
+    from linegroup.evaluate import evaluate_dataset, record_truth, truth_masks
+
+    img = np.full((60, 120, 3), 255, np.uint8)
+    cv2.line(img, (5, 10), (115, 10), (0, 0, 200), 2)  # a solid line
+    centres = [(15, 40), (45, 40), (75, 40), (105, 40)]
+    for c in centres:
+        cv2.circle(img, c, 5, (200, 0, 0), 1)  # hollow circles, nothing between them
+    cv2.imwrite(str(tmp_path / "m.png"), img[..., ::-1])
+    style = {"markers_only": True, "marker_px": 11.0}
+    doc = {"images": [{"id": 1, "file_name": "m.png", "width": 120, "height": 60}],
+           "annotations": [{"image_id": 1, "category_id": 2, "segmentation": [[5, 10, 115, 10]]},
+                           {"image_id": 1, "category_id": 2, "segmentation": [[15, 40, 105, 40]],
+                            "markers": [list(c) for c in centres], "style": style}]}
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    recs, _ = load_coco_lines(str(tmp_path / "m.json"), str(tmp_path))
+    assert recs[0].marker_only[0] is None and recs[0].marker_only[1][1] == 11.0
+    t = record_truth(recs[0], e2e=False, image=img)
+    ring = np.zeros((60, 120), np.uint8)
+    for c in centres:
+        cv2.circle(ring, c, 5, 1, 1)
+    assert (t["inst"] == 2).sum() > 0 and not t["line"][40, 30]  # nothing between the markers ...
+    assert not t["line"][40, 15] and t["line"][ring > 0].all()  # ... nor inside a ring; the ring is truth
+    plain = truth_masks(recs[0].lines, 60, 120, 2)  # without the image: the polyline, as before
+    assert plain["line"][40, 30] and np.array_equal(plain["inst"], rasterize(recs[0].lines, 60, 120, 2)[0])
+
+    class Drawn:  # a grouper that finds exactly what is drawn
+        def predict(self, image, candidates=None):
+            from types import SimpleNamespace
+
+            mask = np.zeros((60, 120), np.uint16)
+            mask[t["inst"] == 1] = 1
+            mask[(ring > 0)] = 2
+            return SimpleNamespace(mask=mask, lines=lines_from_mask(mask), timings={})
+
+    r = evaluate_dataset(str(tmp_path / "m.json"), str(tmp_path), Drawn(), mode="e2e", progress=False)
+    s = r["summary"]["model"]["all"]
+    assert s["pix_r"] == pytest.approx(1.0) and s["pix_p"] == pytest.approx(1.0) and s["count"] == 1.0

@@ -101,6 +101,10 @@ class Record:
     group: str = ""
     label_mask: str = ""  # path of the exact per-line label image (uint16: k = line k, 65535 = overlap), if any
     split: str = ""  # a benchmark set's named split ("tune", "report"), if any
+    # per line: None, or for a series drawn as markers only (no connecting line; the annotation's
+    # style.markers_only with its "markers" centres) (centres (n, 2) px, marker size px): what is
+    # drawn of it is its markers, not the polyline through them (evaluate.record_truth)
+    marker_only: list = field(default_factory=list)
 
 
 @dataclass
@@ -198,11 +202,30 @@ def load_coco_lines(json_path: str, img_dir: str, line_category_id: int = 2) -> 
             rep.skip("polyline points outside the image (clipped)", where)  # kept, and counted
         rec.lines.append(pieces)
         rec.widths.append(width)
+        rec.marker_only.append(marker_only_of(ann, width))
 
     records = list(images.values())
     if not records:
         raise DataError(f"{json_path}: empty dataset (no usable images; {rep.summary()})")
     return records, rep
+
+
+def marker_only_of(ann: dict, width: float):
+    """(centres (n, 2), marker size px) of an annotation whose series is drawn as markers only
+    (style.markers_only, as `linegroup synth` records it, with its "markers"), else None. The
+    size is style.marker_px, else three stroke widths (at least 6 px). Values that do not read
+    as numbers leave the line to its polyline."""
+    style = ann.get("style")
+    if not isinstance(style, dict) or style.get("markers_only") is not True:
+        return None
+    try:
+        c = np.asarray(ann.get("markers") or [], np.float64).reshape(-1, 2)
+        size = float(style.get("marker_px") or 0) or max(6.0, 3 * width)
+    except (TypeError, ValueError):
+        return None
+    if len(c) == 0 or not np.isfinite(c).all() or not 0 < size < 200:
+        return None
+    return c, size
 
 
 def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: list | None = None):

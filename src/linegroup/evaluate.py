@@ -17,6 +17,12 @@ Metrics, per chart and as means per group (the image field "group", if any):
            Hungarian matching; 6a divides by #true, 6b by max(#true, #predicted)
   pix_p/r  (e2e) precision and recall of "is a line pixel" with a 2-px tolerance
 
+Truth: each line's polyline rasterised at --thickness, or the exact drawn pixels where an
+image names a label mask (`label_mask`). A series drawn as markers only (an annotation with
+style.markers_only and its "markers", as `linegroup synth` writes them) is its drawn
+markers (`marker_truth`): the polyline through them is not drawn, and a method that
+finds the markers has found all of the series.
+
 Baselines: `color` (what a colour-picking digitiser does: DBSCAN on the Lab colour of
 the candidates) and `cc` (8-connected components of the candidate mask).
 """
@@ -36,7 +42,8 @@ from sklearn.metrics import adjusted_rand_score
 from .data import load_coco_lines, rasterize, read_label_mask
 from .grouping.dbscan import GroupParams, absorb_small, group_pixels
 from .images import ImageError, LinegroupError, read_image
-from .predict import lines_from_mask
+from .grouping.describe import pixels_lab
+from .predict import background_lab, lines_from_mask
 
 METRICS = ["ari", "pq", "count", "s6a", "s6b", "pix_p", "pix_r"]
 
@@ -117,13 +124,51 @@ def panoptic_quality(gt_masks: np.ndarray, pred_masks: np.ndarray) -> float:
     return float(iou[tp].sum() / (n_tp + 0.5 * (npred - n_tp) + 0.5 * (ng - n_tp)))
 
 
-def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e: bool = False) -> dict:
+def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e: bool = False,
+                drawn: list | None = None) -> dict:
     """Rasters of the true lines, made once per chart and shared by every method scored:
-    inst/valid/line (see data.rasterize) and `full`, each line's own (k, H*W) mask with its
-    overlaps (dilated by 2 px in e2e)."""
-    inst, valid, line = rasterize(gt_lines, height, width, thickness)
-    full = _stack((rasterize([p], height, width, thickness)[2] for p in gt_lines), len(gt_lines), e2e)
-    return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
+    inst/valid/line (as data.rasterize gives them) and `full`, each line's own (k, H*W) mask
+    with its overlaps (dilated by 2 px in e2e). drawn: per line None (its polyline rasterised
+    at `thickness`) or its own bool mask (a markers-only series' markers: marker_truth)."""
+    drawn = drawn or [None] * len(gt_lines)
+    masks = [rasterize([p], height, width, thickness)[2] if d is None else d for p, d in zip(gt_lines, drawn)]
+    inst = np.zeros((height, width), np.int32)
+    count = np.zeros((height, width), np.uint8)
+    for k, m in enumerate(masks, start=1):
+        inst[m] = k
+        count += m
+    line = count > 0
+    full = _stack(masks, len(masks), e2e)
+    return {"inst": inst, "valid": count == 1, "line": line, "full": full, "e2e": e2e}
+
+
+MARKER_INK_LAB = 12.0  # Lab: a markers-only series' drawn pixels differ from the chart's background by more
+
+
+def marker_truth(centres: np.ndarray, size: float, image: np.ndarray) -> np.ndarray:
+    """The drawn pixels of a series drawn as markers only (no connecting line): within its
+    markers' radius (size / 2 + 1 px) of a recorded centre, the pixels whose colour differs
+    from the chart's background (its commonest colour) by over MARKER_INK_LAB. A hollow
+    marker's inside and the background between a cross's arms are not the series; its
+    polyline, which is not drawn at all, is not either. (h, w) bool."""
+    h, w = image.shape[:2]
+    disc = np.zeros((h, w), np.uint8)
+    r = max(1, int(round(size / 2)) + 1)
+    for cx, cy in np.round(centres).astype(np.int64):  # one disc per marker (tens a line)
+        cv2.circle(disc, (int(cx), int(cy)), r, 1, -1)
+    ys, xs = np.nonzero(disc)
+    ink = ((pixels_lab(image, xs, ys) - background_lab(image)) ** 2).sum(1) > MARKER_INK_LAB ** 2
+    out = np.zeros((h, w), bool)
+    out[ys[ink], xs[ink]] = True
+    return out
+
+
+def drawn_masks(marker_only: list, image: np.ndarray | None) -> list | None:
+    """truth_masks' `drawn` from a record's per-line marker_only entries (None, or (centres,
+    size)): None where there is no image or no markers-only series."""
+    if image is None or not any(m is not None for m in marker_only):
+        return None
+    return [None if m is None else marker_truth(m[0], m[1], image) for m in marker_only]
 
 
 def _stack(masks, n: int, e2e: bool) -> np.ndarray:
@@ -144,12 +189,15 @@ def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e:
     return {"inst": inst, "valid": valid, "line": line, "full": full, "e2e": e2e}
 
 
-def record_truth(rec, e2e: bool, thickness: int = 2) -> dict:
+def record_truth(rec, e2e: bool, thickness: int = 2, image: np.ndarray | None = None) -> dict:
     """truth_masks() of a dataset record: from its exact label image where it names one
-    (truth_from_label_mask), else from its polylines rasterised at `thickness`."""
+    (truth_from_label_mask), else from its polylines rasterised at `thickness`; with the chart
+    `image`, a series drawn as markers only is its drawn markers (marker_truth), not the
+    undrawn polyline through them."""
     if rec.label_mask:
         return truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, e2e)
-    return truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=e2e)
+    drawn = drawn_masks(getattr(rec, "marker_only", []), image)
+    return truth_masks(rec.lines, rec.height, rec.width, thickness, e2e=e2e, drawn=drawn)
 
 
 def score_chart(pred_mask: np.ndarray, pred_lines: list, gt_lines: list, height: int, width: int,
@@ -226,7 +274,7 @@ def _score_record(rec, grouper, mode: str, methods, thickness: int) -> list[dict
     if img.shape[:2] != (rec.height, rec.width):
         raise ImageError(f"{rec.path}: image is {img.shape[1]}x{img.shape[0]} but its JSON entry "
                          f"says {rec.width}x{rec.height}")
-    truth = record_truth(rec, mode == "e2e", thickness)
+    truth = record_truth(rec, mode == "e2e", thickness, img)
     gt_line = truth["line"]
     model_res = None
     if "model" in methods or mode == "e2e":
