@@ -68,3 +68,25 @@ def test_two_close_lines_in_one_band_come_out_as_two_with_every_candidate_labell
         on = truth[ys, xs] == k
         assert np.bincount(lab[on]).max() / on.sum() > 0.95
     assert lab[truth[ys, xs] == 1][0] != lab[truth[ys, xs] == 2][0]
+
+
+def test_a_series_without_ink_core_is_linked_from_what_is_left_but_a_few_specks_are_not():
+    """A series whose band has no ink core (here: its core taken away) is left far from every
+    line by the first linking; the second pass makes it a line of its own. A handful of specks
+    strung across the plot (legend glyphs, marker outlines) is no series and stays out."""
+    a = Line(X, 60 + 0 * X, width=2)
+    b = Line(X, 160 + 15 * np.sin(X / 40), width=2)
+    img, truth = draw([a, b])
+    cand = band(truth != 0, 2)
+    for x in range(30, 330, 60):  # specks: 3x3 blobs every 60 px along y = 215
+        cand[214:217, x:x + 3] = True
+    ys, xs = np.nonzero(cand)
+    core = ink_core(xs, ys, img)
+    on_b = np.abs(ys - (160 + 15 * np.sin(xs / 40))) < 8
+    core[on_b] = False  # series b: no ink core
+    core[ys >= 214] = False  # nor the specks (linked in the first pass, core pixels would be a line there)
+    lab = group_lines(xs, ys, img, own=True, core=core)
+    assert lab.max() == 2
+    assert np.bincount(lab[on_b]).argmax() > 0 and np.bincount(lab[on_b]).max() / on_b.sum() > 0.95
+    assert np.bincount(lab[on_b]).argmax() != np.bincount(lab[truth[ys, xs] == 1]).argmax()
+    assert (lab[ys >= 214] == 0).all()

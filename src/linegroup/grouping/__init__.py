@@ -65,6 +65,8 @@ WIDE_SHARE = 0.7  # of its own ink (within HOST_INK): the outlines of big marker
 HOST_INK = 20.0  # CIE Lab distance of a chain's ink from a line's under which the wide test applies
 REACH = max(HOST_D, WIDE_D)  # px: the farthest the host test measures a chain's pixels from a line's
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
+SECOND_SPAN = 0.3  # the model's own candidates left far from every line, linked again (_second_pass):
+SECOND_COVER = 0.5  # a new line spans this share of the width, with pixels in this share of its columns
 
 
 @dataclass
@@ -279,14 +281,54 @@ def group_lines(xs: np.ndarray, ys: np.ndarray, image: np.ndarray | None = None,
             labels = np.zeros(len(xs), np.int64)
             labels[core] = _link_lines(xs[core], ys[core], image, None if feats is None else feats[core],
                                        models, own, bias, lab[core])
-            return renumber(assign_leftovers(xs, ys, labels, drop_far=True))
+            labels = assign_leftovers(xs, ys, labels, drop_far=True)
+            return renumber(_second_pass(xs, ys, labels, image, feats, models, bias, lab))
     return _link_lines(xs, ys, image, feats, models, own, bias, lab)
 
 
-def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float, lab) -> np.ndarray:
-    """group_lines on the pixels given, all of which take part in the linking."""
+def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, lab) -> np.ndarray:
+    """The model's own candidates that the first linking left far from every line (labels 0),
+    linked again on their own: where a series has no ink core (a pale series beside darker
+    ones, a jagged series whose band is wider than its stroke), its band's pixels are all
+    that is left of it. A chain they form is a new line if it looks like a whole series of
+    its own, not a remnant: it spans SECOND_SPAN of the candidates' width or more, with
+    pixels in SECOND_COVER of the columns it spans (a stroke, not a few legend glyphs or
+    marker outlines strung across the plot). Labels of the new lines follow the others'."""
+    far = labels == 0
+    if far.sum() < MIN_PIX:
+        return labels
+    width = float(xs.max() - xs.min() + 1)
+    sub = _link_lines(xs[far], ys[far], image, None if feats is None else feats[far], models, True, bias,
+                      lab[far], width, SECOND_SPAN)
+    k = int(sub.max())
+    if k == 0:
+        return labels
+    w = int(xs.max()) + 1
+    line = np.unique(sub * w + xs[far]) // w  # each line's columns, once
+    ok = sub > 0
+    x0 = np.full(k + 1, np.inf)
+    x1 = np.full(k + 1, -np.inf)
+    np.minimum.at(x0, sub[ok], xs[far][ok])
+    np.maximum.at(x1, sub[ok], xs[far][ok])
+    span = x1 - x0 + 1
+    ncols = np.bincount(line, minlength=k + 1)
+    keep = (span >= SECOND_SPAN * width) & (ncols >= SECOND_COVER * span)
+    keep[0] = False
+    new = np.zeros(k + 1, np.int64)
+    new[keep] = np.arange(1, keep.sum() + 1) + labels.max()
+    out = labels.copy()
+    out[far] = new[sub]
+    return out
+
+
+def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float, lab,
+                width: float | None = None, min_span: float | None = None) -> np.ndarray:
+    """group_lines on the pixels given, all of which take part in the linking. width: the
+    candidates' width that a line's span is measured against (default: these pixels')."""
     st = link_fragments(xs, ys, image, feats, models, bias, lab=lab)
-    big = select_lines(xs, ys, st, float(xs.max() - xs.min() + 1), OWN_MIN_SPAN if own else MIN_SPAN, wide=not own)
+    width = float(xs.max() - xs.min() + 1) if width is None else width
+    min_span = (OWN_MIN_SPAN if own else MIN_SPAN) if min_span is None else min_span
+    big = select_lines(xs, ys, st, width, min_span, wide=not own)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     pix_line = st.line[st.frag.pix_frag]
