@@ -1,7 +1,9 @@
 """Time of predict's cleaning steps per chart: the grid-pieces step
 (`candidates/gridrows.drop_grid_pieces`) by default, or any function `predict` calls by its
 name in `linegroup.predict` (`grow_into`, the spikes' tips; `merge_outlines`, markers beside
-their connector; `drop_nonseries`, the series judge; ...).
+their connector; `drop_nonseries`, the series judge; ...), or any function of a linegroup module
+that looks it up by name when called, as MODULE.NAME (`grouping._second_pass`, the second
+linking of the model's own candidates left far from every line).
 
     python benchmarks/bench_grid.py [--images runs/foreign/images] [--num 30] [--steps drop_grid_pieces ...]
 
@@ -12,6 +14,7 @@ mean and largest time per chart, and for drop_grid_pieces how many groups it dro
 
 import argparse
 import glob
+import importlib
 import os
 import sys
 import time
@@ -31,7 +34,7 @@ def main():
                     help="folder of chart images (PNG)")
     ap.add_argument("--num", type=int, default=30, help="how many charts (the first by name)")
     ap.add_argument("--steps", nargs="+", default=["drop_grid_pieces"],
-                    help="names of the functions predict calls (in linegroup.predict) to time")
+                    help="functions to time: names in linegroup.predict, or MODULE.NAME in linegroup.MODULE")
     a = ap.parse_args()
     paths = sorted(glob.glob(os.path.join(a.images, "*.png")))[:a.num]
     if not paths:
@@ -49,9 +52,11 @@ def main():
             return out
         return run
     for name in a.steps:
-        if not callable(getattr(P, name, None)):
-            sys.exit(f"{name}: not a function linegroup.predict calls")
-        setattr(P, name, timed(name, getattr(P, name)))
+        mod, _, fn = name.rpartition(".")  # "grouping._second_pass": a function of linegroup.grouping
+        module = importlib.import_module(f"linegroup.{mod}") if mod else P
+        if not callable(getattr(module, fn, None)):
+            sys.exit(f"{name}: not a function of linegroup.{mod or 'predict'}")
+        setattr(module, fn, timed(name, getattr(module, fn)))
     grouper = P.LineGrouper.load()
     for p in paths:
         grouper.predict(read_image(p))

@@ -124,3 +124,20 @@ def test_drop_text_removes_words_and_keeps_series_with_markers():
     assert (out[: len(series)] == 1).all()
     assert (out[-len(word):] == 0).all()
     assert (drop_text(np.zeros(0, np.int32), np.zeros((0, 2), np.float32)) == 0).all()
+
+
+def test_drop_text_keeps_two_series_linked_into_one_group_across_the_plot():
+    """Two dotted series taken for one group have two strokes in most columns, as a word has;
+    but they span the plot, and no word does: the group stays (for the series judge), while a
+    word of the same make-up, short, goes."""
+    from linegroup.candidates.strays import TEXT_SPAN, drop_text
+
+    xs = np.arange(10, 400)
+    pair = np.concatenate([_band(xs, 100 + 0 * xs, 0)[:, :2], _band(xs, 112 + 0 * xs, 0)[:, :2]])
+    wx = np.arange(40, 40 + int(0.4 * TEXT_SPAN * 390))
+    word = np.concatenate([np.column_stack([wx, np.full(len(wx), y)]) for y in (200, 206)])
+    xy = np.concatenate([pair, word]).astype(np.float32)
+    labels = np.r_[np.ones(len(pair), np.int32), np.full(len(word), 2, np.int32)]
+    out = drop_text(labels, xy)
+    assert (out[: len(pair)] == 1).all() and (out[len(pair):] == 0).all()
+    assert (drop_text(labels, xy, max_span=1.01)[: len(pair)] == 0).all()  # without the span test it went

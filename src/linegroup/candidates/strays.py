@@ -18,6 +18,9 @@ import numpy as np
 from ..labels import drop_groups, label_slices, renumber
 
 
+TEXT_SPAN = 0.5  # drop_text: a group spanning this share of the candidates' width or more is not text
+
+
 def _column_runs(xy: np.ndarray, gap: float = 3.0):
     """Vertical runs of pixels (y gaps up to `gap` bridged): (run id per pixel in (x, y)
     order, run x, y0, y1)."""
@@ -107,11 +110,17 @@ def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share:
     return renumber(out)
 
 
-def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: float = 2.0) -> np.ndarray:
+def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: float = 2.0,
+              max_span: float = TEXT_SPAN) -> np.ndarray:
     """Remove groups that are text, not series: a series has one stroke per column (a
     marker adds a few columns with two), a word has two or more separate strokes in most
     of its columns. Groups with separate runs (y gaps over `gap` px) in more than
-    `max_share` of their columns are dropped (pixels to 0)."""
+    `max_share` of their columns are dropped (pixels to 0), if they span under `max_span`
+    of the candidates' width: a word or a legend entry is short, and a wide group with two
+    strokes in its columns is two series linked into one (a pair of dotted series, a dense
+    tangle: on the hard set, all of the widest groups this dropped were series), left to
+    the series judge (on the foreign tune split, end to end, nothing changed; hard set
+    pixel recall 0.942 -> 0.948, precision 0.952 -> 0.953)."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
@@ -124,4 +133,9 @@ def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: f
     n_cols = np.bincount(lab, minlength=k + 1)
     n_multi = np.bincount(lab[runs >= 2], minlength=k + 1)
     drop = n_multi > max_share * np.maximum(n_cols, 1)
+    x = np.round(xy[sel, 0])
+    x0, x1 = np.full(k + 1, np.inf), np.full(k + 1, -np.inf)
+    np.minimum.at(x0, labels[sel], x)
+    np.maximum.at(x1, labels[sel], x)
+    drop &= (x1 - x0 + 1) < max_span * (np.ptp(np.round(xy[:, 0])) + 1)  # text is short
     return drop_groups(labels, drop)
