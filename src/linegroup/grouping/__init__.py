@@ -65,8 +65,7 @@ WIDE_SHARE = 0.7  # of its own ink (within HOST_INK): the outlines of big marker
 HOST_INK = 20.0  # CIE Lab distance of a chain's ink from a line's under which the wide test applies
 REACH = max(HOST_D, WIDE_D)  # px: the farthest the host test measures a chain's pixels from a line's
 ROUNDS2 = 3  # round 2 is repeated on its own chains at most this often
-SECOND_SPAN = 0.3  # the model's own candidates left far from every line, linked again (_second_pass):
-SECOND_COVER = 0.5  # a new line spans this share of the width, with pixels in this share of its columns
+SECOND_COVER = 0.5  # _second_pass: a new line has pixels in this share of the columns it spans
 
 
 @dataclass
@@ -291,15 +290,16 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
     linked again on their own: where a series has no ink core (a pale series beside darker
     ones, a jagged series whose band is wider than its stroke), its band's pixels are all
     that is left of it. A chain they form is a new line if it looks like a whole series of
-    its own, not a remnant: it spans SECOND_SPAN of the candidates' width or more, with
-    pixels in SECOND_COVER of the columns it spans (a stroke, not a few legend glyphs or
-    marker outlines strung across the plot). Labels of the new lines follow the others'."""
+    its own stroke: it spans OWN_MIN_SPAN of the candidates' width or more, as every line of
+    the model's own candidates does, with pixels in SECOND_COVER of the columns it spans (a
+    stroke, not a few legend glyphs or marker outlines strung across the plot). Labels of
+    the new lines follow the others'."""
     far = labels == 0
     if far.sum() < MIN_PIX:
         return labels
     width = float(xs.max() - xs.min() + 1)
     sub = _link_lines(xs[far], ys[far], image, None if feats is None else feats[far], models, True, bias,
-                      lab[far], width, SECOND_SPAN)
+                      lab[far], width)
     k = int(sub.max())
     if k == 0:
         return labels
@@ -312,7 +312,7 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
     np.maximum.at(x1, sub[ok], xs[far][ok])
     span = x1 - x0 + 1
     ncols = np.bincount(line, minlength=k + 1)
-    keep = (span >= SECOND_SPAN * width) & (ncols >= SECOND_COVER * span)
+    keep = (span >= OWN_MIN_SPAN * width) & (ncols >= SECOND_COVER * span)
     keep[0] = False
     new = np.zeros(k + 1, np.int64)
     new[keep] = np.arange(1, keep.sum() + 1) + labels.max()
@@ -322,13 +322,12 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
 
 
 def _link_lines(xs, ys, image, feats, models: LinkModels, own: bool, bias: float, lab,
-                width: float | None = None, min_span: float | None = None) -> np.ndarray:
+                width: float | None = None) -> np.ndarray:
     """group_lines on the pixels given, all of which take part in the linking. width: the
     candidates' width that a line's span is measured against (default: these pixels')."""
     st = link_fragments(xs, ys, image, feats, models, bias, lab=lab)
     width = float(xs.max() - xs.min() + 1) if width is None else width
-    min_span = (OWN_MIN_SPAN if own else MIN_SPAN) if min_span is None else min_span
-    big = select_lines(xs, ys, st, width, min_span, wide=not own)
+    big = select_lines(xs, ys, st, width, OWN_MIN_SPAN if own else MIN_SPAN, wide=not own)
     lab_of_line = np.zeros(len(big) + 1, np.int64)  # the last entry: fragments in no line
     lab_of_line[np.flatnonzero(big)] = np.arange(1, big.sum() + 1)
     pix_line = st.line[st.frag.pix_frag]
