@@ -284,3 +284,33 @@ def test_fading_keeps_the_background_and_shrinks_the_lines_contrast():
     assert np.allclose(share, share[0], atol=0.02) and 0.25 - 0.02 <= share[0] <= 0.7 + 0.02
     plain = Augment(p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
     assert (plain.photometric(np.random.default_rng(0), img) == img).all()  # off unless asked for
+
+
+def test_a_markers_only_series_trains_on_its_markers_not_the_undrawn_polyline(tmp_path):
+    """The target of a series drawn as markers only is its drawn markers, also through the
+    augmentation's warp; a line drawn as a line keeps its polyline."""
+    img = np.full((64, 96, 3), 255, np.uint8)
+    cv2.line(img, (4, 12), (92, 12), (0, 0, 0), 2)
+    centres = [(12, 44), (36, 44), (60, 44), (84, 44)]
+    for c in centres:
+        cv2.circle(img, c, 4, (200, 0, 0), -1)
+    cv2.imwrite(str(tmp_path / "m.png"), img[..., ::-1])
+    doc = {"images": [{"id": 1, "file_name": "m.png", "width": 96, "height": 64}],
+           "annotations": [{"image_id": 1, "category_id": 2, "segmentation": [[4, 12, 92, 12]]},
+                           {"image_id": 1, "category_id": 2, "segmentation": [[12, 44, 84, 44]],
+                            "markers": [list(c) for c in centres],
+                            "style": {"markers_only": True, "marker_px": 9.0}}]}
+    (tmp_path / "m.json").write_text(json.dumps(doc))
+    s = LineDataset(str(tmp_path / "m.json"), str(tmp_path), thickness=2)[0]
+    inst = s["instance_mask"].numpy()
+    assert (inst[44, [12, 36, 60, 84]] == 2).all() and (inst[44, [24, 48, 72]] == 0).all()
+    assert (inst[12, 10:90] == 1).all()
+    aug = Augment(crop_size=48, p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
+    ds = LineDataset(str(tmp_path / "m.json"), str(tmp_path), thickness=2, augment=aug)
+    for epoch in range(4):
+        ds.set_epoch(epoch)
+        s = ds[0]
+        on = s["instance_mask"].numpy() == 2
+        if on.sum() > 5:  # the markers' target sits on the drawn markers
+            red = (s["image"][0] - s["image"][2]).numpy() > 0.3
+            assert red[on].mean() > 0.8

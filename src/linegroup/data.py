@@ -228,8 +228,10 @@ def marker_only_of(ann: dict, width: float):
     return c, size
 
 
-def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: list | None = None):
-    """Draw each line's pieces with cv2.polylines.
+def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: list | None = None,
+              drawn: list | None = None):
+    """Draw each line's pieces with cv2.polylines; drawn: per line None, or its own (H, W)
+    bool mask to use instead (a markers-only series' markers, evaluate.marker_truth).
 
     Returns (instance_mask int32 (H, W): 0 or 1..K, valid_mask bool: exactly one line,
     line_mask bool: any line).
@@ -238,6 +240,11 @@ def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: 
     count = np.zeros((height, width), np.uint8)
     layer = np.zeros((height, width), np.uint8)
     for k, pieces in enumerate(lines, start=1):
+        if drawn is not None and drawn[k - 1] is not None:
+            on = drawn[k - 1]
+            inst[on] = k
+            count += on
+            continue
         t = thickness
         if widths and widths[k - 1]:
             t = max(thickness, int(round(widths[k - 1])))
@@ -399,6 +406,11 @@ class LineDataset(Dataset):
         lines = rec.lines
         exact = self.targets == "exact" and rec.label_mask
         lab = read_label_mask(rec.label_mask, h, w) if exact else None
+        drawn = None
+        if not exact and any(d is not None for d in rec.marker_only):  # a markers-only series: its
+            from .evaluate import drawn_masks  # drawn markers are its line pixels, not the polyline
+
+            drawn = drawn_masks(rec.marker_only, img)
         m = None
         if self.augment is not None:
             rng = np.random.default_rng([self.seed, self.epoch, i])
@@ -407,12 +419,15 @@ class LineDataset(Dataset):
             img = cv2.warpAffine(img, m, (c, c), flags=cv2.INTER_AREA if m[0, 0] < 1 else cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REPLICATE)
             lines = [[p @ m[:, :2].T + m[:, 2] for p in pieces] for pieces in lines]
+            if drawn is not None:
+                drawn = [None if d is None else cv2.warpAffine(d.view(np.uint8), m, (c, c), flags=cv2.INTER_NEAREST) > 0
+                         for d in drawn]
             h = w = c
             img = self.augment.photometric(rng, img)
         if exact:
             inst, valid, line = warp_label_mask(lab, m, h, w)
         else:
-            inst, valid, line = rasterize(lines, h, w, self.thickness, rec.widths)
+            inst, valid, line = rasterize(lines, h, w, self.thickness, rec.widths, drawn)
         return {
             "image": torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1))).float().div_(255),
             "instance_mask": torch.from_numpy(inst).long(),
