@@ -298,6 +298,9 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
     if far.sum() < MIN_PIX:
         return labels
     width = float(xs.max() - xs.min() + 1)
+    need = SECOND_COVER * OWN_MIN_SPAN * width  # the fewest columns a new line can hold
+    if far.sum() < need or len(np.unique(xs[far])) < need:  # (cheap: none can be a line)
+        return labels
     sub = _link_lines(xs[far], ys[far], image, None if feats is None else feats[far], models, True, bias,
                       lab[far], width)
     k = int(sub.max())
