@@ -132,14 +132,8 @@ def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e
     at `thickness`) or its own bool mask (a markers-only series' markers: marker_truth)."""
     drawn = drawn or [None] * len(gt_lines)
     masks = [rasterize([p], height, width, thickness)[2] if d is None else d for p, d in zip(gt_lines, drawn)]
-    inst = np.zeros((height, width), np.int32)
-    count = np.zeros((height, width), np.uint8)
-    for k, m in enumerate(masks, start=1):
-        inst[m] = k
-        count += m
-    line = count > 0
-    full = _stack(masks, len(masks), e2e)
-    return {"inst": inst, "valid": count == 1, "line": line, "full": full, "e2e": e2e}
+    inst, valid, line = rasterize(gt_lines, height, width, thickness, drawn=masks)  # each line drawn once
+    return {"inst": inst, "valid": valid, "line": line, "full": _stack(masks, len(masks), e2e), "e2e": e2e}
 
 
 MARKER_INK_LAB = 12.0  # Lab: a markers-only series' drawn pixels differ from the chart's background by more
