@@ -43,8 +43,8 @@ from scipy.optimize import linear_sum_assignment
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
-from linegroup.data import marker_only_of  # noqa: E402
-from linegroup.evaluate import _masks, drawn_masks, truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.data import drawn_masks, marker_only_of  # noqa: E402
+from linegroup.evaluate import _masks, truth_from_label_mask, truth_masks  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 import linegroup.predict as predict_module  # noqa: E402
 from linegroup.predict import LineGrouper  # noqa: E402

@@ -29,7 +29,8 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "src"))
 import linegroup.predict as P  # noqa: E402
-from linegroup.evaluate import drawn_masks, truth_from_label_mask, truth_masks  # noqa: E402
+from linegroup.data import drawn_masks  # noqa: E402
+from linegroup.evaluate import truth_from_label_mask, truth_masks  # noqa: E402
 from linegroup.images import read_image  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

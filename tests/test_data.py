@@ -307,6 +307,7 @@ def test_a_markers_only_series_trains_on_its_markers_not_the_undrawn_polyline(tm
     assert (inst[12, 10:90] == 1).all()
     aug = Augment(crop_size=48, p_color=0, p_gray=0, p_invert=0, p_jpeg=0, p_blur=0, p_noise=0)
     ds = LineDataset(str(tmp_path / "m.json"), str(tmp_path), thickness=2, augment=aug)
+    checked = 0
     for epoch in range(4):
         ds.set_epoch(epoch)
         s = ds[0]
@@ -314,3 +315,5 @@ def test_a_markers_only_series_trains_on_its_markers_not_the_undrawn_polyline(tm
         if on.sum() > 5:  # the markers' target sits on the drawn markers
             red = (s["image"][0] - s["image"][2]).numpy() > 0.3
             assert red[on].mean() > 0.8
+            checked += 1
+    assert checked >= 2  # crops that show markers were looked at

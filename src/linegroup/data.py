@@ -103,7 +103,7 @@ class Record:
     split: str = ""  # a benchmark set's named split ("tune", "report"), if any
     # per line: None, or for a series drawn as markers only (no connecting line; the annotation's
     # style.markers_only with its "markers" centres) (centres (n, 2) px, marker size px): what is
-    # drawn of it is its markers, not the polyline through them (evaluate.record_truth)
+    # drawn of it is its markers, not the polyline through them (marker_truth)
     marker_only: list = field(default_factory=list)
 
 
@@ -228,10 +228,42 @@ def marker_only_of(ann: dict, width: float):
     return c, size
 
 
+MARKER_INK_LAB = 12.0  # Lab: a markers-only series' drawn pixels differ from the chart's background by more
+
+
+def marker_truth(centres: np.ndarray, size: float, image: np.ndarray) -> np.ndarray:
+    """The drawn pixels of a series drawn as markers only (no connecting line): within its
+    markers' radius (size / 2 + 1 px) of a recorded centre, the pixels whose colour differs
+    from the chart's background (its commonest colour) by over MARKER_INK_LAB. A hollow
+    marker's inside and the background between a cross's arms are not the series; its
+    polyline, which is not drawn at all, is not either. (h, w) bool."""
+    from .grouping.describe import pixels_lab  # (the grouping's colour scale; imported only when needed)
+    from .predict import background_lab
+
+    h, w = image.shape[:2]
+    disc = np.zeros((h, w), np.uint8)
+    r = max(1, int(round(size / 2)) + 1)
+    for cx, cy in np.round(centres).astype(np.int64):  # one disc per marker (tens a line)
+        cv2.circle(disc, (int(cx), int(cy)), r, 1, -1)
+    ys, xs = np.nonzero(disc)
+    ink = ((pixels_lab(image, xs, ys) - background_lab(image)) ** 2).sum(1) > MARKER_INK_LAB ** 2
+    out = np.zeros((h, w), bool)
+    out[ys[ink], xs[ink]] = True
+    return out
+
+
+def drawn_masks(marker_only: list, image: np.ndarray | None) -> list | None:
+    """rasterize's (and evaluate.truth_masks') `drawn` from a record's per-line marker_only
+    entries (None, or (centres, size)): None where there is no image or no markers-only series."""
+    if image is None or not any(m is not None for m in marker_only):
+        return None
+    return [None if m is None else marker_truth(m[0], m[1], image) for m in marker_only]
+
+
 def rasterize(lines: list, height: int, width: int, thickness: int = 2, widths: list | None = None,
               drawn: list | None = None):
     """Draw each line's pieces with cv2.polylines; drawn: per line None, or its own (H, W)
-    bool mask to use instead (a markers-only series' markers, evaluate.marker_truth).
+    bool mask to use instead (a markers-only series' markers, marker_truth).
 
     Returns (instance_mask int32 (H, W): 0 or 1..K, valid_mask bool: exactly one line,
     line_mask bool: any line).
@@ -407,9 +439,7 @@ class LineDataset(Dataset):
         exact = self.targets == "exact" and rec.label_mask
         lab = read_label_mask(rec.label_mask, h, w) if exact else None
         drawn = None
-        if not exact and any(d is not None for d in rec.marker_only):  # a markers-only series: its
-            from .evaluate import drawn_masks  # drawn markers are its line pixels, not the polyline
-
+        if not exact:  # a markers-only series: its drawn markers are its line pixels, not the polyline
             drawn = drawn_masks(rec.marker_only, img)
         m = None
         if self.augment is not None:

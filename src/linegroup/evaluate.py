@@ -20,7 +20,7 @@ Metrics, per chart and as means per group (the image field "group", if any):
 Truth: each line's polyline rasterised at --thickness, or the exact drawn pixels where an
 image names a label mask (`label_mask`). A series drawn as markers only (an annotation with
 style.markers_only and its "markers", as `linegroup synth` writes them) is its drawn
-markers (`marker_truth`): the polyline through them is not drawn, and a method that
+markers (`data.marker_truth`): the polyline through them is not drawn, and a method that
 finds the markers has found all of the series.
 
 Baselines: `color` (what a colour-picking digitiser does: DBSCAN on the Lab colour of
@@ -39,11 +39,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
-from .data import load_coco_lines, rasterize, read_label_mask
+from .data import drawn_masks, load_coco_lines, rasterize, read_label_mask
 from .grouping.dbscan import GroupParams, absorb_small, group_pixels
 from .images import ImageError, LinegroupError, read_image
-from .grouping.describe import pixels_lab
-from .predict import background_lab, lines_from_mask
+from .predict import lines_from_mask
 
 METRICS = ["ari", "pq", "count", "s6a", "s6b", "pix_p", "pix_r"]
 
@@ -129,40 +128,11 @@ def truth_masks(gt_lines: list, height: int, width: int, thickness: int = 2, e2e
     """Rasters of the true lines, made once per chart and shared by every method scored:
     inst/valid/line (as data.rasterize gives them) and `full`, each line's own (k, H*W) mask
     with its overlaps (dilated by 2 px in e2e). drawn: per line None (its polyline rasterised
-    at `thickness`) or its own bool mask (a markers-only series' markers: marker_truth)."""
+    at `thickness`) or its own bool mask (a markers-only series' markers: data.marker_truth)."""
     drawn = drawn or [None] * len(gt_lines)
     masks = [rasterize([p], height, width, thickness)[2] if d is None else d for p, d in zip(gt_lines, drawn)]
     inst, valid, line = rasterize(gt_lines, height, width, thickness, drawn=masks)  # each line drawn once
     return {"inst": inst, "valid": valid, "line": line, "full": _stack(masks, len(masks), e2e), "e2e": e2e}
-
-
-MARKER_INK_LAB = 12.0  # Lab: a markers-only series' drawn pixels differ from the chart's background by more
-
-
-def marker_truth(centres: np.ndarray, size: float, image: np.ndarray) -> np.ndarray:
-    """The drawn pixels of a series drawn as markers only (no connecting line): within its
-    markers' radius (size / 2 + 1 px) of a recorded centre, the pixels whose colour differs
-    from the chart's background (its commonest colour) by over MARKER_INK_LAB. A hollow
-    marker's inside and the background between a cross's arms are not the series; its
-    polyline, which is not drawn at all, is not either. (h, w) bool."""
-    h, w = image.shape[:2]
-    disc = np.zeros((h, w), np.uint8)
-    r = max(1, int(round(size / 2)) + 1)
-    for cx, cy in np.round(centres).astype(np.int64):  # one disc per marker (tens a line)
-        cv2.circle(disc, (int(cx), int(cy)), r, 1, -1)
-    ys, xs = np.nonzero(disc)
-    ink = ((pixels_lab(image, xs, ys) - background_lab(image)) ** 2).sum(1) > MARKER_INK_LAB ** 2
-    out = np.zeros((h, w), bool)
-    out[ys[ink], xs[ink]] = True
-    return out
-
-
-def drawn_masks(marker_only: list, image: np.ndarray | None) -> list | None:
-    """truth_masks' `drawn` from a record's per-line marker_only entries (None, or (centres,
-    size)): None where there is no image or no markers-only series."""
-    if image is None or not any(m is not None for m in marker_only):
-        return None
-    return [None if m is None else marker_truth(m[0], m[1], image) for m in marker_only]
 
 
 def _stack(masks, n: int, e2e: bool) -> np.ndarray:
@@ -186,7 +156,7 @@ def truth_from_label_mask(path: str, n_lines: int, height: int, width: int, e2e:
 def record_truth(rec, e2e: bool, thickness: int = 2, image: np.ndarray | None = None) -> dict:
     """truth_masks() of a dataset record: from its exact label image where it names one
     (truth_from_label_mask), else from its polylines rasterised at `thickness`; with the chart
-    `image`, a series drawn as markers only is its drawn markers (marker_truth), not the
+    `image`, a series drawn as markers only is its drawn markers (data.marker_truth), not the
     undrawn polyline through them."""
     if rec.label_mask:
         return truth_from_label_mask(rec.label_mask, len(rec.lines), rec.height, rec.width, e2e)

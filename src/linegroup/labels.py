@@ -2,6 +2,7 @@
 
     labels = renumber(labels)               # 1..K by decreasing size, 0 stays 0
     order, bounds = label_slices(labels, k) # the pixels of label c: order[bounds[c]:bounds[c + 1]]
+    span, ncols = label_columns(labels, x, k)  # per label: columns from first to last, columns with pixels
     n, lab, stats, centroids = components(mask8)  # connected components of a mask, as OpenCV's
 """
 
@@ -42,6 +43,21 @@ def label_slices(labels: np.ndarray, k: int):
     One sort instead of a `labels == c` scan per label."""
     order = np.argsort(labels, kind="stable")
     return order, np.searchsorted(labels[order], np.arange(k + 2))
+
+
+def label_columns(labels: np.ndarray, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per label 0..k, over the pixels with label > 0 (x: their int columns): (span, ncols),
+    the columns from its first to its last (0 for a label with no pixel) and the columns
+    holding one of its pixels."""
+    sel = labels > 0
+    lab, xs = np.asarray(labels)[sel].astype(np.int64), np.asarray(x)[sel].astype(np.int64)
+    x0, x1 = np.full(k + 1, np.iinfo(np.int64).max), np.full(k + 1, -1)
+    np.minimum.at(x0, lab, xs)
+    np.maximum.at(x1, lab, xs)
+    span = np.where(x1 >= 0, x1 - x0 + 1, 0)
+    w = int(xs.max()) + 1 if len(xs) else 1
+    ncols = np.bincount(np.unique(lab * w + xs) // w, minlength=k + 1)
+    return span, ncols
 
 
 def components(mask: np.ndarray, connectivity: int = 8):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..labels import drop_groups, label_slices, renumber
+from ..labels import drop_groups, label_columns, label_slices, renumber
 
 
 TEXT_SPAN = 0.5  # drop_text: a group spanning this share of the candidates' width or more is not text
@@ -133,9 +133,6 @@ def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: f
     n_cols = np.bincount(lab, minlength=k + 1)
     n_multi = np.bincount(lab[runs >= 2], minlength=k + 1)
     drop = n_multi > max_share * np.maximum(n_cols, 1)
-    x = np.round(xy[sel, 0])
-    x0, x1 = np.full(k + 1, np.inf), np.full(k + 1, -np.inf)
-    np.minimum.at(x0, labels[sel], x)
-    np.maximum.at(x1, labels[sel], x)
-    drop &= (x1 - x0 + 1) < max_span * (np.ptp(np.round(xy[:, 0])) + 1)  # text is short
+    span, _ = label_columns(labels, np.round(xy[:, 0]), k)
+    drop &= span < max_span * (np.ptp(np.round(xy[:, 0])) + 1)  # text is short
     return drop_groups(labels, drop)

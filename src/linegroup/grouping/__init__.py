@@ -39,7 +39,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..labels import label_slices, renumber
+from ..labels import label_columns, label_slices, renumber
 from .coincide import merge_coincident, merge_outlines, one_ink
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
@@ -306,15 +306,7 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
     k = int(sub.max())
     if k == 0:
         return labels
-    w = int(xs.max()) + 1
-    line = np.unique(sub * w + xs[far]) // w  # each line's columns, once
-    ok = sub > 0
-    x0 = np.full(k + 1, np.inf)
-    x1 = np.full(k + 1, -np.inf)
-    np.minimum.at(x0, sub[ok], xs[far][ok])
-    np.maximum.at(x1, sub[ok], xs[far][ok])
-    span = x1 - x0 + 1
-    ncols = np.bincount(line, minlength=k + 1)
+    span, ncols = label_columns(sub, xs[far], k)
     keep = (span >= OWN_MIN_SPAN * width) & (ncols >= SECOND_COVER * span)
     keep[0] = False
     new = np.zeros(k + 1, np.int64)
