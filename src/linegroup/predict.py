@@ -68,6 +68,7 @@ from .candidates.inkrecall import ink_recall
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import commonest_grey, crop_to, find_area
 from .candidates.strays import drop_rulings, drop_strays, drop_text
+from .candidates.legend import drop_legend, legend_mask
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 from .grouping import group_lines, load_link_models
@@ -101,6 +102,7 @@ GROW_STEPS = 6  # px: after the series judge, the model's own candidates that th
 #   (far from every line's path) join a kept line they connect to within this many steps, if
 #   of its ink (leftovers.grow_into): a spike's tip lies far from the line's column centres.
 #   On the foreign tune split 6 and 12 steps gave the same scores (README "Spikes' tips")
+LEGEND = True  # the model's own candidates lose the legend's entries, found in the image (candidates/legend.py)
 DARK = 128  # grey level: a chart whose commonest grey is darker is dark (is_dark)
 
 DEFAULT_WEIGHTS = "linegroup_default.pt"
@@ -307,6 +309,10 @@ class LineGrouper:
                 cand = inner
             else:  # most line pixels outside: a frame found in the wrong place, not the axes
                 area = None
+        legend = None
+        if self.drop_marks and LEGEND and cand.any():  # legend entries: swatch and label, found in the image
+            legend = legend_mask(img, area)
+            cand = drop_legend(cand, legend)
         cand = self._drop_marks_and_rulings(cand, img, area)
         if self.ink_recall and area is not None and cand.any():  # the rest of the series' inks, in the
             # plot area (without one, a chart's panel, noise or blur may pass for a pale ink)
@@ -314,7 +320,7 @@ class LineGrouper:
             backgrounds = [background_lab(img), background_lab(img[ay0:ay1 + 1, ax0:ax1 + 1])]
             more = ink_recall(cand, img, area, backgrounds)
             if more is not cand:  # pixels were added: clean the whole again
-                cand = self._drop_marks_and_rulings(more, img, area)
+                cand = self._drop_marks_and_rulings(more if legend is None else drop_legend(more, legend), img, area)
         return cand, area, backgrounds
 
     def _drop_marks_and_rulings(self, cand: np.ndarray, img: np.ndarray, area) -> np.ndarray:

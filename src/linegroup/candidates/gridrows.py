@@ -62,8 +62,8 @@ def grid_ink(image: np.ndarray, box: tuple) -> np.ndarray:
     for this test) from the commonest colour of the box (x0, y0, x1, y1) the candidates span."""
     x0, y0, x1, y1 = box
     lab = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2Lab)
-    bg = np.round(background_lab(image[y0:y1 + 1, x0:x1 + 1], step=7)).astype(np.uint8)
-    d = cv2.absdiff(lab, np.full_like(lab, bg))  # uint8 arithmetic in OpenCV: no float image
+    bg = np.round(background_lab(image[y0:y1 + 1, x0:x1 + 1], step=7))
+    d = cv2.absdiff(lab, (*map(float, bg), 0.0))  # uint8 arithmetic in OpenCV against a scalar: no float image
     sq = cv2.transform(cv2.multiply(d, d, dtype=cv2.CV_32F), np.ones((1, 3), np.float32))
     return sq >= GRID_INK ** 2
 
