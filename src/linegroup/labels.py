@@ -60,6 +60,23 @@ def label_columns(labels: np.ndarray, x: np.ndarray, k: int) -> tuple[np.ndarray
     return span, ncols
 
 
+def dense_stretch(x: np.ndarray, min_len: float, cover: float) -> bool:
+    """Whether some stretch of columns at least min_len long has pixels (x: their int
+    columns) in at least `cover` of its columns: exactly, by prefix sums over the columns
+    (the occupied count less cover x length, its rise over at least min_len columns)."""
+    x = np.asarray(x, np.int64)
+    if len(x) == 0:
+        return False
+    x = x - x.min()
+    occupied = np.zeros(int(x.max()) + 1)
+    occupied[x] = 1
+    q = np.r_[0.0, np.cumsum(occupied - cover)]  # q[j] - q[i]: occupied - cover x (j - i) over columns i..j-1
+    n = max(1, int(np.ceil(min_len)))
+    if len(q) <= n:
+        return False
+    return bool((q[n:] - np.minimum.accumulate(q[:len(q) - n])).max() >= -1e-9)
+
+
 def components(mask: np.ndarray, connectivity: int = 8):
     """cv2.connectedComponentsWithStats of a uint8 mask, the stats and centroids of the
     components only (not of the background, label 0): (n, labels, stats (n - 1, 5) int64:

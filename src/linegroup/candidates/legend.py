@@ -14,7 +14,7 @@ whatever the network made of them, by what a legend is:
   * a swatch: a small filled box (SWATCH_BOX px a side, about square) or a short level
     stroke (SWATCH_LINE px long, at least LINE_ASPECT times longer than tall, a marker in
     its middle allowed) of ink, that is, pixels off both the page's and the plot panel's
-    colour by INK or more (RGB, summed over channels);
+    colour by more than INK in some RGB channel;
   * its label: text right of it, starting within LABEL_GAP swatch heights (at least
     LABEL_GAP_MIN px): ink pieces no taller than TEXT_TALL times the row's height, chained
     left to right with gaps under WORD_GAP row heights, at least LABEL_MIN px long;
@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..labels import components
 
-INK = 60  # RGB distance (L1, summed over channels) from the page's and the panel's colour that makes a pixel ink
+INK = 24  # a pixel differing from the page's and the panel's colour by more than this in a channel is ink
 SWATCH_BOX = (7, 30)  # px: a box swatch's side
 BOX_SQUARE = 0.25  # a box's sides differ by at most this share of the longer
 BOX_FILL = 0.8  # and its ink fills this share of its bounding box
@@ -74,24 +74,25 @@ INSIDE = 0.5  # a piece of candidates goes with the legend when this share of it
 
 def ink_mask(image: np.ndarray, area: tuple | None) -> np.ndarray:
     """(H, W) uint8 0/1: pixels off the page's commonest colour, and the plot panel's when
-    `area` (x0, y0, x1, y1) is given, by INK or more."""
+    `area` (x0, y0, x1, y1) is given, by more than INK in some channel (the colours read on
+    every other pixel each way)."""
     from ..markers.ink import background_colour
 
     img = np.ascontiguousarray(image[..., :3])
-    out = _far(img, background_colour(img))
+    out = _far(img, background_colour(img[::2, ::2]))
     if area is not None:
         x0, y0, x1, y1 = area
         panel = img[y0:y1 + 1, x0:x1 + 1]
         if panel.size:
-            out &= _far(img, background_colour(panel))
+            out &= _far(img, background_colour(panel[::2, ::2]))
     return out
 
 
 def _far(img: np.ndarray, colour: np.ndarray) -> np.ndarray:
-    """uint8 0/1: pixels whose RGB differs from `colour` by INK or more, summed over the
-    channels (L1, in uint8 arithmetic: a sum over 255 saturates, still ink)."""
-    d = cv2.absdiff(img, (*map(float, np.round(colour)), 0.0))
-    return (cv2.transform(d, np.ones((1, 3), np.float32)) >= INK).astype(np.uint8)
+    """uint8 0/1: pixels whose RGB differs from `colour` by more than INK in some channel."""
+    c = np.round(colour).astype(np.int64)
+    lo, hi = np.clip(c - INK, 0, 255), np.clip(c + INK, 0, 255)
+    return 1 - cv2.inRange(img, lo.astype(np.uint8), hi.astype(np.uint8)) // 255
 
 
 def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
@@ -115,22 +116,25 @@ def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, LINE_CLOSE), np.uint8))
     m, lab2, st2, _ = components(closed)
     lx, ly, lw, lh, _ = st2.T
-    line = (lw >= SWATCH_LINE[0]) & (lw <= SWATCH_LINE[1]) & (lh <= LINE_TALL) & (lw >= LINE_ASPECT * lh)
-    line[line] = _level_ends(lab2, st2[line], np.flatnonzero(line) + 1)
+    line = np.flatnonzero((lw >= SWATCH_LINE[0]) & (lw <= SWATCH_LINE[1]) & (lh <= LINE_TALL) & (lw >= LINE_ASPECT * lh))
     sw = np.concatenate([np.column_stack([bx, by, bw, bh])[box], np.column_stack([lx, ly, lw, lh])[line]])
-    kind = np.r_[np.zeros(box.sum(), int), np.ones(line.sum(), int)]
-    if len(sw) < MIN_ENTRIES:
+    kind = np.r_[np.zeros(box.sum(), int), np.ones(len(line), int)]
+    pieces = np.column_stack([x, y, x + w - 1, y + h - 1])
+    # only swatches with a text-like piece starting at a label's distance right of them go on
+    sx, sy, sww, sh = sw.T
+    rows = np.where(kind == 1, np.maximum(sh, ROW_MIN), sh).astype(np.float64)
+    right, cy = sx + sww - 1, sy + sh / 2
+    start = np.where(_texty(pieces, right, cy, rows), pieces[None, :, 0], np.iinfo(np.int64).max).min(1) - right
+    ok = (start > LABEL_GAP_LO) & (start <= np.maximum(LABEL_GAP * sh, LABEL_GAP_MIN))
+    at = np.flatnonzero(ok & (kind == 1))  # line swatches: a level stroke's ends, not a word closed along its rows
+    ok[at] = _level_ends(lab2, st2[line[at - box.sum()]], line[at - box.sum()] + 1)
+    if np.count_nonzero(ok) < MIN_ENTRIES:
         return none
     entries = []  # (swatch index, label box, row height) for swatches with a label
-    pieces = np.column_stack([x, y, x + w - 1, y + h - 1])
-    level = np.zeros(len(pieces), bool)  # pieces that are level strokes (a dash), among the word-like ones
-    wordy = np.flatnonzero(w >= WORD_ASPECT * h)
-    level[wordy] = _level_ends(lab, stats[wordy], wordy + 1)
-    for i, (sx, sy, sw_, sh) in enumerate(sw):
-        row = max(sh, ROW_MIN) if kind[i] else sh
-        lb = _label(pieces, level, sx + sw_ - 1, sy + sh / 2, row, max(LABEL_GAP * sh, LABEL_GAP_MIN))
+    for i in np.flatnonzero(ok):
+        lb = _label(pieces, lab, stats, right[i], cy[i], rows[i], max(LABEL_GAP * sh[i], LABEL_GAP_MIN))
         if lb is not None:
-            entries.append((i, lb, max(row, lb[3] - lb[1] + 1)))  # the row: the swatch's or its text's height
+            entries.append((i, lb, max(rows[i], lb[3] - lb[1] + 1)))  # the row: the swatch's or its text's height
     if len(entries) < MIN_ENTRIES:
         return none
     idx = np.array([e[0] for e in entries])
@@ -221,15 +225,24 @@ def _level_ends(lab: np.ndarray, stats: np.ndarray, ids: np.ndarray) -> np.ndarr
     return ok
 
 
-def _label(pieces: np.ndarray, level: np.ndarray, right: int, cy: float, row: float, gap: float):
+def _texty(pieces: np.ndarray, right, cy, row) -> np.ndarray:
+    """(len(right), len(pieces)) bool: the pieces that may be letters of the label of each
+    swatch (right end, centre row cy, row height): in its row, right of it, of a text's size."""
+    x0, y0, x1, y1 = (v[None] for v in pieces.T)
+    right, cy, row = (np.asarray(v, np.float64).reshape(-1, 1) for v in (right, cy, row))
+    tall, wide = y1 - y0 + 1, x1 - x0 + 1
+    return ((y0 <= cy + row) & (y1 >= cy - row) & (tall <= TEXT_TALL * row) & (tall >= np.maximum(TEXT_MIN, TEXT_SHARE * row))
+            & (wide <= PIECE_WIDE * row) & (x0 > right))
+
+
+def _label(pieces: np.ndarray, lab: np.ndarray, stats: np.ndarray, right: int, cy: float, row: float, gap: float):
     """The box (x0, y0, x1, y1) of the text right of a swatch whose right end is `right`
-    and centre row cy, row: the row's height; level: per piece, whether it is a level stroke
-    (`_level_ends`); None when there is none (module docstring)."""
+    and centre row cy, row: the row's height; lab, stats: the ink's components (pieces are
+    their boxes); None when there is none (module docstring)."""
     x0, y0, x1, y1 = pieces.T
     tall = y1 - y0 + 1
     wide = x1 - x0 + 1
-    near = ((y0 <= cy + row) & (y1 >= cy - row) & (tall <= TEXT_TALL * row) & (tall >= max(TEXT_MIN, TEXT_SHARE * row))
-            & (wide <= PIECE_WIDE * row) & (x0 > right))
+    near = _texty(pieces, right, cy, row)[0]
     idx = np.flatnonzero(near)
     if len(idx) == 0:
         return None
@@ -244,8 +257,9 @@ def _label(pieces: np.ndarray, level: np.ndarray, right: int, cy: float, row: fl
     chain = idx[:last + 1]
     if end - x0[idx[0]] + 1 < LABEL_MIN or y1[chain].max() - y0[chain].min() + 1 < TEXT_MIN:
         return None
-    if len(chain) < 2 and (wide[chain[0]] < WORD_ASPECT * tall[chain[0]] or level[chain[0]]):  # one piece: a
-        return None  # word, not a dot or the next dash of a dashed series
+    if len(chain) < 2 and (wide[chain[0]] < WORD_ASPECT * tall[chain[0]]  # one piece: a word, not a dot
+                           or _level_ends(lab, stats[chain], chain + 1)[0]):  # or the next dash of a dashed series
+        return None
     base = y1[chain]  # letters stand on one baseline (descenders below it)
     if np.mean(np.abs(base - np.median(base)) <= BASELINE) < BASELINE_SHARE:
         return None

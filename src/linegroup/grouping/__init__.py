@@ -39,7 +39,7 @@ from importlib import resources
 
 import numpy as np
 
-from ..labels import label_columns, label_slices, renumber
+from ..labels import dense_stretch, label_columns, label_slices, renumber
 from .coincide import merge_coincident, merge_outlines, one_ink
 from .crossings import repair_crossings
 from .describe import describe, pixels_lab
@@ -299,8 +299,8 @@ def _second_pass(xs, ys, labels, image, feats, models: LinkModels, bias: float, 
         return labels
     width = float(xs.max() - xs.min() + 1)
     need = SECOND_COVER * OWN_MIN_SPAN * width  # the fewest columns a new line can hold
-    if far.sum() < need or len(np.unique(xs[far])) < need:  # (cheap: none can be a line)
-        return labels
+    if far.sum() < need or not dense_stretch(xs[far], OWN_MIN_SPAN * width, SECOND_COVER):  # (cheap: no stretch
+        return labels  # of columns as long as a line holds enough of them, so none can be one)
     sub = _link_lines(xs[far], ys[far], image, None if feats is None else feats[far], models, True, bias,
                       lab[far], width)
     k = int(sub.max())
