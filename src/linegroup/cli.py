@@ -149,9 +149,9 @@ def _add_model_args(p):
                         "the x and y axes enclose: tick labels, titles); left out by default when both axes "
                         "are found meeting at a corner")
     g.add_argument("--keep_marks", action="store_true",
-                   help="keep legend swatches and tick marks: by default, "
-                        "short strokes repeated in a column or a row (a legend's line samples, ticks along an "
-                        "axis) are removed before grouping")
+                   help="keep legend entries and tick marks: by default, a legend's entries (a swatch with a "
+                        "text label, repeated in a column or a row) and short strokes repeated in a column or a "
+                        "row (a legend's line samples, ticks along an axis) are removed before grouping")
     g.add_argument("--no_ink_recall", action="store_true",
                    help="take the network's line pixels only: by default, the plot area's other pixels drawn "
                         "in the ink of a series it found (within 8 Lab units) join them, in strokes off the grid "
