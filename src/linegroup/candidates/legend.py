@@ -44,13 +44,14 @@ SWATCH_LINE = (10, 70)  # px: a line swatch's length
 LINE_ASPECT = 2.0  # a line swatch is this many times longer than tall
 LINE_TALL = 18  # px: at most this tall (a marker in its middle)
 END_THICK = 5  # px: a line swatch's end columns are thin runs...
-END_LEVEL = 1.5  # px: ... on about one row
+END_LEVEL = 1.5  # px: ... on about one row; or it is a solid bar (a thick line's sample):
+SOLID = 0.9  # its ink fills this share of its box (a word closed along its rows has holes and ascenders)
 LINE_CLOSE = 4  # px: gaps along a dashed or dotted line swatch up to this are closed
 LABEL_GAP = 2.5  # the label starts within this many swatch heights right of the swatch...
 LABEL_GAP_MIN = 12  # ... or this many px
 LABEL_GAP_LO = 2  # px: and more than this (a word's letters are closer to one another)
-TEXT_TALL = 1.8  # a label's pieces are at most this many row heights tall
-ROW_MIN = 8  # px: the row height assumed for a thin line swatch (its text is taller)
+TEXT_TALL = 2.0  # a label's pieces are at most this many row heights tall
+ROW_MIN = 12  # px: the row height assumed for a thin line swatch (its text is taller)
 TEXT_MIN = 5  # px: and at least this tall, and TEXT_SHARE of the row (a dash of a grid line is no letter)
 TEXT_SHARE = 0.4
 PIECE_WIDE = 6.0  # and at most this many row heights long (a word whose letters touch; not a series' stroke)
@@ -126,8 +127,9 @@ def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     right, cy = sx + sww - 1, sy + sh / 2
     start = np.where(_texty(pieces, right, cy, rows), pieces[None, :, 0], np.iinfo(np.int64).max).min(1) - right
     ok = (start > LABEL_GAP_LO) & (start <= np.maximum(LABEL_GAP * sh, LABEL_GAP_MIN))
-    at = np.flatnonzero(ok & (kind == 1))  # line swatches: a level stroke's ends, not a word closed along its rows
-    ok[at] = _level_ends(lab2, st2[line[at - box.sum()]], line[at - box.sum()] + 1)
+    at = np.flatnonzero(ok & (kind == 1))  # line swatches: a level stroke's ends, or a solid bar (a thick
+    li = line[at - box.sum()]  # line's sample), not a word closed along its rows
+    ok[at] = _level_ends(lab2, st2[li], li + 1) | (st2[li, 4] >= SOLID * st2[li, 2] * st2[li, 3])
     if np.count_nonzero(ok) < MIN_ENTRIES:
         return none
     entries = []  # (swatch index, label box, row height) for swatches with a label
