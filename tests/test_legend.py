@@ -104,3 +104,17 @@ def test_drop_legend_takes_the_entries_and_leaves_a_series_through_the_legend_wh
 def test_a_chart_without_ink_has_no_legend():
     assert len(find_legend(_canvas())) == 0
     assert not legend_mask(_canvas()).any()
+
+
+def test_thick_line_samples_with_large_labels_are_a_legend():
+    """The real CHART-Info chart's look: 7 px thick samples, labels twice as tall."""
+    img = _canvas()
+    for i in range(3):
+        y = 30 + 30 * i
+        cv2.line(img, (20, y), (80, y), COLOURS[i], 7)
+        cv2.putText(img, f"AgBC {i + 1}0 ppm", (90, y + 8), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2, cv2.LINE_AA)
+    mask = legend_mask(img)
+    for i in range(3):  # every sample and its label covered, nothing outside the legend
+        assert mask[30 + 30 * i, 20:80].all() and mask[30 + 30 * i - 3, 95:200].any()
+    ys, xs = np.nonzero(mask)
+    assert xs.min() >= 14 and ys.min() >= 20 and ys.max() <= 106
