@@ -43,6 +43,20 @@ def test_an_axis_that_steps_a_row_up_spans_its_whole_length():
     assert find_plot_area(img) == (50, 20, 380, 250)
 
 
+def test_a_y_axis_bridged_into_the_label_under_its_outward_tick_still_makes_a_corner():
+    """Origin-style axes: the y axis runs on past the corner as an outward tick, and the "0"
+    under it lies within the gap an axis's run bridges; the axis ends at its tick (the real
+    CHART-Info chart's plot area was not found)."""
+    img = np.full((300, 400, 3), 255, np.uint8)
+    img[20:256, 50] = 0  # y axis, with a 5 px tick below the x axis
+    img[250, 50:381] = 0  # x axis
+    img[258:268, 47:54] = 0  # the "0" under the tick, 2 px below its end
+    assert find_plot_area(img) == (50, 20, 380, 250)
+    img[256:258, 50] = 0  # the axis itself running on through the label, 18 px past the corner: no corner
+    img[268:290, 50] = 0
+    assert find_plot_area(img) is None
+
+
 def test_no_crop_without_a_corner():
     assert find_plot_area(draw_chart(200, 300)[0]) is None  # no axes at all
     img = np.full((300, 400, 3), 255, np.uint8)  # axes crossing at an origin inside the plot

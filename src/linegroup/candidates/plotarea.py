@@ -126,6 +126,9 @@ def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
     return None
 
 
+AXIS_COLS = 3  # rows (columns) of a thick axis looked at for its unbroken end
+
+
 def _axis_band(lines: list, lowest: bool) -> tuple[int, int, int]:
     """The axis among long rows (columns) [(row, start, end)]: the lowest row (leftmost
     column), spanning the union of the runs of the rows next to it without a gap. A thick or
@@ -152,9 +155,21 @@ def _corner(ink: np.ndarray, min_len: float, tol: int) -> tuple[int, int, int, i
         return None
     yb, xa, xb = _axis_band(horiz, lowest=True)  # the lowest long row: the x axis (its last row if it is thick)
     xl, ya, yc = _axis_band(vert, lowest=False)  # the leftmost long column: the y axis (its first column)
+    # a y axis that runs on below the x axis may have been bridged into the tick label under
+    # its outward tick (the "0" under the corner): its own unbroken ink ends at the tick.
+    # (The same for an x axis running on left of the y axis found pygal's zero line and a
+    # guide inside the panel as a corner: not done.)
+    if yc - yb > tol:
+        yc = _run_end(ink[yb:, xl:xl + AXIS_COLS].any(1)) + yb
     if abs(xa - xl) > tol or abs(yc - yb) > tol:  # no L-shaped corner
         return None
     return xl, ya, xb, yb
+
+
+def _run_end(on: np.ndarray) -> int:
+    """The index of the last True of the run of True that starts at on[0] (-1 if on[0] is False)."""
+    off = np.flatnonzero(~on)
+    return int(off[0]) - 1 if len(off) else len(on) - 1
 
 
 def _mode_colour(pixels: np.ndarray) -> np.ndarray:
