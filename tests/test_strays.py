@@ -141,3 +141,28 @@ def test_drop_text_keeps_two_series_linked_into_one_group_across_the_plot():
     out = drop_text(labels, xy)
     assert (out[: len(pair)] == 1).all() and (out[len(pair):] == 0).all()
     assert (drop_text(labels, xy, max_span=1.01)[: len(pair)] == 0).all()  # without the span test it went
+
+
+def _segment(x0, y0, x1, y1, width=2):
+    """Pixels (x, y) of a straight stroke, `width` px thick across y."""
+    n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
+    t = np.linspace(0, 1, n)
+    x, y = np.round(x0 + t * (x1 - x0)), np.round(y0 + t * (y1 - y0))
+    return np.concatenate([np.column_stack([x, y + d]) for d in range(width)])
+
+
+def test_drop_arrows_removes_parallel_offset_arrows_and_keeps_dashed_and_zigzag_series():
+    from linegroup.candidates.strays import drop_arrows
+
+    arrows = np.concatenate([_segment(100 + 80 * i, 200, 140 + 80 * i, 160) for i in range(3)])  # side by side
+    dashed = np.concatenate([_segment(20 + 60 * i, 100 - 30 * i, 50 + 60 * i, 85 - 30 * i) for i in range(3)])  # one path
+    zigzag = np.concatenate([_segment(300 + 40 * i, 300 - 40 * (i % 2), 340 + 40 * i, 260 + 40 * (i % 2))
+                             for i in range(4)])  # joined strokes: one piece
+    xy = np.concatenate([arrows, dashed, zigzag]).astype(np.float32)
+    labels = np.concatenate([np.full(len(arrows), 1), np.full(len(dashed), 2), np.full(len(zigzag), 3)])
+    out = drop_arrows(labels, xy)
+    assert (out[:len(arrows)] == 0).all()
+    kept = out[len(arrows):]
+    assert (kept > 0).all() and len(np.unique(kept)) == 2
+    level = np.concatenate([_segment(100 + 80 * i, 50 + 10 * i, 160 + 80 * i, 50 + 10 * i) for i in range(3)])
+    assert (drop_arrows(np.ones(len(level), int), level.astype(np.float32)) == 1).all()  # level steps: a series

@@ -162,7 +162,7 @@ def _add_model_args(p):
                         "of a line (pixels within 20 px of each other) holding under 5%% of its pixels are removed "
                         "(text glyphs, arrow heads that joined the line far from it), and so are lines that a "
                         "learned judge of extent, shape and ink takes for legend entries, labels, grid dashes "
-                        "or background (candidates/series.py)")
+                        "or background (candidates/series.py), or that are annotation arrows side by side")
 
 
 def _grouper(a):

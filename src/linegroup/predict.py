@@ -67,7 +67,7 @@ from .candidates.gridrows import drop_grid_pieces
 from .candidates.inkrecall import ink_recall
 from .candidates.marks import find_marks, find_rulings
 from .candidates.plotarea import commonest_grey, crop_to, find_area
-from .candidates.strays import drop_rulings, drop_strays, drop_text
+from .candidates.strays import drop_arrows, drop_rulings, drop_strays, drop_text
 from .candidates.legend import drop_legend, legend_mask
 from .candidates.series import SERIES_BIAS, drop_nonseries, group_features
 from .checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
@@ -424,6 +424,8 @@ class LineGrouper:
             if self.drop_rulings:  # stretches of a grid line the network marked, now cut to their ink
                 labels = drop_grid_pieces(labels, xy, small_img)
         labels = self._merge_pieces(labels, xs, ys, lab, feats, bg)  # (again, on the lines' ink)
+        if candidates is None and self.drop_strays:  # annotation arrows side by side, strung into a "line"
+            labels = drop_arrows(labels, xy)
         mask = np.zeros((eh, ew), np.uint16)
         mask[ys, xs] = labels
         small_mask = mask

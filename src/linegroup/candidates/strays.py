@@ -1,6 +1,7 @@
 """Pieces of a model's own line candidates that are not series, judged after grouping.
 
     labels = drop_strays(labels, xy)          # text glyphs and arrow heads far from their line
+    labels = drop_arrows(labels, xy)          # annotation arrows side by side, linked into a "line"
     labels = drop_rulings(labels, xy, width)  # groups that are grid lines or axes
 
 A model that finds its own line pixels also finds text, arrows, grid lines and axes;
@@ -19,6 +20,13 @@ from ..labels import drop_groups, label_columns, label_slices, renumber
 
 
 TEXT_SPAN = 0.5  # drop_text: a group spanning this share of the candidates' width or more is not text
+# drop_arrows: a group of ARROW_PIECES or more pieces (pixels within ARROW_JOIN px are one piece),
+# each of ARROW_MIN_PX pixels or more, ARROW_MIN_LEN px long or more and straight (90% of its
+# pixels within ARROW_STRAIGHT px of its line), all within ARROW_PARALLEL degrees of one
+# direction that is not level (ARROW_LEVEL degrees from horizontal or more), and no piece on
+# another's line (each at least ARROW_OFFSET px off it)
+ARROW_PIECES, ARROW_JOIN, ARROW_MIN_PX, ARROW_MIN_LEN = 2, 1, 30, 25
+ARROW_STRAIGHT, ARROW_PARALLEL, ARROW_LEVEL, ARROW_OFFSET = 2.5, 8.0, 10.0, 6.0
 
 
 def _column_runs(xy: np.ndarray, gap: float = 3.0):
@@ -136,3 +144,57 @@ def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: f
     span, _ = label_columns(labels, np.round(xy[:, 0]), k)
     drop &= span < max_span * (np.ptp(np.round(xy[:, 0])) + 1)  # text is short
     return drop_groups(labels, drop)
+
+
+def drop_arrows(labels: np.ndarray, xy: np.ndarray) -> np.ndarray:
+    """Remove groups that are annotation arrows side by side, not a series: several straight
+    strokes, parallel and slanted, none on another's line (the ARROW_* constants). A
+    series' pieces carry on from one another (a dashed line's dashes lie on one path), and
+    a series does not step sideways between parallel strokes with nothing joining them;
+    arrows pointing from labels at lines do, and the linking may still string them
+    together (the real CHART-Info chart: three arrows came out as one "line")."""
+    k = int(labels.max()) if len(labels) else 0
+    if k == 0:
+        return labels
+    xi = np.round(np.asarray(xy)).astype(np.int64)
+    order, bounds = label_slices(labels, k)
+    drop = np.zeros(k + 1, bool)
+    ker = np.ones((2 * ARROW_JOIN + 1,) * 2, np.uint8)
+    for c in range(1, k + 1):
+        idx = order[bounds[c]:bounds[c + 1]]
+        if len(idx) < ARROW_PIECES * ARROW_MIN_PX:
+            continue
+        p = xi[idx]
+        x0, y0 = p.min(0) - ARROW_JOIN
+        m = np.zeros((int(np.ptp(p[:, 1])) + 2 * ARROW_JOIN + 1, int(np.ptp(p[:, 0])) + 2 * ARROW_JOIN + 1), np.uint8)
+        m[p[:, 1] - y0, p[:, 0] - x0] = 1
+        n, comp = cv2.connectedComponents(cv2.dilate(m, ker))
+        piece = comp[p[:, 1] - y0, p[:, 0] - x0]
+        size = np.bincount(piece, minlength=n)
+        big = np.flatnonzero(size >= ARROW_MIN_PX)
+        if len(big) < ARROW_PIECES:
+            continue
+        drop[c] = _parallel_offset_strokes([p[piece == b].astype(np.float64) for b in big])
+    return drop_groups(labels, drop)
+
+
+def _parallel_offset_strokes(pieces: list) -> bool:
+    """Whether point sets (each (n, 2) x, y) are straight, slanted, parallel strokes none of
+    which lies on another's line (drop_arrows)."""
+    centres, dirs = [], []
+    for pts in pieces:
+        c = pts.mean(0)
+        _, _, vt = np.linalg.svd(pts - c, full_matrices=False)
+        along, across = (pts - c) @ vt[0], (pts - c) @ vt[1]
+        if np.ptp(along) < ARROW_MIN_LEN or np.percentile(np.abs(across), 90) > ARROW_STRAIGHT:
+            return False
+        centres.append(c)
+        dirs.append(vt[0])
+    ang = np.degrees(np.arctan2([d[1] for d in dirs], [d[0] for d in dirs])) % 180
+    if np.ptp(ang) > ARROW_PARALLEL or np.min(np.minimum(ang, 180 - ang)) < ARROW_LEVEL:
+        return False
+    for i, (c, d) in enumerate(zip(centres, dirs)):
+        for j, o in enumerate(centres):
+            if i != j and abs((o - c)[0] * d[1] - (o - c)[1] * d[0]) < ARROW_OFFSET:
+                return False  # one on another's line: pieces of one stroke (a dashed line)
+    return True
