@@ -23,8 +23,12 @@ whatever the network made of them, by what a legend is:
     square markers has no text beside each marker, and its markers are not stacked at one
     x or strung at one y with labels between them.
 
-A legend with a single entry is not found (nothing to tell it from a labelled marker).
-The mask covers each entry's box grown by PAD px. Vectorised over pixels; Python loops run
+A column of entries then goes on by its pitch over rows that look like entries (ink in
+the swatch's columns and the label's first ones, little in the gap between: EXTEND_*),
+for entries not found on their own (a swatch touched by a series). A legend with a single
+entry is not found (nothing to tell it from a labelled marker). The mask covers each
+entry's box grown by PAD px; `drop_legend` takes the candidates' pieces that lie half or
+more in it (INSIDE), and leaves whole a series that passes through the legend. Vectorised over pixels; Python loops run
 over the swatches found (a handful).
 """
 

@@ -20,13 +20,14 @@ from ..labels import drop_groups, label_columns, label_slices, renumber
 
 
 TEXT_SPAN = 0.5  # drop_text: a group spanning this share of the candidates' width or more is not text
-# drop_arrows: a group of ARROW_PIECES or more pieces (pixels within ARROW_JOIN px are one piece),
-# each of ARROW_MIN_PX pixels or more, ARROW_MIN_LEN px long or more and straight (90% of its
-# pixels within ARROW_STRAIGHT px of its line), all within ARROW_PARALLEL degrees of one
-# direction that is not level (ARROW_LEVEL degrees from horizontal or more), and no piece on
-# another's line (each at least ARROW_OFFSET px off it)
-ARROW_PIECES, ARROW_JOIN, ARROW_MIN_PX, ARROW_MIN_LEN = 2, 1, 30, 25
-ARROW_STRAIGHT, ARROW_PARALLEL, ARROW_LEVEL, ARROW_OFFSET = 2.5, 8.0, 10.0, 6.0
+# drop_arrows: a group of ARROW_PIECES or more pieces (runs of occupied columns),
+# each of ARROW_MIN_PX pixels or more, ARROW_MIN_LEN px long or more and straight (its pixels'
+# spread across its line, a standard deviation, at most ARROW_SPREAD px: an arrow head's
+# barbs included), all within ARROW_PARALLEL degrees of one direction that is not level
+# (ARROW_LEVEL degrees from horizontal or more), and no piece on another's line (each at
+# least ARROW_OFFSET px off it)
+ARROW_PIECES, ARROW_MIN_PX, ARROW_MIN_LEN = 2, 30, 25
+ARROW_SPREAD, ARROW_PARALLEL, ARROW_LEVEL, ARROW_OFFSET = 1.6, 8.0, 10.0, 6.0
 
 
 def _column_runs(xy: np.ndarray, gap: float = 3.0):
@@ -158,44 +159,45 @@ def drop_arrows(labels: np.ndarray, xy: np.ndarray) -> np.ndarray:
     series' pieces carry on from one another (a dashed line's dashes lie on one path), and
     a series does not step sideways between parallel strokes with nothing joining them;
     arrows pointing from labels at lines do, and the linking may still string them
-    together (the real CHART-Info chart: three arrows came out as one "line")."""
+    together (the real CHART-Info chart: three arrows came out as one "line"). A group's
+    pieces are its runs of occupied columns (side by side: a column or more apart); each
+    piece's line is its pixels' principal axis, its straightness their spread across it
+    (standard deviation), all from per-piece sums at once."""
     k = int(labels.max()) if len(labels) else 0
     if k == 0:
         return labels
-    xi = np.round(np.asarray(xy)).astype(np.int64)
-    order, bounds = label_slices(labels, k)
+    sel = np.flatnonzero(labels > 0)
+    lab = labels[sel].astype(np.int64)
+    p = np.round(np.asarray(xy)[sel]).astype(np.float64)
+    order = np.lexsort((p[:, 0], lab))
+    lab, p = lab[order], p[order]
+    new = np.r_[True, (lab[1:] != lab[:-1]) | (np.diff(p[:, 0]) > 1)]  # a new piece: another group, or a gap in x
+    piece = np.cumsum(new) - 1
+    n = np.bincount(piece).astype(np.float64)
+    group = lab[new]
+    big = n >= ARROW_MIN_PX
+    cand = np.bincount(group[big], minlength=k + 1) >= ARROW_PIECES
+    if not cand.any():
+        return labels
+    mx, my = np.bincount(piece, p[:, 0]) / n, np.bincount(piece, p[:, 1]) / n
+    dx, dy = p[:, 0] - mx[piece], p[:, 1] - my[piece]
+    sxx, syy, sxy = np.bincount(piece, dx * dx) / n, np.bincount(piece, dy * dy) / n, np.bincount(piece, dx * dy) / n
+    theta = 0.5 * np.arctan2(2 * sxy, sxx - syy)  # each piece's principal axis
+    c, s = np.cos(theta), np.sin(theta)
+    along = np.sqrt(np.maximum(c * c * sxx + 2 * c * s * sxy + s * s * syy, 0))
+    across = np.sqrt(np.maximum(s * s * sxx - 2 * c * s * sxy + c * c * syy, 0))
+    stroke = big & (along * np.sqrt(12) >= ARROW_MIN_LEN) & (across <= ARROW_SPREAD)  # (uniform: length = sqrt(12) sd)
+    ang = np.degrees(theta) % 180
     drop = np.zeros(k + 1, bool)
-    ker = np.ones((2 * ARROW_JOIN + 1,) * 2, np.uint8)
-    for c in range(1, k + 1):
-        idx = order[bounds[c]:bounds[c + 1]]
-        if len(idx) < ARROW_PIECES * ARROW_MIN_PX:
+    for g in np.flatnonzero(cand):
+        j = np.flatnonzero((group == g) & big)
+        if not stroke[j].all():
             continue
-        p = xi[idx]
-        piece, size = _pieces(p, ARROW_JOIN, ker)
-        big = np.flatnonzero(size >= ARROW_MIN_PX)
-        if len(big) < ARROW_PIECES:
+        a = ang[j]
+        if np.ptp(a) > ARROW_PARALLEL or np.min(np.minimum(a, 180 - a)) < ARROW_LEVEL:
             continue
-        drop[c] = _parallel_offset_strokes([p[piece == b].astype(np.float64) for b in big])
+        ox, oy = mx[j][None] - mx[j][:, None], my[j][None] - my[j][:, None]  # [i, m]: centre m from centre i
+        off = np.abs(ox * s[j][:, None] - oy * c[j][:, None])  # distance of centre m from piece i's line
+        np.fill_diagonal(off, np.inf)
+        drop[g] = bool(off.min() >= ARROW_OFFSET)  # none on another's line (a dashed line's dashes are)
     return drop_groups(labels, drop)
-
-
-def _parallel_offset_strokes(pieces: list) -> bool:
-    """Whether point sets (each (n, 2) x, y) are straight, slanted, parallel strokes none of
-    which lies on another's line (drop_arrows)."""
-    centres, dirs = [], []
-    for pts in pieces:
-        c = pts.mean(0)
-        _, _, vt = np.linalg.svd(pts - c, full_matrices=False)
-        along, across = (pts - c) @ vt[0], (pts - c) @ vt[1]
-        if np.ptp(along) < ARROW_MIN_LEN or np.percentile(np.abs(across), 90) > ARROW_STRAIGHT:
-            return False
-        centres.append(c)
-        dirs.append(vt[0])
-    ang = np.degrees(np.arctan2([d[1] for d in dirs], [d[0] for d in dirs])) % 180
-    if np.ptp(ang) > ARROW_PARALLEL or np.min(np.minimum(ang, 180 - ang)) < ARROW_LEVEL:
-        return False
-    for i, (c, d) in enumerate(zip(centres, dirs)):
-        for j, o in enumerate(centres):
-            if i != j and abs((o - c)[0] * d[1] - (o - c)[1] * d[0]) < ARROW_OFFSET:
-                return False  # one on another's line: pieces of one stroke (a dashed line)
-    return True
