@@ -74,6 +74,7 @@ MIN_ENTRIES = 2  # entries needed for a legend
 SIZE_TOL = 2  # px: swatches of one legend agree in size (and left end, or centre row) within this
 LINE_TOL = 0.2  # line swatches of one legend are as long within this share
 PAD = 2  # px: each entry's box grows by this in the mask
+CHUNK = 1 << 21  # swatch x piece pairs compared at once (bounds the memory on a huge page)
 INSIDE = 0.5  # a piece of candidates goes with the legend when this share of its pixels lies in it
 
 
@@ -129,7 +130,12 @@ def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     sx, sy, sww, sh = sw.T
     rows = np.where(kind == 1, np.maximum(sh, ROW_MIN), sh).astype(np.float64)
     right, cy = sx + sww - 1, sy + sh / 2
-    start = np.where(_texty(pieces, right, cy, rows), pieces[None, :, 0], np.iinfo(np.int64).max).min(1) - right
+    start = np.empty(len(sw), np.int64)  # each swatch's nearest text-like piece right of it, in
+    step = max(1, CHUNK // max(len(pieces), 1))  # blocks of swatches (a page of text has thousands of pieces)
+    for i in range(0, len(sw), step):
+        near = _texty(pieces, right[i:i + step], cy[i:i + step], rows[i:i + step])
+        start[i:i + step] = np.where(near, pieces[None, :, 0], np.iinfo(np.int64).max).min(1)
+    start -= right
     ok = (start > LABEL_GAP_LO) & (start <= np.maximum(LABEL_GAP * sh, LABEL_GAP_MIN))
     at = np.flatnonzero(ok & (kind == 1))  # line swatches: a level stroke's ends, or a solid bar (a thick
     li = line[at - box.sum()]  # line's sample), not a word closed along its rows
