@@ -111,16 +111,16 @@ def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     n, lab, stats, _ = components(ink)
     if n <= 2:
         return none
-    x, y, w, h, a = stats.T
+    x, y, w, h, _ = stats.T
     # box swatches: the ink opened past a thin stroke, so that a box touched by a grid line or
     # a series stands alone (text and 1-2 px lines open away)
-    bn, _, bst, _ = components(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
+    _, _, bst, _ = components(cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
     bx, by, bw, bh, ba = bst.T
     box = ((bw >= SWATCH_BOX[0]) & (bw <= SWATCH_BOX[1]) & (bh >= SWATCH_BOX[0]) & (bh <= SWATCH_BOX[1])
            & (np.abs(bw - bh) <= BOX_SQUARE * np.maximum(bw, bh)) & (ba >= BOX_FILL * bw * bh))
     # line swatches: the ink closed along rows, so that a dashed swatch is one piece
     closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, LINE_CLOSE), np.uint8))
-    m, lab2, st2, _ = components(closed)
+    _, lab2, st2, _ = components(closed)
     lx, ly, lw, lh, _ = st2.T
     line = np.flatnonzero((lw >= SWATCH_LINE[0]) & (lw <= SWATCH_LINE[1]) & (lh <= LINE_TALL) & (lw >= LINE_ASPECT * lh))
     sw = np.concatenate([np.column_stack([bx, by, bw, bh])[box], np.column_stack([lx, ly, lw, lh])[line]])
@@ -293,9 +293,9 @@ def drop_legend(cand: np.ndarray, legend: np.ndarray) -> np.ndarray:
     return cand & ~gone[lab]
 
 
-def legend_mask(image: np.ndarray, area: tuple | None = None, shape: tuple | None = None) -> np.ndarray:
+def legend_mask(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     """(H, W) bool: the legend entries' boxes (find_legend) grown by PAD px."""
-    h, w = image.shape[:2] if shape is None else shape
+    h, w = image.shape[:2]
     out = np.zeros((h, w), bool)
     for x0, y0, x1, y1 in find_legend(image, area):
         out[max(0, y0 - PAD):y1 + PAD + 1, max(0, x0 - PAD):x1 + PAD + 1] = True
