@@ -39,6 +39,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from ..labels import components
+from .marks import end_tilt
 
 INK = 24  # a pixel differing from the page's and the panel's colour by more than this in a channel is ink
 SWATCH_BOX = (7, 30)  # px: a box swatch's side
@@ -139,7 +140,7 @@ def find_legend(image: np.ndarray, area: tuple | None = None) -> np.ndarray:
     ok = (start > LABEL_GAP_LO) & (start <= np.maximum(LABEL_GAP * sh, LABEL_GAP_MIN))
     at = np.flatnonzero(ok & (kind == 1))  # line swatches: a level stroke's ends, or a solid bar (a thick
     li = line[at - box.sum()]  # line's sample), not a word closed along its rows
-    ok[at] = _level_ends(lab2, st2[li], li + 1) | (st2[li, 4] >= SOLID * st2[li, 2] * st2[li, 3])
+    ok[at] = _level_ends(lab2, st2, li) | (st2[li, 4] >= SOLID * st2[li, 2] * st2[li, 3])
     if np.count_nonzero(ok) < MIN_ENTRIES:
         return none
     entries = []  # (swatch index, label box, row height) for swatches with a label
@@ -221,20 +222,14 @@ def _entry_like(band: np.ndarray, sx0: int, sx1: int, lx0: int) -> bool:
     return bool(sw >= EXTEND_SWATCH and gap <= EXTEND_GAP and lab >= EXTEND_LABEL)
 
 
-def _level_ends(lab: np.ndarray, stats: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Per component (stats rows, labels ids): whether its first and last columns are each
-    one thin run (at most END_THICK px) on about the same row (within END_LEVEL px): a
-    stroke's ends; text closed along its rows ends in a letter's upright."""
-    ok = np.zeros(len(ids), bool)
-    for j, ((x, y, w, h, _), c) in enumerate(zip(stats, ids)):
-        ends = []
-        for col in (x, x + w - 1):
-            rows = np.flatnonzero(lab[y:y + h, col] == c)
-            if len(rows) == 0 or len(rows) > END_THICK or rows[-1] - rows[0] + 1 > len(rows):
-                break
-            ends.append(rows.mean())
-        ok[j] = len(ends) == 2 and abs(ends[0] - ends[1]) <= END_LEVEL
-    return ok
+def _level_ends(lab: np.ndarray, stats: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Per component idx (rows of stats, label idx + 1): whether its first and last columns
+    are each one thin run (at most END_THICK px) on about the same row (within END_LEVEL px):
+    a stroke's ends; text closed along its rows ends in a letter's upright (`marks.end_tilt`)."""
+    if len(idx) == 0:
+        return np.zeros(0, bool)
+    tilt, thick = end_tilt(lab, stats, idx)
+    return (tilt <= END_LEVEL) & (thick <= END_THICK)
 
 
 def _texty(pieces: np.ndarray, right, cy, row) -> np.ndarray:
@@ -270,7 +265,7 @@ def _label(pieces: np.ndarray, lab: np.ndarray, stats: np.ndarray, right: int, c
     if end - x0[idx[0]] + 1 < LABEL_MIN or y1[chain].max() - y0[chain].min() + 1 < TEXT_MIN:
         return None
     if len(chain) < 2 and (wide[chain[0]] < WORD_ASPECT * tall[chain[0]]  # one piece: a word, not a dot
-                           or _level_ends(lab, stats[chain], chain + 1)[0]):  # or the next dash of a dashed series
+                           or _level_ends(lab, stats, chain)[0]):  # or the next dash of a dashed series
         return None
     base = y1[chain]  # letters stand on one baseline (descenders below it)
     if np.mean(np.abs(base - np.median(base)) <= BASELINE) < BASELINE_SHARE:

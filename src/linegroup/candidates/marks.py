@@ -66,7 +66,7 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
         return np.zeros_like(mask)
     # ... and straight along the axis: its first and last columns centred on one row (a
     # tilted dash of a dashed or dotted series is not a swatch or a tick)
-    idx = idx[_tilt(lab, stats, idx) <= max_tilt]
+    idx = idx[end_tilt(lab, stats, idx)[0] <= max_tilt]
     if len(idx) < min_repeat:
         return np.zeros_like(mask)
     # 2. free of other candidates within gap x its length beyond at least one end
@@ -106,11 +106,13 @@ def _strokes(mask: np.ndarray, size: int, max_len: float, min_aspect: float, gap
     return out
 
 
-def _tilt(lab: np.ndarray, stats: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Per component idx (rows of stats, label idx + 1): how far it is from a straight
-    axis-parallel stroke, in px: |row centre of its last column - row centre of its first
-    column|, or infinity where an end column is not one run (the two legs of a dash on a
-    peak). Vectorised over the components' pixels."""
+def end_tilt(lab: np.ndarray, stats: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per component idx (rows of stats, label idx + 1): (tilt, thick). tilt: how far it is
+    from a straight axis-parallel stroke, in px: |row centre of its last column - row centre
+    of its first column|, or infinity where an end column is not one run (the two legs of a
+    dash on a peak); thick: the longer of its two end columns' runs, in px (a stroke's ends
+    are thin, a word's are a letter's upright: legend.py). Vectorised over the components'
+    pixels."""
     x0, y0, bw, bh = (stats[idx, k] for k in range(4))
     box = slice(int(y0.min()), int((y0 + bh).max())), slice(int(x0.min()), int((x0 + bw).max()))
     ys, xs = np.nonzero(lab[box])
@@ -122,15 +124,16 @@ def _tilt(lab: np.ndarray, stats: np.ndarray, idx: np.ndarray) -> np.ndarray:
     on = k >= 0
     ys, xs, k = ys[on], xs[on], k[on]
     n = len(idx)
-    tilt, centres = np.zeros(n), []
+    tilt, thick, centres = np.zeros(n), np.zeros(n, np.int64), []
     for sel in (xs == x0[k], xs == x0[k] + bw[k] - 1):  # first and last column
         cnt = np.bincount(k[sel], None, n)
+        np.maximum(thick, cnt, out=thick)
         lo, hi = np.full(n, np.iinfo(np.int64).max), np.full(n, -1)
         np.minimum.at(lo, k[sel], ys[sel])
         np.maximum.at(hi, k[sel], ys[sel])
         tilt[hi - lo + 1 > cnt] = np.inf  # a gap in the end column
         centres.append(np.bincount(k[sel], ys[sel], n) / np.maximum(cnt, 1))
-    return np.maximum(tilt, np.abs(centres[1] - centres[0]))
+    return np.maximum(tilt, np.abs(centres[1] - centres[0])), thick
 
 
 def _box_counter(mask: np.ndarray):

@@ -67,6 +67,7 @@ PANEL_FILL = 0.6  # ... and this share of the rectangle is its colour (grid line
 GRID_DIFF = 4  # grey levels: grid ink differs from the background by more (plotly's white template: about 15)
 GRID_LEN = 0.4  # a grid line's longest run covers at least this share of the image's width (height)
 GRID_GAP = 0  # px: gaps within a grid line bridged (none: a tick label 2 px from its line stays apart)
+AXIS_COLS = 3  # columns of a thick y axis looked at for its unbroken end below the corner (_corner)
 GRID_THICK = 5  # rows: a grid line is at most this thick, blurred (adjacent rows of long runs beyond it are a shaded block)
 
 
@@ -124,9 +125,6 @@ def find_plot_area(image: np.ndarray, ink_diff: int = 60, min_len: float = 0.4,
         if area is not None:
             return area
     return None
-
-
-AXIS_COLS = 3  # rows (columns) of a thick axis looked at for its unbroken end
 
 
 def _axis_band(lines: list, lowest: bool) -> tuple[int, int, int]:

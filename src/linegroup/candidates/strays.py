@@ -105,24 +105,18 @@ def drop_strays(labels: np.ndarray, xy: np.ndarray, radius: int = 10, max_share:
         idx = order[bounds[c]:bounds[c + 1]]
         if len(idx) < 2:
             continue
-        piece, size = _pieces(xi[idx], radius, ker)
-        if len(size) <= 2:
+        p = xi[idx]
+        x0, y0 = p.min(0) - radius
+        m = np.zeros((int(np.ptp(p[:, 1])) + 2 * radius + 1, int(np.ptp(p[:, 0])) + 2 * radius + 1), np.uint8)
+        m[p[:, 1] - y0, p[:, 0] - x0] = 1
+        n, comp = cv2.connectedComponents(cv2.dilate(m, ker))
+        if n <= 2:
             continue
+        piece = comp[p[:, 1] - y0, p[:, 0] - x0]
+        size = np.bincount(piece, minlength=n)
         stray = size < max_share * len(idx)
         out[idx[stray[piece]]] = 0
     return renumber(out)
-
-
-def _pieces(p: np.ndarray, reach: int, ker: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pieces of one group's pixels p (n, 2) int x, y: pixels joined by a dilation with
-    `ker` (reach px a side) are one piece. (piece label per pixel, pixels per label; label
-    0, the background, holds none)."""
-    x0, y0 = p.min(0) - reach
-    m = np.zeros((int(np.ptp(p[:, 1])) + 2 * reach + 1, int(np.ptp(p[:, 0])) + 2 * reach + 1), np.uint8)
-    m[p[:, 1] - y0, p[:, 0] - x0] = 1
-    n, comp = cv2.connectedComponents(cv2.dilate(m, ker))
-    piece = comp[p[:, 1] - y0, p[:, 0] - x0]
-    return piece, np.bincount(piece, minlength=n)
 
 
 def drop_text(labels: np.ndarray, xy: np.ndarray, max_share: float = 0.3, gap: float = 2.0,
